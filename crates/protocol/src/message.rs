@@ -1,0 +1,255 @@
+//! The messages around events: hello and welcome (4.2, 5), decisions (5),
+//! status and watch snapshots (5b) and control requests (5c).
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::ReviewDecision;
+use crate::time::Timestamp;
+
+/// First line of a long-lived agent connection.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Hello {
+    /// Protocol version the agent speaks.
+    pub protocol: u32,
+    /// The agent's name (`codewhale`).
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// The agent's version.
+    #[serde(default)]
+    pub agent_version: Option<String>,
+    /// Stable for the life of the agent session; a reconnect with the same
+    /// id re-attaches.
+    pub session_id: String,
+    /// The agent's process id.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// The agent's working directory.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// A short name for people (the project).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Whether Island may send `decision` lines on this connection.
+    #[serde(default)]
+    pub accepts_decisions: bool,
+    /// Where the agent runs, to bring its terminal to the front.
+    #[serde(default)]
+    pub terminal: Option<TerminalInfo>,
+}
+
+/// What the agent's environment says about its terminal. Every field is
+/// optional; `null` when unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TerminalInfo {
+    /// The controlling tty (`/dev/pts/3`).
+    #[serde(default)]
+    pub tty: Option<String>,
+    /// `TERM_PROGRAM`.
+    #[serde(default)]
+    pub term_program: Option<String>,
+    /// `TMUX` (socket path, server pid, session index).
+    #[serde(default)]
+    pub tmux: Option<String>,
+    /// `TMUX_PANE` (`%3`).
+    #[serde(default)]
+    pub tmux_pane: Option<String>,
+    /// `KITTY_WINDOW_ID`.
+    #[serde(default)]
+    pub kitty_window_id: Option<String>,
+    /// `KITTY_LISTEN_ON`.
+    #[serde(default)]
+    pub kitty_listen_on: Option<String>,
+    /// `WEZTERM_PANE`.
+    #[serde(default)]
+    pub wezterm_pane: Option<String>,
+    /// `WEZTERM_UNIX_SOCKET`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wezterm_unix_socket: Option<String>,
+    /// `WINDOWID` (X11).
+    #[serde(default)]
+    pub windowid: Option<String>,
+    /// `ITERM_SESSION_ID`.
+    #[serde(default)]
+    pub iterm_session_id: Option<String>,
+    /// `TERM_SESSION_ID` (Terminal.app).
+    #[serde(default)]
+    pub term_session_id: Option<String>,
+}
+
+/// Island's answer to a hello.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Welcome {
+    /// Protocol version Island speaks.
+    pub protocol: u32,
+    /// Island's version.
+    pub island_version: String,
+}
+
+/// Island's answer to an approval, sent to the owning connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The approval answered.
+    pub approval_id: String,
+    /// The answer.
+    pub decision: ReviewDecision,
+    /// Where the user answered.
+    pub source: DecisionSource,
+}
+
+/// Where a decision came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecisionSource {
+    /// A desktop notification's action button.
+    Notification,
+    /// The floating widget.
+    Widget,
+    /// The tray menu.
+    Tray,
+    /// `island approve` / `island deny`.
+    Cli,
+    /// The agent's own terminal prompt (agent side only; Island never sends it).
+    Terminal,
+    /// A source this version does not know.
+    #[serde(other)]
+    Unknown,
+}
+
+/// `{"status":{}}`: one snapshot, then close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StatusRequest {}
+
+/// `{"watch":{}}`: a snapshot now and on every change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WatchRequest {}
+
+/// What Island knows, for status bars, scripts and tests.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Every tracked session.
+    pub sessions: Vec<SessionSnapshot>,
+    /// Server counters.
+    pub counters: Counters,
+}
+
+/// One session in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionSnapshot {
+    /// Session id (from the hello, or derived from the peer pid).
+    pub id: String,
+    /// The agent's name.
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// The project name for people.
+    pub title: String,
+    /// Working directory.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// What it is doing.
+    pub state: SessionState,
+    /// When the running turn began.
+    #[serde(default)]
+    pub turn_started_at: Option<Timestamp>,
+    /// The last event seen.
+    pub last_activity_at: Timestamp,
+    /// Open approvals, oldest first.
+    #[serde(default)]
+    pub approvals: Vec<ApprovalSnapshot>,
+}
+
+/// What a session is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// Connected, no turn running.
+    Idle,
+    /// A turn is running.
+    Working,
+    /// At least one approval is open.
+    NeedsApproval,
+    /// The last turn finished.
+    Done,
+    /// The last turn was aborted.
+    Aborted,
+    /// The connection closed; kept for a grace period.
+    Disconnected,
+}
+
+/// An open approval in a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalSnapshot {
+    /// The approval.
+    pub approval_id: String,
+    /// The command, once the approval frame arrived.
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Where it would run.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Why approval is needed.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The answers offered.
+    #[serde(default)]
+    pub decisions: Vec<ReviewDecision>,
+    /// When it was requested.
+    pub requested_at: Timestamp,
+}
+
+/// Server counters in a snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counters {
+    /// Connections accepted so far.
+    pub connections: u64,
+    /// Lines read so far.
+    pub lines: u64,
+    /// Lines that were not JSON or fit no message.
+    pub malformed: u64,
+    /// Lines over the cap.
+    pub oversized: u64,
+    /// Connections refused for another uid.
+    pub refused_peers: u64,
+}
+
+/// `{"decide":{...}}`: answer an approval from the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecideRequest {
+    /// The approval.
+    pub approval_id: String,
+    /// The answer.
+    pub decision: ReviewDecision,
+}
+
+/// Reply to `decide`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decided {
+    /// Whether the decision was delivered.
+    pub ok: bool,
+    /// Why not, when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// `{"focus":{...}}`: bring a session's terminal to the front.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct FocusRequest {
+    /// The session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+    /// Pick the session whose approval has waited longest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waiting: bool,
+}
+
+/// Reply to `focus`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Focused {
+    /// Whether the terminal was brought to the front.
+    pub ok: bool,
+    /// How (`tmux`, `x11`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
+    /// Why not, when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
