@@ -1,0 +1,5 @@
+//! No tty names off Unix.
+
+pub(super) fn controlling_tty() -> Option<String> {
+    None
+}

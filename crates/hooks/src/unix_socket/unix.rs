@@ -1,0 +1,355 @@
+//! The Island sink on Unix: one background task owns the connection.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use island_protocol::{
+    AgentMessage, EventEnvelope, IslandMessage, decode_island_line, encode_line,
+};
+use tokio::io::AsyncWriteExt;
+use tokio::net::UnixStream;
+use tokio::net::unix::OwnedWriteHalf;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
+
+use super::UnixSocketOptions;
+use super::replay::{Offline, Replay};
+use crate::dispatcher::DecisionInbox;
+use crate::runtime::spawn_background;
+use crate::sink::{CounterCells, HookSink, QueueCore, SinkCounters};
+
+/// Streams events to Island; see the module docs.
+#[derive(Debug)]
+pub struct UnixSocketHookSink {
+    core: Arc<QueueCore>,
+    inbox: Arc<OnceLock<DecisionInbox>>,
+}
+
+impl UnixSocketHookSink {
+    /// Starts the background task. Nothing connects until the first event.
+    #[must_use]
+    pub fn new(options: UnixSocketOptions) -> Self {
+        let core = QueueCore::new("unix-socket", options.limits);
+        let inbox = Arc::new(OnceLock::new());
+        let task = Connector {
+            core: Arc::clone(&core),
+            inbox: Arc::clone(&inbox),
+            replay: Replay::new(options.offline_backlog, options.offline_max_age),
+            backoff: options.initial_backoff,
+            options,
+        };
+        spawn_background("unix-socket", task.run());
+        Self { core, inbox }
+    }
+}
+
+impl HookSink for UnixSocketHookSink {
+    fn name(&self) -> &'static str {
+        self.core.name
+    }
+    fn emit(&self, event: &Arc<EventEnvelope>) {
+        self.core.push(event);
+    }
+    fn counters(&self) -> SinkCounters {
+        self.core.counters.snapshot()
+    }
+    fn attach_decisions(&self, inbox: DecisionInbox) {
+        // Only the first dispatcher gets the decisions; a sink belongs to one.
+        let _ = self.inbox.set(inbox);
+    }
+}
+
+impl Drop for UnixSocketHookSink {
+    fn drop(&mut self) {
+        self.core.close();
+    }
+}
+
+/// One live connection.
+struct Link {
+    writer: OwnedWriteHalf,
+    reader: JoinHandle<()>,
+    closed: oneshot::Receiver<()>,
+    since: Instant,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+struct Connector {
+    core: Arc<QueueCore>,
+    inbox: Arc<OnceLock<DecisionInbox>>,
+    options: UnixSocketOptions,
+    replay: Replay,
+    backoff: Duration,
+}
+
+/// A connection that lived this long proves Island healthy: the backoff
+/// starts over after it ends.
+const HEALTHY: Duration = Duration::from_secs(2);
+
+impl Connector {
+    async fn run(mut self) {
+        let mut link: Option<Link> = None;
+        let mut ever_connected = false;
+        let mut next_attempt = Instant::now();
+        let mut buf = Vec::with_capacity(64 * 1024);
+        loop {
+            if let Some(live) = link.as_mut() {
+                let batch = self.core.take_all();
+                if batch.is_empty() {
+                    if self.core.is_closed() {
+                        let _ = live.writer.shutdown().await; // best effort at exit
+                        return;
+                    }
+                    tokio::select! {
+                        () = self.core.woken() => continue,
+                        _ = &mut live.closed => {}
+                    }
+                } else {
+                    buf.clear();
+                    let mut lines = 0;
+                    for item in batch {
+                        let event = item.into_envelope();
+                        if encode_into(&self.core, &event, &mut buf) {
+                            self.replay.sent(&event);
+                            lines += 1;
+                        }
+                    }
+                    match tokio::time::timeout(
+                        self.options.write_timeout,
+                        live.writer.write_all(&buf),
+                    )
+                    .await
+                    {
+                        Ok(Ok(())) => {
+                            CounterCells::add(&self.core.counters.sent, lines);
+                            continue;
+                        }
+                        Ok(Err(e)) => self
+                            .core
+                            .error(&format_args!("write to Island failed: {e}")),
+                        Err(_) => self
+                            .core
+                            .error(&"Island did not read for too long; reconnecting"),
+                    }
+                    CounterCells::add(&self.core.counters.discarded, lines);
+                }
+                // The connection ended: start over with a fresh one.
+                let lived = link.take().map_or(Duration::ZERO, |l| l.since.elapsed());
+                if lived >= HEALTHY {
+                    self.backoff = self.options.initial_backoff;
+                }
+                next_attempt = Instant::now() + self.next_backoff();
+                tracing::debug!("Island connection closed after {lived:?}");
+                continue;
+            }
+
+            // Offline. Connect first when due, so that events emitted while
+            // an Island is listening are never mistaken for offline ones.
+            let wanted = ever_connected || self.replay.has_pending() || !self.core.is_empty();
+            if wanted && Instant::now() >= next_attempt {
+                match self.connect().await {
+                    Ok(live) => {
+                        if ever_connected {
+                            CounterCells::add(&self.core.counters.reconnects, 1);
+                        }
+                        ever_connected = true;
+                        link = Some(live);
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::debug!(
+                            "Island not reachable at {}: {e}",
+                            self.options.path.display()
+                        );
+                        next_attempt = Instant::now() + self.next_backoff();
+                    }
+                }
+            }
+            // Still offline: keep what is worth keeping, drop deltas.
+            let batch = self.core.take_all();
+            let drained = !batch.is_empty();
+            let now = std::time::Instant::now();
+            for item in batch {
+                let counters = &self.core.counters;
+                match self.replay.offline(item.into_envelope(), now) {
+                    Offline::Kept => {}
+                    Offline::DroppedDelta => CounterCells::add(&counters.dropped, 1),
+                    Offline::KeptEvictingOldest => CounterCells::add(&counters.discarded, 1),
+                    Offline::Absorbed(n) => CounterCells::add(&counters.discarded, n),
+                }
+            }
+            self.core
+                .counters
+                .held
+                .store(self.replay.held(), std::sync::atomic::Ordering::Relaxed);
+            if self.core.is_closed() && !drained {
+                self.discard_pending();
+                return;
+            }
+            if drained {
+                continue;
+            }
+            let wanted = ever_connected || self.replay.has_pending();
+            if wanted {
+                tokio::select! {
+                    () = self.core.woken() => {}
+                    () = tokio::time::sleep_until(next_attempt) => {}
+                }
+            } else {
+                self.core.woken().await;
+            }
+        }
+    }
+
+    /// The wait before the next connect: doubles up to the cap, with
+    /// ±20 % jitter so that many sessions do not reconnect in lockstep.
+    fn next_backoff(&mut self) -> Duration {
+        let current = self.backoff;
+        self.backoff = (self.backoff * 2).min(self.options.max_backoff);
+        current.mul_f64(0.8 + fastrand::f64() * 0.4)
+    }
+
+    /// Connects, then writes the hello, the backlog and the open approvals.
+    async fn connect(&mut self) -> std::io::Result<Link> {
+        let stream = UnixStream::connect(&self.options.path).await?;
+        let (read, mut writer) = stream.into_split();
+        let (closed_tx, closed) = oneshot::channel();
+        let inbox = self.inbox.get().cloned();
+        let hello = self.options.session.hello(inbox.is_some());
+        let reader = tokio::spawn(read_decisions(
+            read,
+            inbox,
+            self.options.max_line_bytes,
+            closed_tx,
+        ));
+
+        let resend = self.replay.on_connect(std::time::Instant::now());
+        self.core
+            .counters
+            .held
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        CounterCells::add(&self.core.counters.discarded, resend.expired);
+        let mut buf = encode_line(&AgentMessage::Hello(hello)).map_err(std::io::Error::other)?;
+        let mut first_time = 0;
+        for event in &resend.replayed {
+            encode_into(&self.core, event, &mut buf);
+        }
+        for event in &resend.first_time {
+            if encode_into(&self.core, event, &mut buf) {
+                first_time += 1;
+            }
+        }
+        let written =
+            tokio::time::timeout(self.options.write_timeout, writer.write_all(&buf)).await;
+        match written {
+            Ok(Ok(())) => {
+                CounterCells::add(&self.core.counters.sent, first_time);
+                tracing::debug!(
+                    replayed = resend.replayed.len(),
+                    backlog = first_time,
+                    "connected to Island at {}",
+                    self.options.path.display()
+                );
+                Ok(Link {
+                    writer,
+                    reader,
+                    closed,
+                    since: Instant::now(),
+                })
+            }
+            Ok(Err(e)) => {
+                reader.abort();
+                CounterCells::add(&self.core.counters.discarded, first_time);
+                Err(e)
+            }
+            Err(_) => {
+                reader.abort();
+                CounterCells::add(&self.core.counters.discarded, first_time);
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "Island did not read the hello",
+                ))
+            }
+        }
+    }
+
+    /// At exit with no Island: whatever was kept will never be sent.
+    fn discard_pending(&mut self) {
+        let resend = self.replay.on_connect(std::time::Instant::now());
+        let n = resend.expired + resend.first_time.len() as u64;
+        self.core
+            .counters
+            .held
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        CounterCells::add(&self.core.counters.discarded, n);
+    }
+}
+
+fn encode_into(core: &QueueCore, event: &EventEnvelope, buf: &mut Vec<u8>) -> bool {
+    match serde_json::to_writer(&mut *buf, event) {
+        Ok(()) => {
+            buf.push(b'\n');
+            true
+        }
+        Err(e) => {
+            core.error(&format_args!("cannot encode an event: {e}"));
+            CounterCells::add(&core.counters.discarded, 1);
+            false
+        }
+    }
+}
+
+/// Reads Island's lines until the connection ends; decisions go to the
+/// dispatcher. Anything else Island sends is logged and skipped.
+async fn read_decisions(
+    read: tokio::net::unix::OwnedReadHalf,
+    inbox: Option<DecisionInbox>,
+    max_line_bytes: usize,
+    closed: oneshot::Sender<()>,
+) {
+    let mut lines = FramedRead::new(read, LinesCodec::new_with_max_length(max_line_bytes));
+    while let Some(line) = lines.next().await {
+        let line = match line {
+            Ok(line) => line,
+            Err(LinesCodecError::MaxLineLengthExceeded) => {
+                tracing::warn!("skipped a line from Island over {max_line_bytes} bytes");
+                continue;
+            }
+            Err(LinesCodecError::Io(e)) => {
+                tracing::debug!("reading from Island failed: {e}");
+                break;
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match decode_island_line(line.as_bytes()) {
+            Ok(IslandMessage::Decision(decision)) => match &inbox {
+                Some(inbox) => {
+                    let id = decision.approval_id.clone();
+                    if !inbox.deliver(decision) {
+                        tracing::debug!(
+                            "ignored a decision for approval {id}: not open (answered already?)"
+                        );
+                    }
+                }
+                None => tracing::debug!("ignored a decision: this sink has no dispatcher"),
+            },
+            Ok(IslandMessage::Welcome(w)) => {
+                tracing::debug!("Island {} speaks protocol {}", w.island_version, w.protocol);
+            }
+            Ok(other) => tracing::debug!("ignored a message from Island: {other:?}"),
+            Err(e) => tracing::warn!("skipped a bad line from Island: {e}"),
+        }
+    }
+    // The writer may already be gone; then nobody needs the signal.
+    let _ = closed.send(());
+}

@@ -1,0 +1,459 @@
+//! The Unix-socket sink against a real socket: one connection with hello
+//! first, Island absent, late or restarting, decisions, and pressure.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use codewhale_hooks::queue::QueueLimits;
+use codewhale_hooks::{HookDispatcher, HookSink, UnixSocketHookSink, UnixSocketOptions, WaitError};
+use common::{ListenerStandIn, json, kind, session};
+use island_protocol::{
+    ApprovalPhase, DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
+};
+
+fn options(path: &std::path::Path, id: &str) -> UnixSocketOptions {
+    let mut o = UnixSocketOptions::new(path, session(id));
+    o.initial_backoff = Duration::from_millis(20);
+    o.max_backoff = Duration::from_millis(200);
+    o
+}
+
+fn dispatcher(options: UnixSocketOptions) -> HookDispatcher {
+    HookDispatcher::new(vec![
+        Box::new(UnixSocketHookSink::new(options)) as Box<dyn HookSink>
+    ])
+}
+
+fn start(i: usize) -> HookEvent {
+    HookEvent::ResponseStart {
+        response_id: format!("r{i}"),
+    }
+}
+
+fn request(id: &str) -> ExecApprovalRequestEvent {
+    ExecApprovalRequestEvent {
+        call_id: "call_1".into(),
+        approval_id: id.into(),
+        turn_id: "turn-1".into(),
+        command: "cargo test".into(),
+        cwd: "/home/dev/proj".into(),
+        reason: Some("needs approval".into()),
+        available_decisions: vec![ReviewDecision::Approved, ReviewDecision::Denied],
+        ..ExecApprovalRequestEvent::default()
+    }
+}
+
+fn decision_line(id: &str, decision: &str, source: &str) -> String {
+    format!(
+        r#"{{"decision":{{"approval_id":"{id}","decision":{{"type":"{decision}"}},"source":"{source}"}}}}"#
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_arrive_over_one_connection_hello_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    let island = ListenerStandIn::bind(&path);
+    let hooks = dispatcher(options(&path, "sess_one"));
+    for i in 0..1000 {
+        hooks.emit(start(i));
+    }
+    island
+        .wait_until(10, "1000 events", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 1001)
+        })
+        .await;
+    assert_eq!(
+        island.connection_count(),
+        1,
+        "one persistent connection, not one per event"
+    );
+    let lines = island.lines(0);
+    let hello = json(&lines[0]);
+    assert_eq!(hello["hello"]["session_id"], "sess_one");
+    assert_eq!(hello["hello"]["protocol"], 1);
+    assert_eq!(hello["hello"]["pid"], std::process::id());
+    assert_eq!(hello["hello"]["cwd"], "/home/dev/proj");
+    assert_eq!(hello["hello"]["title"], "proj");
+    assert_eq!(hello["hello"]["accepts_decisions"], true);
+    assert_eq!(hello["hello"]["terminal"]["tmux_pane"], "%1");
+    for (i, line) in lines[1..].iter().enumerate() {
+        assert_eq!(
+            json(line)["event"]["response_id"],
+            format!("r{i}"),
+            "in order"
+        );
+    }
+    let counters = hooks.counters_of("unix-socket").unwrap();
+    assert_eq!(
+        (
+            counters.emitted,
+            counters.sent,
+            counters.dropped,
+            counters.reconnects
+        ),
+        (1000, 1000, 0, 0)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn island_absent_costs_the_agent_nothing_and_memory_stays_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nobody-listens.sock");
+    let hooks = dispatcher(options(&path, "sess_alone"));
+    let rss_before = rss_kib();
+    for i in 0..500_000u32 {
+        let event = if i % 10 == 0 {
+            start(i as usize)
+        } else {
+            HookEvent::ResponseDelta {
+                response_id: format!("r{}", i / 10),
+                delta: "token ".into(),
+            }
+        };
+        hooks.emit(event);
+    }
+    hooks.request_approval(request("approval-absent"));
+    // Every event is settled or held for Island (the backlog and the open
+    // approval); the held ones keep a flush from completing.
+    assert!(!hooks.flush(Duration::from_millis(500)).await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let c = hooks.counters_of("unix-socket").unwrap();
+        if c.settled() + c.held == c.emitted {
+            assert_eq!(c.held, 1024 + 2, "a full backlog and the approval: {c:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "events not settled: {c:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let grown = rss_kib().saturating_sub(rss_before);
+    assert!(
+        grown < 64 * 1024,
+        "memory grew by {grown} KiB for 500k events with Island absent"
+    );
+    let c = hooks.counters_of("unix-socket").unwrap();
+    assert_eq!(c.emitted, 500_002);
+    assert_eq!(c.sent, 0);
+    assert_eq!(
+        c.dropped + c.coalesced,
+        450_000,
+        "every delta was dropped or merged: {c:?}"
+    );
+    // The approval is neither dropped nor discarded: it waits for Island.
+    assert!(hooks.is_approval_open("approval-absent"));
+    assert_eq!(
+        hooks
+            .await_decision("approval-absent", Duration::from_millis(50))
+            .await,
+        Err(WaitError::TimedOut("approval-absent".into()))
+    );
+}
+
+fn rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn island_starting_late_gets_hello_then_what_was_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    let hooks = dispatcher(options(&path, "sess_late"));
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t1".into(),
+    }));
+    hooks.emit(HookEvent::ResponseDelta {
+        response_id: "r".into(),
+        delta: "not kept".into(),
+    });
+    hooks.request_approval(request("approval-late"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let island = ListenerStandIn::bind(&path);
+    island
+        .wait_until(10, "backlog", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 4)
+        })
+        .await;
+    let kinds: Vec<_> = island.lines(0).iter().map(|l| kind(l)).collect();
+    assert_eq!(
+        kinds,
+        [
+            "hello",
+            "turn_started",
+            "approval:requested",
+            "exec_approval_request"
+        ]
+    );
+    hooks.emit(start(7));
+    island
+        .wait_until(10, "live event", |r| r.connections[0].len() == 5)
+        .await;
+    let c = hooks.counters_of("unix-socket").unwrap();
+    assert_eq!((c.sent, c.dropped, c.reconnects), (4, 1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn island_restarting_gets_open_approvals_again_and_nothing_else_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    let island = ListenerStandIn::bind(&path);
+    let hooks = dispatcher(options(&path, "sess_restart"));
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t1".into(),
+    }));
+    hooks.request_approval(request("approval-open"));
+    hooks.request_approval(request("approval-closed"));
+    hooks.resolve_approval(
+        "approval-closed",
+        ReviewDecision::Denied,
+        DecisionSource::Terminal,
+    );
+    hooks.emit(start(1));
+    island
+        .wait_until(10, "first session", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 8)
+        })
+        .await;
+    island.kill();
+
+    // Island restarts; the sink reconnects on its own, with no new event.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let island = ListenerStandIn::bind(&path);
+    island
+        .wait_until(10, "replay", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 3)
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let lines = island.lines(0);
+    let kinds: Vec<_> = lines.iter().map(|l| kind(l)).collect();
+    assert_eq!(
+        kinds,
+        ["hello", "approval:requested", "exec_approval_request"],
+        "only the open approval"
+    );
+    assert_eq!(
+        json(&lines[0])["hello"]["session_id"],
+        "sess_restart",
+        "same session id re-attaches"
+    );
+    assert_eq!(json(&lines[1])["event"]["approval_id"], "approval-open");
+
+    // The decision still reaches the agent through the new connection.
+    island
+        .send(
+            0,
+            &decision_line("approval-open", "approved", "notification"),
+        )
+        .await;
+    let got = hooks
+        .await_decision("approval-open", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (ReviewDecision::Approved, DecisionSource::Notification)
+    );
+    island
+        .wait_until(10, "closing phase", |r| r.connections[0].len() == 4)
+        .await;
+    assert_eq!(kind(&island.lines(0)[3]), "approval:approved");
+    assert_eq!(hooks.counters_of("unix-socket").unwrap().reconnects, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_answer_wins_and_the_closing_phase_is_emitted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    let island = ListenerStandIn::bind(&path);
+    let hooks = dispatcher(options(&path, "sess_decide"));
+    hooks.request_approval(request("a1"));
+    island
+        .wait_until(10, "request", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 3)
+        })
+        .await;
+    let waiter = {
+        let hooks = hooks.clone();
+        tokio::spawn(async move { hooks.await_decision("a1", Duration::from_secs(10)).await })
+    };
+    island
+        .send(0, &decision_line("a1", "denied", "widget"))
+        .await;
+    island
+        .send(0, &decision_line("a1", "approved", "cli"))
+        .await;
+    let got = waiter.await.unwrap().unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (ReviewDecision::Denied, DecisionSource::Widget)
+    );
+    island
+        .wait_until(10, "closing", |r| r.connections[0].len() == 4)
+        .await;
+    // The terminal answering late loses too.
+    assert!(!hooks.resolve_approval("a1", ReviewDecision::Approved, DecisionSource::Terminal));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let lines = island.lines(0);
+    assert_eq!(lines.len(), 4, "one closing phase only: {lines:#?}");
+    assert_eq!(json(&lines[3])["event"]["phase"], "denied");
+    assert_eq!(
+        json(&lines[3])["event"]["reason"],
+        "answered in the Island widget"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_in_the_terminal_closes_islands_card_and_later_decisions_are_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    let island = ListenerStandIn::bind(&path);
+    let hooks = dispatcher(options(&path, "sess_term"));
+    hooks.request_approval(request("a2"));
+    assert_eq!(
+        hooks.await_decision("a2", Duration::from_millis(100)).await,
+        Err(WaitError::TimedOut("a2".into())),
+        "no answer yet"
+    );
+    assert!(hooks.resolve_approval(
+        "a2",
+        ReviewDecision::ApprovedForSession,
+        DecisionSource::Terminal
+    ));
+    island
+        .wait_until(10, "closing", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 4)
+        })
+        .await;
+    assert_eq!(kind(&island.lines(0)[3]), "approval:approved_for_session");
+    island
+        .send(0, &decision_line("a2", "denied", "notification"))
+        .await;
+    island
+        .send(0, &decision_line("never-opened", "denied", "notification"))
+        .await;
+    island.send(0, "this is not json").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let got = hooks
+        .await_decision("a2", Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        got.source,
+        DecisionSource::Terminal,
+        "the terminal answered first"
+    );
+    assert_eq!(island.lines(0).len(), 4);
+    // The connection survived the bad line.
+    hooks.emit(start(2));
+    island
+        .wait_until(10, "after bad line", |r| r.connections[0].len() == 5)
+        .await;
+    assert_eq!(island.connection_count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_pressure_only_deltas_are_dropped_and_approvals_get_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    // An Island that accepts but does not read: the kernel buffer fills,
+    // the write times out, and the sink reconnects.
+    let stuck = ListenerStandIn::bind_with(&path, false);
+    let mut o = options(&path, "sess_pressure");
+    o.limits = QueueLimits {
+        soft_cap: 64,
+        hard_cap: 1024,
+        max_delta_bytes: 1024,
+    };
+    o.write_timeout = Duration::from_millis(300);
+    let hooks = dispatcher(o);
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t".into(),
+    }));
+    for _ in 0..200_000 {
+        hooks.emit(HookEvent::ResponseDelta {
+            response_id: "r".into(),
+            delta: "x".repeat(64),
+        });
+    }
+    hooks.request_approval(request("a-pressure"));
+    hooks.emit(HookEvent::frame(EventFrame::TurnComplete {
+        turn_id: "t".into(),
+    }));
+    stuck
+        .wait_until(10, "stuck connection", |r| !r.connections.is_empty())
+        .await;
+    stuck.kill();
+    let island = ListenerStandIn::bind(&path);
+    island
+        .wait_until(20, "approval after pressure", |r| {
+            r.connections
+                .iter()
+                .flatten()
+                .any(|l| l.contains("exec_approval_request"))
+        })
+        .await;
+    assert!(hooks.flush(Duration::from_secs(20)).await);
+    let c = hooks.counters_of("unix-socket").unwrap();
+    assert!(
+        c.dropped + c.coalesced > 0,
+        "pressure dropped or merged deltas: {c:?}"
+    );
+    let received: Vec<String> = island.recorded.lock().unwrap().connections.concat();
+    let kinds: Vec<String> = received.iter().map(|l| kind(l)).collect();
+    for wanted in [
+        "approval:requested",
+        "exec_approval_request",
+        "turn_complete",
+    ] {
+        assert!(
+            kinds.iter().any(|k| k == wanted),
+            "{wanted} missing after pressure: {c:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sink_without_a_runtime_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("island.sock");
+    let island = ListenerStandIn::bind(&path);
+    let p = path.clone();
+    // Built on a plain thread: the sink brings its own runtime thread.
+    let hooks = std::thread::spawn(move || {
+        let hooks = dispatcher(options(&p, "sess_plain"));
+        hooks.emit(start(1));
+        hooks
+    })
+    .join()
+    .unwrap();
+    island
+        .wait_until(10, "event", |r| {
+            r.connections.first().is_some_and(|c| c.len() == 2)
+        })
+        .await;
+    drop(hooks);
+}
+
+#[test]
+fn approval_phases_name_how_it_was_answered() {
+    assert_eq!(
+        ApprovalPhase::closing_for(&ReviewDecision::Abort),
+        ApprovalPhase::Aborted
+    );
+    assert_eq!(
+        ApprovalPhase::closing_for(&ReviewDecision::ApprovedExecpolicyAmendment),
+        ApprovalPhase::Approved
+    );
+}
