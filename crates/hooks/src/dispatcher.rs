@@ -95,7 +95,7 @@ impl HookDispatcher {
             reason: request.reason.clone(),
         });
         self.emit(HookEvent::frame(EventFrame::ExecApprovalRequest {
-            request,
+            request: Box::new(request),
         }));
     }
 

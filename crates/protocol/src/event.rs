@@ -237,13 +237,13 @@ pub enum EventFrame {
     },
     /// The agent asks to run a command.
     ExecApprovalRequest {
-        /// What it asks.
-        request: ExecApprovalRequestEvent,
+        /// What it asks (boxed: it is much larger than other frames).
+        request: Box<ExecApprovalRequestEvent>,
     },
     /// The agent asks to apply a patch.
     ApplyPatchApprovalRequest {
-        /// What it asks.
-        request: ExecApprovalRequestEvent,
+        /// What it asks (boxed: it is much larger than other frames).
+        request: Box<ExecApprovalRequestEvent>,
     },
     /// The agent waits for typed input.
     UserInputRequest {

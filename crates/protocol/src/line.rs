@@ -16,8 +16,9 @@ use crate::message::{
 pub enum AgentMessage {
     /// A hook event.
     Event(EventEnvelope),
-    /// The first line of a long-lived agent connection.
-    Hello(Hello),
+    /// The first line of a long-lived agent connection (boxed: rare and
+    /// much larger than an event).
+    Hello(Box<Hello>),
     /// One snapshot, then close.
     Status(StatusRequest),
     /// Snapshots until the client closes.
@@ -97,7 +98,7 @@ pub fn decode_agent_line(line: &[u8]) -> Result<AgentMessage, DecodeError> {
         return Ok(AgentMessage::Event(EventEnvelope { at, event }));
     }
     let message = if let Some(m) = raw.hello {
-        AgentMessage::Hello(m)
+        AgentMessage::Hello(Box::new(m))
     } else if let Some(m) = raw.status {
         AgentMessage::Status(m)
     } else if let Some(m) = raw.watch {

@@ -100,13 +100,13 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
         ),
         (
             event_line(HookEvent::frame(EventFrame::ExecApprovalRequest {
-                request: sample_request(),
+                request: Box::new(sample_request()),
             })),
             r#"{"at":"2026-08-20T16:23:40.413561+00:00","event":{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"call_id":"call_01","approval_id":"approval-7d9e","turn_id":"turn-1","command":"cargo test","cwd":"/home/dev/proj","reason":"Unmatched command prefix requires approval.","proposed_execpolicy_amendment":["cargo"],"proposed_network_policy_amendments":[],"additional_permissions":[],"available_decisions":[{"type":"approved"},{"type":"denied"}]}}}}"#,
         ),
         (
             event_line(HookEvent::frame(EventFrame::ApplyPatchApprovalRequest {
-                request: ExecApprovalRequestEvent {
+                request: Box::new(ExecApprovalRequestEvent {
                     matched_rule: Some("patch".into()),
                     network_approval_context: Some(NetworkApprovalContext {
                         host: "crates.io".into(),
@@ -121,7 +121,7 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                         action: "allow".into(),
                     }],
                     ..sample_request()
-                },
+                }),
             })),
             r#"{"at":"2026-08-20T16:23:40.413561+00:00","event":{"type":"generic_event_frame","frame":{"event":"apply_patch_approval_request","request":{"call_id":"call_01","approval_id":"approval-7d9e","turn_id":"turn-1","command":"cargo test","cwd":"/home/dev/proj","reason":"Unmatched command prefix requires approval.","matched_rule":"patch","network_approval_context":{"host":"crates.io","protocol":"https"},"proposed_execpolicy_amendment":["cargo"],"proposed_network_policy_amendments":[{"host":"crates.io","action":"allow"}],"additional_permissions":[],"available_decisions":[{"type":"network_policy_amendment","host":"crates.io","action":"allow"}]}}}}"#,
         ),
@@ -167,7 +167,7 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
             r#"{"at":"2026-08-20T16:23:40.413561+00:00","event":{"type":"generic_event_frame","frame":{"event":"exec_command_end","command":"ls -la","exit_code":2}}}"#,
         ),
         (
-            AgentMessage::Hello(Hello {
+            AgentMessage::Hello(Box::new(Hello {
                 protocol: 1,
                 agent: Some("codewhale".into()),
                 agent_version: Some("0.1.0".into()),
@@ -189,7 +189,7 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                     iterm_session_id: None,
                     term_session_id: None,
                 }),
-            }),
+            })),
             // The example of PROTOCOL 4.2, byte for byte.
             r#"{"hello":{"protocol":1,"agent":"codewhale","agent_version":"0.1.0","session_id":"sess_4f2a9c1e","pid":4242,"cwd":"/home/me/proj","title":"proj","accepts_decisions":true,"terminal":{"tty":"/dev/pts/3","term_program":"kitty","tmux":"/tmp/tmux-1000/default,1234,0","tmux_pane":"%3","kitty_window_id":"7","kitty_listen_on":"unix:/tmp/kitty-1000","wezterm_pane":"12","windowid":"41943047","iterm_session_id":null,"term_session_id":null}}}"#,
         ),

@@ -214,10 +214,10 @@ mod tests {
     }
     fn frame(id: &str) -> Arc<EventEnvelope> {
         ev(HookEvent::frame(EventFrame::ExecApprovalRequest {
-            request: ExecApprovalRequestEvent {
+            request: Box::new(ExecApprovalRequestEvent {
                 approval_id: id.into(),
                 ..ExecApprovalRequestEvent::default()
-            },
+            }),
         }))
     }
     fn start(id: &str) -> Arc<EventEnvelope> {

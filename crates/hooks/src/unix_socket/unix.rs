@@ -237,7 +237,8 @@ impl Connector {
             .held
             .store(0, std::sync::atomic::Ordering::Relaxed);
         CounterCells::add(&self.core.counters.discarded, resend.expired);
-        let mut buf = encode_line(&AgentMessage::Hello(hello)).map_err(std::io::Error::other)?;
+        let mut buf =
+            encode_line(&AgentMessage::Hello(Box::new(hello))).map_err(std::io::Error::other)?;
         let mut first_time = 0;
         for event in &resend.replayed {
             encode_into(&self.core, event, &mut buf);
