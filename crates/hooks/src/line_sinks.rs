@@ -2,6 +2,7 @@
 //! [`JsonlHookSink`]. A single background task owns the output and writes
 //! each batch with one call, so lines stay whole under concurrent emits.
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -89,8 +90,9 @@ where
 {
     let mut writer: Option<W> = None;
     let mut buf = Vec::with_capacity(64 * 1024);
+    let mut batch = VecDeque::new();
     loop {
-        let batch = core.take_all();
+        core.take_into(&mut batch);
         if batch.is_empty() {
             if core.is_closed() {
                 return;
@@ -99,7 +101,7 @@ where
             continue;
         }
         buf.clear();
-        let lines = core.encode_batch(batch, &mut buf);
+        let lines = core.encode_batch(&mut batch, &mut buf);
         if writer.is_none() {
             match open().await {
                 Ok(w) => writer = Some(w),
@@ -140,7 +142,7 @@ macro_rules! queue_sink_impl {
                 self.core.push(event);
             }
             fn counters(&self) -> SinkCounters {
-                self.core.counters.snapshot()
+                self.core.snapshot()
             }
         }
         impl Drop for $ty {

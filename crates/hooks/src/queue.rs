@@ -81,11 +81,26 @@ impl Default for QueueLimits {
     }
 }
 
+/// What the queue did with pushed events, counted under its own lock so
+/// that the agent's path touches no shared counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PushStats {
+    /// Events pushed.
+    pub pushed: u64,
+    /// Deltas merged into the previous one.
+    pub coalesced: u64,
+    /// Deltas dropped.
+    pub dropped: u64,
+    /// Events discarded past the hard cap.
+    pub discarded: u64,
+}
+
 /// The queue itself.
 #[derive(Debug)]
 pub struct EventQueue {
     items: VecDeque<Queued>,
     limits: QueueLimits,
+    stats: PushStats,
 }
 
 impl EventQueue {
@@ -95,6 +110,7 @@ impl EventQueue {
         Self {
             items: VecDeque::new(),
             limits,
+            stats: PushStats::default(),
         }
     }
 
@@ -110,8 +126,27 @@ impl EventQueue {
         self.items.is_empty()
     }
 
+    /// What happened to pushed events so far.
+    #[must_use]
+    pub fn stats(&self) -> PushStats {
+        self.stats
+    }
+
     /// Queues an event, applying the pressure rules of the module docs.
     pub fn push(&mut self, event: &Arc<EventEnvelope>) -> PushOutcome {
+        let outcome = self.place(event);
+        let stats = &mut self.stats;
+        stats.pushed += 1;
+        match outcome {
+            PushOutcome::Queued => {}
+            PushOutcome::Coalesced => stats.coalesced += 1,
+            PushOutcome::DroppedDelta => stats.dropped += 1,
+            PushOutcome::Discarded => stats.discarded += 1,
+        }
+        outcome
+    }
+
+    fn place(&mut self, event: &Arc<EventEnvelope>) -> PushOutcome {
         let len = self.items.len();
         if let HookEvent::ResponseDelta { response_id, delta } = &event.event {
             if len < self.limits.soft_cap {
@@ -168,6 +203,14 @@ impl EventQueue {
     /// Takes every queued item, oldest first.
     pub fn take_all(&mut self) -> VecDeque<Queued> {
         std::mem::take(&mut self.items)
+    }
+
+    /// Moves every queued item into `out`, which must be empty, by swapping
+    /// buffers: the queue keeps `out`'s capacity, so a steady stream
+    /// allocates nothing.
+    pub fn take_into(&mut self, out: &mut VecDeque<Queued>) {
+        debug_assert!(out.is_empty());
+        std::mem::swap(&mut self.items, out);
     }
 }
 

@@ -3,6 +3,7 @@
 //! short lock and wakes the sink's background task; nothing else happens on
 //! the agent's path.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,6 +67,8 @@ impl SinkCounters {
     }
 }
 
+/// Counters written by a sink's background task. (What `emit` itself
+/// decides is counted inside the queue, under the lock it takes anyway.)
 #[derive(Debug, Default)]
 pub(crate) struct CounterCells {
     pub(crate) emitted: AtomicU64,
@@ -121,29 +124,45 @@ impl QueueCore {
         })
     }
 
-    /// The agent's path: one short lock, one wake-up.
+    /// The agent's path: one short lock, and a wake-up only when the queue
+    /// was empty (otherwise the task is already due to take it).
     pub(crate) fn push(&self, event: &Arc<EventEnvelope>) {
-        CounterCells::add(&self.counters.emitted, 1);
-        let outcome = match self.queue.lock() {
-            Ok(mut queue) => queue.push(event),
+        let (outcome, was_empty) = match self.queue.lock() {
+            Ok(mut queue) => {
+                let was_empty = queue.is_empty();
+                (queue.push(event), was_empty)
+            }
             // A poisoned lock means a sink task panicked while holding it;
             // the event cannot be queued, so count it rather than panic here.
-            Err(_) => PushOutcome::Discarded,
+            Err(_) => {
+                CounterCells::add(&self.counters.emitted, 1);
+                CounterCells::add(&self.counters.discarded, 1);
+                return;
+            }
         };
-        match outcome {
-            PushOutcome::Queued => self.wake.notify_one(),
-            PushOutcome::Coalesced => CounterCells::add(&self.counters.coalesced, 1),
-            PushOutcome::DroppedDelta => CounterCells::add(&self.counters.dropped, 1),
-            PushOutcome::Discarded => CounterCells::add(&self.counters.discarded, 1),
+        if outcome == PushOutcome::Queued && was_empty {
+            self.wake.notify_one();
         }
     }
 
-    /// The background task's side: everything queued so far.
-    pub(crate) fn take_all(&self) -> std::collections::VecDeque<Queued> {
-        self.queue
-            .lock()
-            .map(|mut q| q.take_all())
-            .unwrap_or_default()
+    /// The background task's side: moves everything queued into `out`.
+    pub(crate) fn take_into(&self, out: &mut VecDeque<Queued>) {
+        if let Ok(mut queue) = self.queue.lock() {
+            queue.take_into(out);
+        }
+    }
+
+    /// Every counter: the queue's and the background task's.
+    pub(crate) fn snapshot(&self) -> SinkCounters {
+        let mut c = self.counters.snapshot();
+        if let Ok(queue) = self.queue.lock() {
+            let s = queue.stats();
+            c.emitted += s.pushed;
+            c.coalesced += s.coalesced;
+            c.dropped += s.dropped;
+            c.discarded += s.discarded;
+        }
+        c
     }
 
     /// True when nothing is queued.
@@ -152,7 +171,7 @@ impl QueueCore {
     }
 
     /// Resolves when something may have been queued since the last
-    /// `take_all` (a wake-up stored while nobody waited is kept).
+    /// `take_into` (a wake-up stored while nobody waited is kept).
     pub(crate) async fn woken(&self) {
         self.wake.notified().await;
     }
@@ -169,13 +188,9 @@ impl QueueCore {
     }
 
     /// Serializes queued items as lines into `buf`; returns how many.
-    pub(crate) fn encode_batch(
-        &self,
-        batch: std::collections::VecDeque<Queued>,
-        buf: &mut Vec<u8>,
-    ) -> u64 {
+    pub(crate) fn encode_batch(&self, batch: &mut VecDeque<Queued>, buf: &mut Vec<u8>) -> u64 {
         let mut n = 0;
-        for item in batch {
+        for item in batch.drain(..) {
             let envelope = item.into_envelope();
             if let Err(e) = serde_json::to_writer(&mut *buf, &*envelope) {
                 self.error(&format_args!("cannot encode an event: {e}"));

@@ -3,6 +3,7 @@
 //! dead endpoint only fills this sink's queue, where deltas are coalesced or
 //! dropped and the rest is bounded.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,8 +93,9 @@ async fn run(core: &QueueCore, options: WebhookOptions) {
             return;
         }
     };
+    let mut batch = VecDeque::new();
     loop {
-        let batch = core.take_all();
+        core.take_into(&mut batch);
         if batch.is_empty() {
             if core.is_closed() {
                 return;
@@ -101,7 +103,7 @@ async fn run(core: &QueueCore, options: WebhookOptions) {
             core.woken().await;
             continue;
         }
-        for item in batch {
+        for item in batch.drain(..) {
             let envelope = item.into_envelope();
             let body = match serde_json::to_vec(&*envelope) {
                 Ok(body) => body,

@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 use serde_json::Value;
 
+use crate::tagged::tagged_enum;
 use crate::time::Timestamp;
 
 /// One event line: `{"at": ..., "event": {...}}`.
@@ -31,29 +32,29 @@ impl EventEnvelope {
     }
 }
 
+tagged_enum! {
 /// A hook event, internally tagged by `type`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum HookEvent {
+#[derive(Debug, Clone, PartialEq)]
+pub enum HookEvent (tag = "type", expecting = "a hook event object with a `type`") {
     /// A model response began streaming.
-    ResponseStart {
+    ResponseStart = "response_start" {
         /// The response.
         response_id: String,
     },
     /// A chunk of streamed response text.
-    ResponseDelta {
+    ResponseDelta = "response_delta" {
         /// The response the chunk belongs to.
         response_id: String,
         /// The text.
         delta: String,
     },
     /// A model response finished streaming.
-    ResponseEnd {
+    ResponseEnd = "response_end" {
         /// The response.
         response_id: String,
     },
     /// A tool moved through a phase (precheck, dispatching, failed, ...).
-    ToolLifecycle {
+    ToolLifecycle = "tool_lifecycle" {
         /// The tool call's id (upstream names it `response_id`).
         response_id: String,
         /// The tool.
@@ -65,7 +66,7 @@ pub enum HookEvent {
         payload: Value,
     },
     /// A background job moved through a phase.
-    JobLifecycle {
+    JobLifecycle = "job_lifecycle" {
         /// The job.
         job_id: String,
         /// The phase, free text.
@@ -78,7 +79,7 @@ pub enum HookEvent {
         detail: Option<String>,
     },
     /// An approval opened (`requested`) or closed (any other phase).
-    ApprovalLifecycle {
+    ApprovalLifecycle = "approval_lifecycle" {
         /// The approval.
         approval_id: String,
         /// What happened to it.
@@ -88,13 +89,11 @@ pub enum HookEvent {
         reason: Option<String>,
     },
     /// A protocol frame of the agent's own event stream.
-    GenericEventFrame {
+    GenericEventFrame = "generic_event_frame" {
         /// The frame.
         frame: EventFrame,
     },
-    /// A `type` this version does not know; ignored by design.
-    #[serde(other)]
-    Unknown,
+}
 }
 
 impl HookEvent {
@@ -213,22 +212,22 @@ impl<'de> Deserialize<'de> for ApprovalPhase {
     }
 }
 
+tagged_enum! {
 /// A frame of the agent's event stream, internally tagged by `event`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum EventFrame {
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventFrame (tag = "event", expecting = "an event frame object with an `event`") {
     /// A turn began.
-    TurnStarted {
+    TurnStarted = "turn_started" {
         /// The turn.
         turn_id: String,
     },
     /// A turn finished normally.
-    TurnComplete {
+    TurnComplete = "turn_complete" {
         /// The turn.
         turn_id: String,
     },
     /// A turn ended early.
-    TurnAborted {
+    TurnAborted = "turn_aborted" {
         /// The turn.
         turn_id: String,
         /// Why, when said.
@@ -236,23 +235,23 @@ pub enum EventFrame {
         reason: Option<String>,
     },
     /// The agent asks to run a command.
-    ExecApprovalRequest {
+    ExecApprovalRequest = "exec_approval_request" {
         /// What it asks (boxed: it is much larger than other frames).
         request: Box<ExecApprovalRequestEvent>,
     },
     /// The agent asks to apply a patch.
-    ApplyPatchApprovalRequest {
+    ApplyPatchApprovalRequest = "apply_patch_approval_request" {
         /// What it asks (boxed: it is much larger than other frames).
         request: Box<ExecApprovalRequestEvent>,
     },
     /// The agent waits for typed input.
-    UserInputRequest {
+    UserInputRequest = "user_input_request" {
         /// The request as the agent sent it.
         #[serde(default)]
         request: Value,
     },
     /// Something went wrong.
-    Error {
+    Error = "error" {
         /// The response or tool call it concerns, when known.
         #[serde(default)]
         response_id: Option<String>,
@@ -260,7 +259,7 @@ pub enum EventFrame {
         message: String,
     },
     /// A tool call began.
-    ToolCallStart {
+    ToolCallStart = "tool_call_start" {
         /// The call.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         call_id: Option<String>,
@@ -269,7 +268,7 @@ pub enum EventFrame {
         tool_name: Option<String>,
     },
     /// A tool call returned.
-    ToolCallResult {
+    ToolCallResult = "tool_call_result" {
         /// The call.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         call_id: Option<String>,
@@ -278,7 +277,7 @@ pub enum EventFrame {
         tool_name: Option<String>,
     },
     /// A shell command began.
-    ExecCommandBegin {
+    ExecCommandBegin = "exec_command_begin" {
         /// The command line.
         command: CommandLine,
         /// Where it runs.
@@ -286,16 +285,14 @@ pub enum EventFrame {
         cwd: Option<String>,
     },
     /// A shell command ended.
-    ExecCommandEnd {
+    ExecCommandEnd = "exec_command_end" {
         /// The command line.
         command: CommandLine,
         /// Its exit code, when it exited.
         #[serde(default)]
         exit_code: Option<i32>,
     },
-    /// An `event` this version does not know; ignored by design.
-    #[serde(other)]
-    Unknown,
+}
 }
 
 /// The body of an `exec_approval_request` or `apply_patch_approval_request`

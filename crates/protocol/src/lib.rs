@@ -21,6 +21,7 @@ pub mod event;
 pub mod line;
 pub mod message;
 pub mod socket_path;
+mod tagged;
 pub mod time;
 
 pub use event::{

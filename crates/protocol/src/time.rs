@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de};
 
 /// A point in time as the protocol carries it.
@@ -41,9 +41,42 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// Writes `YYYY-MM-DDTHH:MM:SS.ffffff+00:00` into `buf`.
+    ///
+    /// Digit by digit: this runs once per event on the sink's task, where
+    /// chrono's writer (which allocates) and `write!` padding both showed
+    /// up in profiles.
+    fn write_rfc3339(self, buf: &mut [u8; 32]) -> &str {
+        let t = &self.0;
+        // Years outside 0..=9999 do not fit the fixed layout; clamp them.
+        let year = t.year().clamp(0, 9999) as u32;
+        // A leap second shows as nanoseconds past 1e9; keep six digits.
+        let micros = (t.nanosecond() / 1000).min(999_999);
+        let fields: [(usize, u32, usize); 7] = [
+            (0, year, 4),
+            (5, t.month(), 2),
+            (8, t.day(), 2),
+            (11, t.hour(), 2),
+            (14, t.minute(), 2),
+            (17, t.second(), 2),
+            (20, micros, 6),
+        ];
+        *buf = *b"0000-00-00T00:00:00.000000+00:00";
+        for (start, mut value, width) in fields {
+            for i in (start..start + width).rev() {
+                buf[i] = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        // Only ASCII digits were written into an ASCII template.
+        std::str::from_utf8(buf).unwrap_or("1970-01-01T00:00:00.000000+00:00")
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(SecondsFormat::Micros, false))
+        f.write_str(self.write_rfc3339(&mut [0; 32]))
     }
 }
 
@@ -55,7 +88,7 @@ impl From<DateTime<Utc>> for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.write_rfc3339(&mut [0; 32]))
     }
 }
 
@@ -96,6 +129,14 @@ mod tests {
     fn writes_utc_microseconds_with_offset() -> Result<(), chrono::ParseError> {
         let t = Timestamp::parse("2026-08-20T18:23:40.5+02:00")?;
         assert_eq!(t.to_string(), "2026-08-20T16:23:40.500000+00:00");
+        let t = Timestamp::parse("0999-01-02T03:04:05.000001Z")?;
+        assert_eq!(t.to_string(), "0999-01-02T03:04:05.000001+00:00");
+        // The same text chrono's own writer gives.
+        let now = Timestamp::now();
+        assert_eq!(
+            now.to_string(),
+            now.0.to_rfc3339_opts(chrono::SecondsFormat::Micros, false)
+        );
         Ok(())
     }
 }

@@ -31,6 +31,11 @@ fn approval_of(event: &HookEvent) -> Option<(&str, bool)> {
     }
 }
 
+/// True for events that open, describe or close an approval.
+pub(crate) fn is_approval_event(event: &HookEvent) -> bool {
+    approval_of(event).is_some()
+}
+
 #[derive(Debug)]
 struct OpenApproval {
     id: String,

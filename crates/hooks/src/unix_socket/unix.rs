@@ -1,5 +1,6 @@
 //! The Island sink on Unix: one background task owns the connection.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -16,8 +17,9 @@ use tokio::time::Instant;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 use super::UnixSocketOptions;
-use super::replay::{Offline, Replay};
+use super::replay::{Offline, Replay, is_approval_event};
 use crate::dispatcher::DecisionInbox;
+use crate::queue::is_critical;
 use crate::runtime::spawn_background;
 use crate::sink::{CounterCells, HookSink, QueueCore, SinkCounters};
 
@@ -54,7 +56,7 @@ impl HookSink for UnixSocketHookSink {
         self.core.push(event);
     }
     fn counters(&self) -> SinkCounters {
-        self.core.counters.snapshot()
+        self.core.snapshot()
     }
     fn attach_decisions(&self, inbox: DecisionInbox) {
         // Only the first dispatcher gets the decisions; a sink belongs to one.
@@ -100,9 +102,14 @@ impl Connector {
         let mut ever_connected = false;
         let mut next_attempt = Instant::now();
         let mut buf = Vec::with_capacity(64 * 1024);
+        let mut batch = VecDeque::new();
+        // Turn events and errors of the batch being written: if the write
+        // fails they go to the offline backlog rather than being lost.
+        // (Approvals need no such care: the replay re-sends them.)
+        let mut must_keep: Vec<Arc<EventEnvelope>> = Vec::new();
         loop {
             if let Some(live) = link.as_mut() {
-                let batch = self.core.take_all();
+                self.core.take_into(&mut batch);
                 if batch.is_empty() {
                     if self.core.is_closed() {
                         let _ = live.writer.shutdown().await; // best effort at exit
@@ -114,11 +121,15 @@ impl Connector {
                     }
                 } else {
                     buf.clear();
+                    must_keep.clear();
                     let mut lines = 0;
-                    for item in batch {
+                    for item in batch.drain(..) {
                         let event = item.into_envelope();
                         if encode_into(&self.core, &event, &mut buf) {
                             self.replay.sent(&event);
+                            if is_critical(&event.event) && !is_approval_event(&event.event) {
+                                must_keep.push(Arc::clone(&event));
+                            }
                             lines += 1;
                         }
                     }
@@ -139,7 +150,12 @@ impl Connector {
                             .core
                             .error(&"Island did not read for too long; reconnecting"),
                     }
-                    CounterCells::add(&self.core.counters.discarded, lines);
+                    let now = std::time::Instant::now();
+                    let kept = must_keep.len() as u64;
+                    for event in must_keep.drain(..) {
+                        self.replay.offline(event, now);
+                    }
+                    CounterCells::add(&self.core.counters.discarded, lines.saturating_sub(kept));
                 }
                 // The connection ended: start over with a fresh one.
                 let lived = link.take().map_or(Duration::ZERO, |l| l.since.elapsed());
@@ -174,10 +190,10 @@ impl Connector {
                 }
             }
             // Still offline: keep what is worth keeping, drop deltas.
-            let batch = self.core.take_all();
+            self.core.take_into(&mut batch);
             let drained = !batch.is_empty();
             let now = std::time::Instant::now();
-            for item in batch {
+            for item in batch.drain(..) {
                 let counters = &self.core.counters;
                 match self.replay.offline(item.into_envelope(), now) {
                     Offline::Kept => {}
