@@ -1,0 +1,33 @@
+# Shared by the scripts in this folder: where builds go, and installing
+# what is missing (and only what is missing).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One target directory for every script and CI run on this machine, so that
+# builds are incremental (a cold build of the workspace takes minutes here).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/island/target}"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# ensure_debs PKG...: installs the Debian packages that are not installed.
+ensure_debs() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# ensure_rust_components: rustfmt and clippy for the checks.
+ensure_rust_components() {
+  for c in rustfmt clippy; do
+    rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
+  done
+}
