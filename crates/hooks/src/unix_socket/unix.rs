@@ -92,6 +92,14 @@ struct Connector {
     backoff: Duration,
 }
 
+/// Requested socket send buffer, in bytes.
+const SEND_BUFFER: usize = 4 * 1024 * 1024;
+
+/// Batches at least this large mean the agent is streaming fast.
+const SMALL_BATCH: u64 = 32;
+/// How long a fast stream may accumulate before the next write.
+const BATCH_PAUSE: Duration = Duration::from_millis(1);
+
 /// A connection that lived this long proves Island healthy: the backoff
 /// starts over after it ends.
 const HEALTHY: Duration = Duration::from_secs(2);
@@ -141,6 +149,13 @@ impl Connector {
                     {
                         Ok(Ok(())) => {
                             CounterCells::add(&self.core.counters.sent, lines);
+                            if lines >= SMALL_BATCH {
+                                // A busy stream: let the next batch grow for
+                                // a moment, so that each wake-up and write
+                                // carries many lines instead of a few. A
+                                // lone event is still written at once.
+                                tokio::time::sleep(BATCH_PAUSE).await;
+                            }
                             continue;
                         }
                         Ok(Err(e)) => self
@@ -192,6 +207,7 @@ impl Connector {
             // Still offline: keep what is worth keeping, drop deltas.
             self.core.take_into(&mut batch);
             let drained = !batch.is_empty();
+            let busy = batch.len() as u64 >= SMALL_BATCH;
             let now = std::time::Instant::now();
             for item in batch.drain(..) {
                 let counters = &self.core.counters;
@@ -211,6 +227,11 @@ impl Connector {
                 return;
             }
             if drained {
+                if busy {
+                    // As when connected: let a fast stream accumulate, so
+                    // that the agent's emits rarely have to wake this task.
+                    tokio::time::sleep(BATCH_PAUSE).await;
+                }
                 continue;
             }
             let wanted = ever_connected || self.replay.has_pending();
@@ -236,6 +257,14 @@ impl Connector {
     /// Connects, then writes the hello, the backlog and the open approvals.
     async fn connect(&mut self) -> std::io::Result<Link> {
         let stream = UnixStream::connect(&self.options.path).await?;
+        // A larger send buffer lets a burst flow while Island is busy
+        // decoding, instead of ping-ponging on a few hundred KiB. The
+        // kernel caps it (net.core.wmem_max); a refusal changes nothing.
+        if let Err(e) =
+            nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::SndBuf, &SEND_BUFFER)
+        {
+            tracing::debug!("cannot enlarge the socket send buffer: {e}");
+        }
         let (read, mut writer) = stream.into_split();
         let (closed_tx, closed) = oneshot::channel();
         let inbox = self.inbox.get().cloned();
