@@ -213,3 +213,45 @@ async fn webhook_down_gives_up_after_bounded_attempts_without_blocking_the_agent
     assert_eq!((c.sent, c.discarded), (0, 5));
     assert_eq!(c.errors, 5, "one error per event after its last attempt");
 }
+
+/// A sink with a bug: it panics on every event.
+#[derive(Debug)]
+struct PanickingSink;
+
+impl HookSink for PanickingSink {
+    fn name(&self) -> &'static str {
+        "panicking"
+    }
+    fn emit(&self, _event: &Arc<island_protocol::EventEnvelope>) {
+        panic!("a buggy sink");
+    }
+    fn counters(&self) -> codewhale_hooks::SinkCounters {
+        codewhale_hooks::SinkCounters::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_failing_sink_never_stops_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.jsonl");
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "").unwrap();
+    let hooks = HookDispatcher::new(vec![
+        Box::new(PanickingSink) as Box<dyn HookSink>,
+        Box::new(JsonlHookSink::new(blocker.join("bad.jsonl"))),
+        Box::new(JsonlHookSink::new(&good)),
+    ]);
+    for i in 0..10 {
+        hooks.emit(HookEvent::ResponseStart {
+            response_id: i.to_string(),
+        });
+    }
+    assert!(hooks.flush(Duration::from_secs(10)).await);
+    let text = std::fs::read_to_string(&good).unwrap();
+    assert_eq!(text.lines().count(), 10, "the working sink got every event");
+    let counters = hooks.counters();
+    assert_eq!(
+        counters[1].1.discarded, 10,
+        "the broken one counted its losses"
+    );
+}
