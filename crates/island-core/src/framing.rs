@@ -1,0 +1,167 @@
+//! Line framing with a cap: one JSON object per line, `\n` or `\r\n`. A line
+//! over the cap is discarded up to its newline and reported, and the
+//! connection stays usable (PROTOCOL section 6). The buffer never holds more
+//! than the cap, whatever a peer sends.
+
+use bytes::{Buf, BytesMut};
+use tokio_util::codec::Decoder;
+
+/// What the reader yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// One line, without its newline (a trailing `\r` is left for the
+    /// decoder, which tolerates it).
+    Line(BytesMut),
+    /// A line over the cap was skipped; `len` bytes of it were seen.
+    Oversized {
+        /// Bytes discarded.
+        len: usize,
+    },
+}
+
+/// The decoder.
+#[derive(Debug, Clone)]
+pub struct LineFramer {
+    max: usize,
+    /// Bytes of an oversized line discarded so far, while discarding.
+    discarding: Option<usize>,
+    /// Where to resume the newline search.
+    scanned: usize,
+}
+
+impl LineFramer {
+    /// A framer for lines of at most `max` bytes.
+    #[must_use]
+    pub fn new(max: usize) -> Self {
+        Self {
+            max,
+            discarding: None,
+            scanned: 0,
+        }
+    }
+}
+
+impl Decoder for LineFramer {
+    type Item = Frame;
+    type Error = std::io::Error;
+
+    fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        loop {
+            let newline = buf[self.scanned..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map(|i| self.scanned + i);
+            if let Some(seen) = self.discarding {
+                match newline {
+                    Some(i) => {
+                        buf.advance(i + 1);
+                        self.discarding = None;
+                        self.scanned = 0;
+                        return Ok(Some(Frame::Oversized { len: seen + i }));
+                    }
+                    None => {
+                        self.discarding = Some(seen + buf.len());
+                        buf.clear();
+                        self.scanned = 0;
+                        return Ok(None);
+                    }
+                }
+            }
+            match newline {
+                Some(i) if i > self.max => {
+                    buf.advance(i + 1);
+                    self.scanned = 0;
+                    return Ok(Some(Frame::Oversized { len: i }));
+                }
+                Some(i) => {
+                    let mut line = buf.split_to(i + 1);
+                    line.truncate(i);
+                    self.scanned = 0;
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue; // empty lines are ignored
+                    }
+                    return Ok(Some(Frame::Line(line)));
+                }
+                None if buf.len() > self.max => {
+                    self.discarding = Some(buf.len());
+                    buf.clear();
+                    self.scanned = 0;
+                    return Ok(None);
+                }
+                None => {
+                    self.scanned = buf.len();
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        if let Some(frame) = self.decode(buf)? {
+            return Ok(Some(frame));
+        }
+        if let Some(seen) = self.discarding.take() {
+            return Ok(Some(Frame::Oversized { len: seen }));
+        }
+        self.scanned = 0;
+        // A last line without its newline still counts.
+        if buf.iter().all(u8::is_ascii_whitespace) {
+            buf.clear();
+            return Ok(None);
+        }
+        Ok(Some(Frame::Line(buf.split())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames(max: usize, chunks: &[&[u8]]) -> Vec<Frame> {
+        let mut framer = LineFramer::new(max);
+        let mut buf = BytesMut::new();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            buf.extend_from_slice(chunk);
+            while let Some(f) = framer.decode(&mut buf).expect("infallible") {
+                out.push(f);
+            }
+            assert!(buf.len() <= max + chunk.len(), "the buffer stays bounded");
+        }
+        while let Some(f) = framer.decode_eof(&mut buf).expect("infallible") {
+            out.push(f);
+        }
+        out
+    }
+
+    fn line(s: &str) -> Frame {
+        Frame::Line(BytesMut::from(s))
+    }
+
+    #[test]
+    fn splits_lines_across_chunks_and_skips_empty_ones() {
+        let got = frames(
+            100,
+            &[b"{\"a\"", b":1}\n\n  \r\n{\"b\":2}\r\n", b"{\"c\":3}"],
+        );
+        assert_eq!(
+            got,
+            [line("{\"a\":1}"), line("{\"b\":2}\r"), line("{\"c\":3}")]
+        );
+    }
+
+    #[test]
+    fn an_oversized_line_is_skipped_and_the_next_one_is_read() {
+        let big = vec![b'x'; 50];
+        let got = frames(10, &[&big[..20], &big[20..], b"\n{\"ok\":1}\n"]);
+        assert_eq!(got, [Frame::Oversized { len: 50 }, line("{\"ok\":1}")]);
+        let got = frames(10, &[b"0123456789ABC\nok\n"]);
+        assert_eq!(got, [Frame::Oversized { len: 13 }, line("ok")]);
+    }
+
+    #[test]
+    fn an_oversized_line_cut_by_eof_is_reported() {
+        let got = frames(4, &[b"0123456789"]);
+        assert_eq!(got, [Frame::Oversized { len: 10 }]);
+    }
+}

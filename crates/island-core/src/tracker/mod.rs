@@ -1,0 +1,854 @@
+//! The session state as a pure reducer: [`SessionTracker::apply`] takes an
+//! [`Input`] and the current time and returns [`Effect`]s. No clock, no I/O:
+//! the host passes time in and carries the effects out, and the tests drive
+//! it from data files.
+//!
+//! It joins `approval_lifecycle` events and approval frames (in either
+//! order) into open approvals, tracks turns and liveness, and decides which
+//! notifications a user wants: approvals at once (critical, with actions when
+//! the session accepts decisions), finished turns only past a threshold and
+//! collapsed into one summary when several land together, aborted turns and
+//! errors with their reason, do not disturb, and one reminder for an
+//! approval left waiting.
+
+mod model;
+mod notices;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+
+use island_protocol::{
+    AgentMessage, ApprovalSnapshot, Counters, Decided, Decision, DecisionSource, EventEnvelope,
+    EventFrame, ExecApprovalRequestEvent, Hello, HookEvent, IslandMessage, PROTOCOL_VERSION,
+    ReviewDecision, SessionSnapshot, SessionState, Snapshot, Timestamp, Welcome,
+};
+use serde::{Deserialize, Serialize};
+
+pub use model::{
+    Approval, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session, TrayState,
+    TraySummary, focus_not_supported,
+};
+
+/// The notification and liveness settings the reducer applies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Policy {
+    /// A finished turn is announced only if it lasted at least this long.
+    pub turn_notice_min_secs: u64,
+    /// Finished turns landing within this window are announced together.
+    pub burst_window_ms: u64,
+    /// An approval still open after this long alerts once more (0: never).
+    pub realert_after_secs: u64,
+    /// Hold turn notices (approvals still show).
+    pub do_not_disturb: bool,
+    /// Show nothing at all.
+    pub mute_all: bool,
+    /// Announce aborted turns and errors.
+    pub notify_errors: bool,
+    /// A disconnected session is forgotten after this long.
+    pub disconnected_grace_secs: u64,
+    /// A one-line (upstream) session is forgotten after this long idle.
+    pub one_line_idle_secs: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            turn_notice_min_secs: 10,
+            burst_window_ms: 1500,
+            realert_after_secs: 300,
+            do_not_disturb: false,
+            mute_all: false,
+            notify_errors: true,
+            disconnected_grace_secs: 60,
+            one_line_idle_secs: 600,
+        }
+    }
+}
+
+/// A finished turn waiting for the burst window to close.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct TurnNotice {
+    session_id: String,
+    title: String,
+    duration_ms: i64,
+    at_ms: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ConnState {
+    peer: Peer,
+    session: Option<String>,
+}
+
+/// How many closed approval ids are remembered, so that a replayed
+/// `requested` for a closed approval does not reopen it.
+const CLOSED_REMEMBERED: usize = 4096;
+
+/// Every session Island knows, and what it has shown.
+#[derive(Debug, Clone, Default)]
+pub struct SessionTracker {
+    /// The settings in force.
+    pub policy: Policy,
+    sessions: BTreeMap<String, Session>,
+    conns: HashMap<ConnId, ConnState>,
+    pending_turns: Vec<TurnNotice>,
+    held_turns: Vec<TurnNotice>,
+    shown: BTreeSet<NoticeKey>,
+    closed: HashSet<String>,
+    closed_order: VecDeque<String>,
+    tray: TraySummary,
+    wake: Option<i64>,
+}
+
+/// Collects effects while one input is applied.
+struct Out {
+    effects: Vec<Effect>,
+    changed: bool,
+}
+
+impl Out {
+    fn push(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+}
+
+impl SessionTracker {
+    /// A tracker with these settings.
+    #[must_use]
+    pub fn new(policy: Policy) -> Self {
+        Self {
+            policy,
+            ..Self::default()
+        }
+    }
+
+    /// The sessions, by id.
+    pub fn sessions(&self) -> impl Iterator<Item = &Session> {
+        self.sessions.values()
+    }
+
+    /// One session.
+    #[must_use]
+    pub fn session(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    /// The tray summary as last computed.
+    #[must_use]
+    pub fn tray(&self) -> TraySummary {
+        self.tray
+    }
+
+    /// Applies one input at time `now`.
+    pub fn apply(&mut self, input: Input, now: Timestamp) -> Vec<Effect> {
+        let mut out = Out {
+            effects: Vec::new(),
+            changed: false,
+        };
+        match input {
+            Input::Opened { conn, peer } => {
+                self.conns.insert(
+                    conn,
+                    ConnState {
+                        peer,
+                        session: None,
+                    },
+                );
+            }
+            Input::Message { conn, message } => self.on_message(conn, message, now, &mut out),
+            Input::Closed { conn } => self.on_closed(conn, now, &mut out),
+            Input::Tick => self.on_tick(now, &mut out),
+            Input::ProcessGone { pid } => {
+                let gone: Vec<String> = self
+                    .sessions
+                    .values()
+                    .filter(|s| matches!(s.link, Link::OneLine { pid: Some(p) } if p == pid))
+                    .map(|s| s.id.clone())
+                    .collect();
+                for id in gone {
+                    self.forget(&id, &mut out);
+                }
+            }
+            Input::Decide {
+                approval_id,
+                decision,
+                source,
+                reply_to,
+            } => self.on_decide(&approval_id, decision, source, reply_to, &mut out),
+            Input::Focus {
+                session_id,
+                reply_to,
+            } => self.on_focus(session_id.as_deref(), reply_to, &mut out),
+            Input::SetDoNotDisturb(on) => {
+                self.policy.do_not_disturb = on;
+                if !on {
+                    let held = std::mem::take(&mut self.held_turns);
+                    self.announce_turns(held, &mut out);
+                }
+            }
+        }
+        self.finish(now, &mut out);
+        out.effects
+    }
+
+    fn on_message(&mut self, conn: ConnId, message: AgentMessage, now: Timestamp, out: &mut Out) {
+        match message {
+            AgentMessage::Hello(hello) => self.on_hello(conn, *hello, now, out),
+            AgentMessage::Event(envelope) => {
+                let id = self.session_for_event(conn, now);
+                self.on_event(&id, envelope, now, out);
+            }
+            // Decisions go from Island to agents; one sent the other way is
+            // ignored. Control requests are the host's.
+            AgentMessage::Decision(_)
+            | AgentMessage::Status(_)
+            | AgentMessage::Watch(_)
+            | AgentMessage::Decide(_)
+            | AgentMessage::Focus(_) => {}
+        }
+    }
+
+    fn on_hello(&mut self, conn: ConnId, hello: Hello, now: Timestamp, out: &mut Out) {
+        let id = hello.session_id.clone();
+        let state = self.conns.entry(conn).or_default();
+        state.session = Some(id.clone());
+        let peer_pid = state.peer.pid;
+        let session = self.sessions.entry(id.clone()).or_insert_with(|| Session {
+            id: id.clone(),
+            agent: None,
+            title: id.clone(),
+            cwd: None,
+            pid: None,
+            terminal: None,
+            link: Link::Disconnected {
+                since_ms: now.unix_millis(),
+            },
+            activity: SessionState::Idle,
+            turn: None,
+            current_tool: None,
+            last_activity: now,
+            approvals: Vec::new(),
+            events: 0,
+            turns: 0,
+        });
+        if let Link::Connected { conn: old, .. } = session.link {
+            if old != conn {
+                if let Some(previous) = self.conns.get_mut(&old) {
+                    previous.session = None;
+                }
+            }
+        }
+        session.agent = hello.agent.or(session.agent.take());
+        session.cwd = hello.cwd.or(session.cwd.take());
+        session.title = hello
+            .title
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| session.cwd.as_deref().and_then(notices::project_name))
+            .unwrap_or_else(|| id.clone());
+        session.pid = hello.pid.or(peer_pid);
+        session.terminal = hello.terminal.or(session.terminal.take());
+        session.link = Link::Connected {
+            conn,
+            accepts_decisions: hello.accepts_decisions,
+        };
+        session.last_activity = now;
+        if hello.accepts_decisions {
+            out.push(Effect::Send {
+                conn,
+                message: IslandMessage::Welcome(Welcome {
+                    protocol: PROTOCOL_VERSION,
+                    island_version: env!("CARGO_PKG_VERSION").into(),
+                }),
+            });
+        }
+        out.changed = true;
+    }
+
+    /// The session an event belongs to: the connection's hello, or for
+    /// upstream one-line connections the peer process.
+    fn session_for_event(&mut self, conn: ConnId, now: Timestamp) -> String {
+        let state = self.conns.entry(conn).or_default();
+        if let Some(id) = &state.session {
+            return id.clone();
+        }
+        let peer = state.peer;
+        let id = match (peer.pid, peer.start_time) {
+            (Some(pid), Some(start)) => format!("pid-{pid}-{start}"),
+            (Some(pid), None) => format!("pid-{pid}"),
+            (None, _) => format!("conn-{}", conn.0),
+        };
+        state.session = Some(id.clone());
+        self.sessions.entry(id.clone()).or_insert_with(|| Session {
+            id: id.clone(),
+            agent: None,
+            title: peer
+                .pid
+                .map_or_else(|| id.clone(), |pid| format!("agent {pid}")),
+            cwd: None,
+            pid: peer.pid,
+            terminal: None,
+            link: Link::OneLine { pid: peer.pid },
+            activity: SessionState::Idle,
+            turn: None,
+            current_tool: None,
+            last_activity: now,
+            approvals: Vec::new(),
+            events: 0,
+            turns: 0,
+        });
+        id
+    }
+
+    fn on_event(&mut self, id: &str, envelope: EventEnvelope, now: Timestamp, out: &mut Out) {
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        session.events += 1;
+        session.last_activity = now;
+        if let Link::Disconnected { .. } = session.link {
+            // Events on a connection that closed cannot arrive; keep the
+            // state as the link says.
+        }
+        match envelope.event {
+            HookEvent::ToolLifecycle {
+                tool_name,
+                phase,
+                payload,
+                ..
+            } => {
+                let finished = matches!(
+                    phase.as_str(),
+                    "completed" | "failed" | "done" | "succeeded" | "cancelled"
+                );
+                session.current_tool = (!finished).then_some(tool_name);
+                if let Some(cwd) = payload.get("cwd").and_then(|v| v.as_str()) {
+                    learn_cwd(session, cwd);
+                }
+            }
+            HookEvent::ApprovalLifecycle {
+                approval_id,
+                phase,
+                reason,
+            } => {
+                if phase.is_closing() {
+                    self.close_approval(id, &approval_id, out);
+                } else {
+                    self.open_approval(id, &approval_id, reason, None, now, out);
+                }
+                return;
+            }
+            HookEvent::GenericEventFrame { frame } => {
+                self.on_frame(id, frame, now, out);
+                return;
+            }
+            HookEvent::ResponseStart { .. }
+            | HookEvent::ResponseDelta { .. }
+            | HookEvent::ResponseEnd { .. }
+            | HookEvent::JobLifecycle { .. }
+            | HookEvent::Unknown => {}
+        }
+    }
+
+    fn on_frame(&mut self, id: &str, frame: EventFrame, now: Timestamp, out: &mut Out) {
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        match frame {
+            EventFrame::TurnStarted { turn_id } => {
+                session.turn = Some((turn_id, now));
+                session.activity = SessionState::Working;
+                out.changed = true;
+                let key = NoticeKey::Turn(id.to_owned());
+                self.close_notice(key, out);
+            }
+            EventFrame::TurnComplete { .. } => {
+                let started = session.turn.take().map(|(_, at)| at);
+                session.activity = SessionState::Done;
+                session.current_tool = None;
+                session.turns += 1;
+                out.changed = true;
+                let duration_ms = started.map_or(0, |at| now.unix_millis() - at.unix_millis());
+                let threshold =
+                    i64::try_from(self.policy.turn_notice_min_secs.saturating_mul(1000))
+                        .unwrap_or(i64::MAX);
+                if started.is_some() && duration_ms >= threshold {
+                    let notice = TurnNotice {
+                        session_id: id.to_owned(),
+                        title: session.title.clone(),
+                        duration_ms,
+                        at_ms: now.unix_millis(),
+                    };
+                    self.pending_turns.push(notice);
+                }
+            }
+            EventFrame::TurnAborted { reason, .. } => {
+                session.turn = None;
+                session.activity = SessionState::Aborted;
+                session.current_tool = None;
+                out.changed = true;
+                let notice = notices::aborted(id, &session.title, reason.as_deref());
+                self.notify_turn(notice, out);
+            }
+            EventFrame::Error { message, .. } => {
+                let notice = notices::error(id, &session.title, &message);
+                self.notify_turn(notice, out);
+            }
+            EventFrame::ExecApprovalRequest { request }
+            | EventFrame::ApplyPatchApprovalRequest { request } => {
+                if !request.cwd.is_empty() {
+                    learn_cwd(session, &request.cwd);
+                }
+                let approval_id = request.approval_id.clone();
+                let reason = request.reason.clone();
+                self.open_approval(id, &approval_id, reason, Some(*request), now, out);
+            }
+            EventFrame::UserInputRequest { .. } => {
+                let notice = notices::input_wanted(id, &session.title);
+                self.notify(notice, out);
+            }
+            EventFrame::ToolCallStart { tool_name, .. } => {
+                session.current_tool = tool_name.or(session.current_tool.take());
+                out.changed = true;
+            }
+            EventFrame::ToolCallResult { .. } | EventFrame::ExecCommandEnd { .. } => {
+                session.current_tool = None;
+                out.changed = true;
+            }
+            EventFrame::ExecCommandBegin { command, cwd } => {
+                session.current_tool = Some(notices::shorten(command.as_str(), 60));
+                if let Some(cwd) = cwd {
+                    learn_cwd(session, &cwd);
+                }
+                out.changed = true;
+            }
+            EventFrame::Unknown => {}
+        }
+    }
+
+    fn open_approval(
+        &mut self,
+        id: &str,
+        approval_id: &str,
+        reason: Option<String>,
+        request: Option<ExecApprovalRequestEvent>,
+        now: Timestamp,
+        out: &mut Out,
+    ) {
+        if self.closed.contains(approval_id) {
+            // A replay of an approval that was already answered: never
+            // offer it again.
+            return;
+        }
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if matches!(session.link, Link::Disconnected { .. }) {
+            return;
+        }
+        let index = match session.approvals.iter().position(|a| a.id == approval_id) {
+            Some(i) => i,
+            None => {
+                session.approvals.push(Approval {
+                    id: approval_id.to_owned(),
+                    command: None,
+                    cwd: None,
+                    reason: None,
+                    decisions: Vec::new(),
+                    requested_at: now,
+                    realerted: false,
+                });
+                session.approvals.len() - 1
+            }
+        };
+        let approval = &mut session.approvals[index];
+        if reason.is_some() {
+            approval.reason = reason;
+        }
+        if let Some(request) = request {
+            approval.command = Some(request.command.0).filter(|c| !c.is_empty());
+            approval.cwd = Some(request.cwd).filter(|c| !c.is_empty());
+            approval.decisions = request.available_decisions;
+        }
+        out.changed = true;
+        let notice = notices::approval(session, &session.approvals[index], false);
+        self.notify(notice, out);
+    }
+
+    fn close_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
+        self.remember_closed(approval_id);
+        if let Some(session) = self.sessions.get_mut(id) {
+            let before = session.approvals.len();
+            session.approvals.retain(|a| a.id != approval_id);
+            out.changed |= session.approvals.len() != before;
+        }
+        self.close_notice(NoticeKey::Approval(approval_id.to_owned()), out);
+    }
+
+    fn remember_closed(&mut self, approval_id: &str) {
+        if self.closed.insert(approval_id.to_owned()) {
+            self.closed_order.push_back(approval_id.to_owned());
+            if self.closed_order.len() > CLOSED_REMEMBERED {
+                if let Some(old) = self.closed_order.pop_front() {
+                    self.closed.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn on_closed(&mut self, conn: ConnId, now: Timestamp, out: &mut Out) {
+        let Some(state) = self.conns.remove(&conn) else {
+            return;
+        };
+        let Some(id) = state.session else { return };
+        let Some(session) = self.sessions.get_mut(&id) else {
+            return;
+        };
+        if !matches!(session.link, Link::Connected { conn: c, .. } if c == conn) {
+            return; // a one-line connection, or one already replaced
+        }
+        session.link = Link::Disconnected {
+            since_ms: now.unix_millis(),
+        };
+        // Nobody can answer these any more; a reconnecting agent re-sends
+        // the ones still open.
+        let approvals: Vec<String> = session.approvals.drain(..).map(|a| a.id).collect();
+        out.changed = true;
+        for approval_id in approvals {
+            self.close_notice(NoticeKey::Approval(approval_id), out);
+        }
+    }
+
+    fn on_tick(&mut self, now: Timestamp, out: &mut Out) {
+        let now_ms = now.unix_millis();
+        // Finished turns whose burst window closed.
+        let window = i64::try_from(self.policy.burst_window_ms).unwrap_or(i64::MAX);
+        if self
+            .pending_turns
+            .first()
+            .is_some_and(|t| now_ms >= t.at_ms + window)
+        {
+            let ready = std::mem::take(&mut self.pending_turns);
+            if self.policy.do_not_disturb {
+                self.held_turns.extend(ready);
+            } else {
+                self.announce_turns(ready, out);
+            }
+        }
+        // One reminder for approvals left waiting.
+        if self.policy.realert_after_secs > 0 {
+            let after = i64::try_from(self.policy.realert_after_secs.saturating_mul(1000))
+                .unwrap_or(i64::MAX);
+            let mut due = Vec::new();
+            for session in self.sessions.values_mut() {
+                for approval in &mut session.approvals {
+                    if !approval.realerted && now_ms - approval.requested_at.unix_millis() >= after
+                    {
+                        approval.realerted = true;
+                        due.push((session.id.clone(), approval.id.clone()));
+                    }
+                }
+            }
+            for (sid, aid) in due {
+                if let Some(session) = self.sessions.get(&sid) {
+                    if let Some(approval) = session.approvals.iter().find(|a| a.id == aid) {
+                        let notice = notices::approval(session, approval, true);
+                        self.notify(notice, out);
+                    }
+                }
+            }
+        }
+        // Forget sessions whose agent is gone.
+        let grace = i64::try_from(self.policy.disconnected_grace_secs.saturating_mul(1000))
+            .unwrap_or(i64::MAX);
+        let idle =
+            i64::try_from(self.policy.one_line_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let expired: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| match s.link {
+                Link::Disconnected { since_ms } => now_ms - since_ms >= grace,
+                Link::OneLine { .. } => now_ms - s.last_activity.unix_millis() >= idle,
+                Link::Connected { .. } => false,
+            })
+            .map(|s| s.id.clone())
+            .collect();
+        for id in expired {
+            self.forget(&id, out);
+        }
+    }
+
+    fn forget(&mut self, id: &str, out: &mut Out) {
+        let Some(session) = self.sessions.remove(id) else {
+            return;
+        };
+        out.changed = true;
+        for approval in session.approvals {
+            self.close_notice(NoticeKey::Approval(approval.id), out);
+        }
+        self.close_notice(NoticeKey::Turn(id.to_owned()), out);
+        self.pending_turns.retain(|t| t.session_id != id);
+        for state in self.conns.values_mut() {
+            if state.session.as_deref() == Some(id) {
+                state.session = None;
+            }
+        }
+    }
+
+    fn on_decide(
+        &mut self,
+        approval_id: &str,
+        decision: ReviewDecision,
+        source: DecisionSource,
+        reply_to: Option<ConnId>,
+        out: &mut Out,
+    ) {
+        let owner = self
+            .sessions
+            .values()
+            .find(|s| s.approvals.iter().any(|a| a.id == approval_id))
+            .map(|s| (s.id.clone(), s.decision_conn(), s.title.clone()));
+        let reply = match owner {
+            None => Decided {
+                ok: false,
+                reason: Some(format!("no open approval {approval_id}")),
+            },
+            Some((_, None, title)) => Decided {
+                ok: false,
+                reason: Some(format!(
+                    "the {title} session does not take decisions from Island; answer in its terminal"
+                )),
+            },
+            Some((sid, Some(conn), _)) => {
+                out.push(Effect::Send {
+                    conn,
+                    message: IslandMessage::Decision(Decision {
+                        approval_id: approval_id.to_owned(),
+                        decision,
+                        source,
+                    }),
+                });
+                // The first answer wins: stop offering it now; the agent's
+                // closing phase will follow.
+                self.close_approval(&sid, approval_id, out);
+                Decided {
+                    ok: true,
+                    reason: None,
+                }
+            }
+        };
+        if let Some(conn) = reply_to {
+            out.push(Effect::Send {
+                conn,
+                message: IslandMessage::Decided(reply),
+            });
+        }
+    }
+
+    fn on_focus(&mut self, session_id: Option<&str>, reply_to: Option<ConnId>, out: &mut Out) {
+        let target = match session_id {
+            Some(id) => self.sessions.get(id),
+            None => self
+                .sessions
+                .values()
+                .filter_map(|s| {
+                    s.approvals
+                        .iter()
+                        .map(|a| a.requested_at)
+                        .min()
+                        .map(|t| (t, s))
+                })
+                .min_by_key(|(t, _)| *t)
+                .map(|(_, s)| s),
+        };
+        match target {
+            Some(s) => out.push(Effect::Focus {
+                session_id: s.id.clone(),
+                terminal: s.terminal.clone(),
+                pid: s.pid,
+                cwd: s.cwd.clone(),
+                reply_to,
+            }),
+            None => {
+                if let Some(conn) = reply_to {
+                    let reason = match session_id {
+                        Some(id) => format!("no session {id}"),
+                        None => "no session is waiting for you".into(),
+                    };
+                    out.push(Effect::Send {
+                        conn,
+                        message: IslandMessage::Focused(island_protocol::Focused {
+                            ok: false,
+                            how: None,
+                            reason: Some(reason),
+                        }),
+                    });
+                }
+            }
+        }
+    }
+
+    fn announce_turns(&mut self, turns: Vec<TurnNotice>, out: &mut Out) {
+        match turns.len() {
+            0 => {}
+            1 => {
+                let t = &turns[0];
+                let notice = notices::finished(&t.session_id, &t.title, t.duration_ms);
+                self.notify(notice, out);
+            }
+            _ => {
+                let notice =
+                    notices::summary(turns.iter().map(|t| (t.title.as_str(), t.duration_ms)));
+                self.notify(notice, out);
+            }
+        }
+    }
+
+    /// A turn notice (aborted, error): held under do not disturb.
+    fn notify_turn(&mut self, notice: Notice, out: &mut Out) {
+        if !self.policy.notify_errors || self.policy.do_not_disturb {
+            return;
+        }
+        self.notify(notice, out);
+    }
+
+    fn notify(&mut self, notice: Notice, out: &mut Out) {
+        if self.policy.mute_all {
+            return;
+        }
+        self.shown.insert(notice.key.clone());
+        out.push(Effect::Notify(notice));
+    }
+
+    fn close_notice(&mut self, key: NoticeKey, out: &mut Out) {
+        if self.shown.remove(&key) {
+            out.push(Effect::CloseNotice { key });
+        }
+    }
+
+    /// Tray, snapshot and wake-up effects after every input.
+    fn finish(&mut self, now: Timestamp, out: &mut Out) {
+        let tray = self.summarize();
+        if tray != self.tray {
+            self.tray = tray;
+            out.push(Effect::Tray(tray));
+        }
+        if out.changed {
+            out.push(Effect::SnapshotChanged);
+        }
+        let wake = self.next_deadline();
+        if wake != self.wake {
+            self.wake = wake;
+            if let Some(at) = wake {
+                out.push(Effect::WakeAt(at.max(now.unix_millis())));
+            }
+        }
+    }
+
+    fn summarize(&self) -> TraySummary {
+        let mut t = TraySummary {
+            sessions: self.sessions.len(),
+            ..TraySummary::default()
+        };
+        for s in self.sessions.values() {
+            match s.state() {
+                SessionState::Working => t.working += 1,
+                SessionState::NeedsApproval => t.needs_you += 1,
+                SessionState::Aborted => t.aborted += 1,
+                _ => {}
+            }
+        }
+        t.state = if t.needs_you > 0 {
+            TrayState::NeedsYou
+        } else if t.working > 0 {
+            TrayState::Working
+        } else if t.aborted > 0 {
+            TrayState::Error
+        } else {
+            TrayState::Idle
+        };
+        t
+    }
+
+    /// The earliest time the reducer needs a tick, if any: nothing pending
+    /// means no wake-ups at all.
+    fn next_deadline(&self) -> Option<i64> {
+        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let mut next: Option<i64> = None;
+        let mut consider = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
+        if let Some(first) = self.pending_turns.first() {
+            consider(
+                first
+                    .at_ms
+                    .saturating_add(i64::try_from(self.policy.burst_window_ms).unwrap_or(i64::MAX)),
+            );
+        }
+        for s in self.sessions.values() {
+            if self.policy.realert_after_secs > 0 {
+                for a in s.approvals.iter().filter(|a| !a.realerted) {
+                    consider(
+                        a.requested_at
+                            .unix_millis()
+                            .saturating_add(ms(self.policy.realert_after_secs)),
+                    );
+                }
+            }
+            match s.link {
+                Link::Disconnected { since_ms } => {
+                    consider(since_ms.saturating_add(ms(self.policy.disconnected_grace_secs)))
+                }
+                Link::OneLine { .. } => {
+                    consider(
+                        s.last_activity
+                            .unix_millis()
+                            .saturating_add(ms(self.policy.one_line_idle_secs)),
+                    );
+                }
+                Link::Connected { .. } => {}
+            }
+        }
+        next
+    }
+
+    /// What Island knows, in the shape of PROTOCOL 5b.
+    #[must_use]
+    pub fn snapshot(&self, counters: Counters) -> Snapshot {
+        let sessions = self
+            .sessions
+            .values()
+            .map(|s| SessionSnapshot {
+                id: s.id.clone(),
+                agent: s.agent.clone(),
+                title: s.title.clone(),
+                cwd: s.cwd.clone(),
+                state: s.state(),
+                turn_started_at: s.turn.as_ref().map(|(_, at)| *at),
+                last_activity_at: s.last_activity,
+                approvals: s
+                    .approvals
+                    .iter()
+                    .map(|a| ApprovalSnapshot {
+                        approval_id: a.id.clone(),
+                        command: a.command.clone(),
+                        cwd: a.cwd.clone(),
+                        reason: a.reason.clone(),
+                        decisions: a.decisions.clone(),
+                        requested_at: a.requested_at,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Snapshot { sessions, counters }
+    }
+}
+
+fn learn_cwd(session: &mut Session, cwd: &str) {
+    if session.cwd.is_some() || cwd.is_empty() {
+        return;
+    }
+    session.cwd = Some(cwd.to_owned());
+    if matches!(session.link, Link::OneLine { .. }) {
+        if let Some(name) = notices::project_name(cwd) {
+            session.title = name;
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! The reducer's vocabulary: what goes in ([`Input`]), what comes out
+//! ([`Effect`]), and the session data it keeps. All of it is plain data
+//! (serde), so that the reducer's tests are data files.
+
+use island_protocol::{
+    DecisionSource, Focused, IslandMessage, ReviewDecision, SessionState, TerminalInfo, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+/// One accepted connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ConnId(pub u64);
+
+/// Who is on the other end of a connection (from the socket credentials).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Peer {
+    /// Process id, where the platform tells it.
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// Process start time (clock ticks since boot on Linux), against pid
+    /// reuse.
+    #[serde(default)]
+    pub start_time: Option<u64>,
+}
+
+/// Something that happened, for the reducer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A same-user connection was accepted.
+    Opened {
+        /// The connection.
+        conn: ConnId,
+        /// Its peer.
+        peer: Peer,
+    },
+    /// A decoded line from an agent (event or hello).
+    Message {
+        /// The connection.
+        conn: ConnId,
+        /// The message.
+        message: island_protocol::AgentMessage,
+    },
+    /// A connection closed.
+    Closed {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Time passed (the host ticks when the reducer asked it to).
+    Tick,
+    /// A process that owned one-line sessions is gone.
+    ProcessGone {
+        /// Its pid.
+        pid: u32,
+    },
+    /// The user answered an approval.
+    Decide {
+        /// The approval.
+        approval_id: String,
+        /// The answer.
+        decision: ReviewDecision,
+        /// Where.
+        source: DecisionSource,
+        /// A control connection waiting for the reply, if any.
+        reply_to: Option<ConnId>,
+    },
+    /// The user asked for a session's terminal.
+    Focus {
+        /// The session, or `None` for the one whose approval waited longest.
+        session_id: Option<String>,
+        /// A control connection waiting for the reply, if any.
+        reply_to: Option<ConnId>,
+    },
+    /// Do not disturb on or off.
+    SetDoNotDisturb(bool),
+}
+
+/// What the outer layer must do. The reducer does no I/O itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// Write a line to a connection.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The line.
+        #[serde(with = "island_line")]
+        message: IslandMessage,
+    },
+    /// Close a connection.
+    CloseConnection {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// Show a notification, or replace the one with the same key.
+    Notify(Notice),
+    /// Close the notification with this key, if shown.
+    CloseNotice {
+        /// The key.
+        key: NoticeKey,
+    },
+    /// The tray's summary changed.
+    Tray(TraySummary),
+    /// The snapshot changed (watchers and the widget want a new one).
+    SnapshotChanged,
+    /// Bring a session's terminal to the front.
+    Focus {
+        /// The session.
+        session_id: String,
+        /// What is known of its terminal.
+        terminal: Option<TerminalInfo>,
+        /// The agent's pid.
+        pid: Option<u32>,
+        /// Its working directory.
+        cwd: Option<String>,
+        /// A control connection waiting for the reply.
+        reply_to: Option<ConnId>,
+    },
+    /// Tick again at this time (milliseconds since the epoch).
+    WakeAt(i64),
+}
+
+/// Serializes an `IslandMessage` as its JSON value, for data-file tests.
+mod island_line {
+    use island_protocol::IslandMessage;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(m: &IslandMessage, s: S) -> Result<S::Ok, S::Error> {
+        m.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IslandMessage, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        let text = value.to_string();
+        island_protocol::decode_island_line(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which notification: one per approval, one turn notice per session, one
+/// burst summary.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKey {
+    /// An approval.
+    Approval(String),
+    /// A session's latest turn notice (complete, aborted or error).
+    Turn(String),
+    /// Several sessions finished at once.
+    Summary,
+}
+
+/// A notification to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    /// Which one; showing a key again replaces it.
+    pub key: NoticeKey,
+    /// Title.
+    pub title: String,
+    /// Body text.
+    pub body: String,
+    /// Critical notices stay until answered.
+    pub critical: bool,
+    /// Buttons: (action id, label). Action ids are `approve`,
+    /// `approve_for_session`, `deny`.
+    #[serde(default)]
+    pub actions: Vec<(String, String)>,
+    /// The session a click on the notice focuses.
+    #[serde(default)]
+    pub session_id: Option<String>,
+}
+
+/// The aggregate the tray shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TraySummary {
+    /// The state to show.
+    pub state: TrayState,
+    /// Sessions known.
+    pub sessions: usize,
+    /// Sessions running a turn.
+    pub working: usize,
+    /// Sessions with an open approval.
+    pub needs_you: usize,
+    /// Sessions whose last turn was aborted.
+    pub aborted: usize,
+}
+
+/// The tray icon's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrayState {
+    /// Nothing running.
+    #[default]
+    Idle,
+    /// At least one turn running.
+    Working,
+    /// At least one approval open.
+    NeedsYou,
+    /// A turn was aborted or failed, and nothing else needs attention.
+    Error,
+}
+
+impl TraySummary {
+    /// "2 working, 1 needs you", for tooltips.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.needs_you > 0 {
+            parts.push(format!("{} needs you", self.needs_you));
+        }
+        if self.working > 0 {
+            parts.push(format!("{} working", self.working));
+        }
+        if self.aborted > 0 {
+            parts.push(format!("{} aborted", self.aborted));
+        }
+        if parts.is_empty() {
+            return match self.sessions {
+                0 => "No agent sessions".into(),
+                1 => "1 session, idle".into(),
+                n => format!("{n} sessions, idle"),
+            };
+        }
+        parts.join(", ")
+    }
+}
+
+/// An open approval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    /// The approval.
+    pub id: String,
+    /// The command, once the frame arrived.
+    pub command: Option<String>,
+    /// Where it would run.
+    pub cwd: Option<String>,
+    /// Why approval is needed.
+    pub reason: Option<String>,
+    /// The answers offered (empty until the frame arrives).
+    pub decisions: Vec<ReviewDecision>,
+    /// When Island first heard of it.
+    pub requested_at: Timestamp,
+    /// Whether the reminder was shown.
+    pub realerted: bool,
+}
+
+/// How a session talks to Island.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// A long-lived connection with a hello.
+    Connected {
+        /// The connection.
+        conn: ConnId,
+        /// Whether decisions may be sent on it.
+        accepts_decisions: bool,
+    },
+    /// The long-lived connection closed; the session waits for a reconnect.
+    Disconnected {
+        /// Since when (ms since the epoch).
+        since_ms: i64,
+    },
+    /// Upstream style: one connection per line, keyed by the peer process.
+    OneLine {
+        /// The process.
+        pid: Option<u32>,
+    },
+}
+
+/// One agent session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Its id.
+    pub id: String,
+    /// The agent's name.
+    pub agent: Option<String>,
+    /// The project name.
+    pub title: String,
+    /// Working directory.
+    pub cwd: Option<String>,
+    /// Agent process id.
+    pub pid: Option<u32>,
+    /// Its terminal.
+    pub terminal: Option<TerminalInfo>,
+    /// How it is connected.
+    pub link: Link,
+    /// What it does, before approvals and the link are taken into account.
+    pub activity: SessionState,
+    /// The open turn and when it started.
+    pub turn: Option<(String, Timestamp)>,
+    /// The tool running now, for the widget.
+    pub current_tool: Option<String>,
+    /// The last event seen.
+    pub last_activity: Timestamp,
+    /// Open approvals, oldest first.
+    pub approvals: Vec<Approval>,
+    /// Events received.
+    pub events: u64,
+    /// Turns finished.
+    pub turns: u64,
+}
+
+impl Session {
+    /// The state people see: approvals and the link come first.
+    #[must_use]
+    pub fn state(&self) -> SessionState {
+        if matches!(self.link, Link::Disconnected { .. }) {
+            SessionState::Disconnected
+        } else if !self.approvals.is_empty() {
+            SessionState::NeedsApproval
+        } else {
+            self.activity
+        }
+    }
+
+    /// Whether Island may send decisions to this session now.
+    #[must_use]
+    pub fn decision_conn(&self) -> Option<ConnId> {
+        match self.link {
+            Link::Connected {
+                conn,
+                accepts_decisions: true,
+            } => Some(conn),
+            _ => None,
+        }
+    }
+}
+
+/// Reply text for a focus request until click-through lands.
+#[must_use]
+pub fn focus_not_supported() -> IslandMessage {
+    IslandMessage::Focused(Focused {
+        ok: false,
+        how: None,
+        reason: Some("focus is not supported yet".into()),
+    })
+}

@@ -1,0 +1,161 @@
+//! What each notification says. Pure text: the adapter shows it.
+
+use island_protocol::ReviewDecision;
+
+use super::model::{Approval, Notice, NoticeKey, Session};
+
+/// The project name for a directory: its last component.
+pub(crate) fn project_name(cwd: &str) -> Option<String> {
+    std::path::Path::new(cwd)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| !n.is_empty())
+}
+
+/// Cuts `text` to `max` characters with an ellipsis.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// "42 s", "3 min 5 s", "1 h 2 min".
+pub(crate) fn duration(ms: i64) -> String {
+    let secs = (ms.max(0) + 500) / 1000;
+    match secs {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
+    }
+}
+
+pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -> Notice {
+    let title = if reminder {
+        format!("{} is still waiting for approval", session.title)
+    } else {
+        format!("{} needs approval", session.title)
+    };
+    let mut body = match &approval.command {
+        Some(command) => shorten(command, 200),
+        None => "A command needs your approval.".to_owned(),
+    };
+    if let Some(reason) = approval.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        body.push('\n');
+        body.push_str(&shorten(reason, 200));
+    }
+    let mut actions = Vec::new();
+    if session.decision_conn().is_some() {
+        // Offer what the agent accepts; before the frame says, the two
+        // answers every agent takes.
+        let offered =
+            |d: &ReviewDecision| approval.decisions.is_empty() || approval.decisions.contains(d);
+        if offered(&ReviewDecision::Approved) {
+            actions.push(("approve".to_owned(), "Approve".to_owned()));
+        }
+        if approval
+            .decisions
+            .contains(&ReviewDecision::ApprovedForSession)
+        {
+            actions.push((
+                "approve_for_session".to_owned(),
+                "Approve for session".to_owned(),
+            ));
+        }
+        if offered(&ReviewDecision::Denied) {
+            actions.push(("deny".to_owned(), "Deny".to_owned()));
+        }
+    }
+    Notice {
+        key: NoticeKey::Approval(approval.id.clone()),
+        title,
+        body,
+        critical: true,
+        actions,
+        session_id: Some(session.id.clone()),
+    }
+}
+
+pub(crate) fn finished(session_id: &str, title: &str, duration_ms: i64) -> Notice {
+    Notice {
+        key: NoticeKey::Turn(session_id.to_owned()),
+        title: format!("{title} finished"),
+        body: format!("The turn took {}.", duration(duration_ms)),
+        critical: false,
+        actions: Vec::new(),
+        session_id: Some(session_id.to_owned()),
+    }
+}
+
+pub(crate) fn summary<'a>(turns: impl Iterator<Item = (&'a str, i64)>) -> Notice {
+    let turns: Vec<_> = turns.collect();
+    let body = turns
+        .iter()
+        .map(|(title, ms)| format!("{title} ({})", duration(*ms)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Notice {
+        key: NoticeKey::Summary,
+        title: format!("{} agents finished", turns.len()),
+        body,
+        critical: false,
+        actions: Vec::new(),
+        session_id: None,
+    }
+}
+
+pub(crate) fn aborted(session_id: &str, title: &str, reason: Option<&str>) -> Notice {
+    Notice {
+        key: NoticeKey::Turn(session_id.to_owned()),
+        title: format!("{title}: turn aborted"),
+        body: reason
+            .filter(|r| !r.trim().is_empty())
+            .map_or_else(|| "The turn ended early.".to_owned(), |r| shorten(r, 200)),
+        critical: false,
+        actions: Vec::new(),
+        session_id: Some(session_id.to_owned()),
+    }
+}
+
+pub(crate) fn error(session_id: &str, title: &str, message: &str) -> Notice {
+    Notice {
+        key: NoticeKey::Turn(session_id.to_owned()),
+        title: format!("{title}: error"),
+        body: shorten(message, 200),
+        critical: false,
+        actions: Vec::new(),
+        session_id: Some(session_id.to_owned()),
+    }
+}
+
+pub(crate) fn input_wanted(session_id: &str, title: &str) -> Notice {
+    Notice {
+        key: NoticeKey::Turn(session_id.to_owned()),
+        title: format!("{title} is waiting for your input"),
+        body: "The agent asked a question in its terminal.".to_owned(),
+        critical: false,
+        actions: Vec::new(),
+        session_id: Some(session_id.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_say_them() {
+        assert_eq!(duration(9_400), "9 s");
+        assert_eq!(duration(185_000), "3 min 5 s");
+        assert_eq!(duration(3_720_000), "1 h 2 min");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis() {
+        assert_eq!(shorten("abcdef", 4), "abc…");
+        assert_eq!(shorten("  abc ", 4), "abc");
+    }
+}
