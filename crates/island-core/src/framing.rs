@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn an_oversized_line_is_skipped_and_the_next_one_is_read() {
-        let big = vec![b'x'; 50];
+        let big = [b'x'; 50];
         let got = frames(10, &[&big[..20], &big[20..], b"\n{\"ok\":1}\n"]);
         assert_eq!(got, [Frame::Oversized { len: 50 }, line("{\"ok\":1}")]);
         let got = frames(10, &[b"0123456789ABC\nok\n"]);

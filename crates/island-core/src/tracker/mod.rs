@@ -305,10 +305,6 @@ impl SessionTracker {
         };
         session.events += 1;
         session.last_activity = now;
-        if let Link::Disconnected { .. } = session.link {
-            // Events on a connection that closed cannot arrive; keep the
-            // state as the link says.
-        }
         match envelope.event {
             HookEvent::ToolLifecycle {
                 tool_name,
@@ -321,6 +317,7 @@ impl SessionTracker {
                     "completed" | "failed" | "done" | "succeeded" | "cancelled"
                 );
                 session.current_tool = (!finished).then_some(tool_name);
+                out.changed = true;
                 if let Some(cwd) = payload.get("cwd").and_then(|v| v.as_str()) {
                     learn_cwd(session, cwd);
                 }
@@ -335,12 +332,8 @@ impl SessionTracker {
                 } else {
                     self.open_approval(id, &approval_id, reason, None, now, out);
                 }
-                return;
             }
-            HookEvent::GenericEventFrame { frame } => {
-                self.on_frame(id, frame, now, out);
-                return;
-            }
+            HookEvent::GenericEventFrame { frame } => self.on_frame(id, frame, now, out),
             HookEvent::ResponseStart { .. }
             | HookEvent::ResponseDelta { .. }
             | HookEvent::ResponseEnd { .. }

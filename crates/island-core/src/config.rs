@@ -1,0 +1,327 @@
+//! Island's own settings: a TOML file in the user's config directory,
+//! written with comments on first run, and the source of truth (the
+//! settings view edits it; people may edit it by hand).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::server::ServerLimits;
+use crate::tracker::Policy;
+
+/// The environment variable that points Island at another config file.
+pub const CONFIG_ENV: &str = "ISLAND_CONFIG";
+
+/// The whole file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IslandConfig {
+    /// Where to listen; empty for the protocol's default.
+    pub socket_path: String,
+    /// Notification settings.
+    pub notifications: NotificationSettings,
+    /// Session liveness.
+    pub sessions: SessionSettings,
+    /// Server limits.
+    pub limits: LimitSettings,
+}
+
+/// `[notifications]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotificationSettings {
+    /// Show notifications at all.
+    pub enabled: bool,
+    /// Announce a finished turn only if it took at least this long.
+    pub turn_complete_min_secs: u64,
+    /// Finished turns within this window are announced together.
+    pub burst_window_ms: u64,
+    /// Remind once of an approval open this long (0: never).
+    pub approval_realert_secs: u64,
+    /// Hold turn notices; approvals still show.
+    pub do_not_disturb: bool,
+    /// Show nothing, approvals included.
+    pub mute_all: bool,
+    /// Announce aborted turns and errors.
+    pub errors: bool,
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        let p = Policy::default();
+        Self {
+            enabled: true,
+            turn_complete_min_secs: p.turn_notice_min_secs,
+            burst_window_ms: p.burst_window_ms,
+            approval_realert_secs: p.realert_after_secs,
+            do_not_disturb: p.do_not_disturb,
+            mute_all: p.mute_all,
+            errors: p.notify_errors,
+        }
+    }
+}
+
+/// `[sessions]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionSettings {
+    /// Forget a disconnected session after this long.
+    pub disconnected_grace_secs: u64,
+    /// Forget an idle upstream (one-line) session after this long.
+    pub one_line_idle_secs: u64,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        let p = Policy::default();
+        Self {
+            disconnected_grace_secs: p.disconnected_grace_secs,
+            one_line_idle_secs: p.one_line_idle_secs,
+        }
+    }
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Longest line accepted, in bytes.
+    pub max_line_bytes: usize,
+    /// Connections open at once.
+    pub max_connections: usize,
+    /// Seconds a new connection has to send its first line.
+    pub first_line_timeout_secs: u64,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        let l = ServerLimits::default();
+        Self {
+            max_line_bytes: l.max_line_bytes,
+            max_connections: l.max_connections,
+            first_line_timeout_secs: l.first_line_timeout.as_secs(),
+        }
+    }
+}
+
+/// The file written on first run.
+pub const DEFAULT_FILE: &str = r#"# Island's settings. Island reads this file at start; edit it by hand or
+# from the settings view. Delete it to get these defaults back.
+
+# Where Island listens. Empty: $CODEWHALE_ISLAND_SOCKET, else
+# $XDG_RUNTIME_DIR/codewhale/island.sock, else ~/.codewhale/run/island.sock.
+socket_path = ""
+
+[notifications]
+# Show desktop notifications at all.
+enabled = true
+# Announce a finished turn only when it took at least this many seconds.
+turn_complete_min_secs = 10
+# Turns finishing within this many milliseconds of each other are announced
+# in one summary instead of one notification each.
+burst_window_ms = 1500
+# Remind once of an approval still waiting after this many seconds (0: never).
+approval_realert_secs = 300
+# Do not disturb: hold finished-turn notices; approvals are still shown.
+do_not_disturb = false
+# Show nothing at all, approvals included.
+mute_all = false
+# Announce aborted turns and errors.
+errors = true
+
+[sessions]
+# Forget a session whose agent disconnected after this many seconds.
+disconnected_grace_secs = 60
+# Forget an idle session of an upstream agent (one connection per event)
+# after this many seconds.
+one_line_idle_secs = 600
+
+[limits]
+# Longest line accepted from an agent, in bytes; longer lines are skipped.
+max_line_bytes = 1048576
+# Connections open at once.
+max_connections = 4096
+# Seconds a new connection has to send its first line.
+first_line_timeout_secs = 10
+"#;
+
+/// Why the config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Reading or writing failed.
+    #[error("cannot {what} {path}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("{path} is not a valid Island config: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+    /// No config directory is known.
+    #[error("cannot find a config directory; set {CONFIG_ENV} to a file path")]
+    NoConfigDir,
+}
+
+impl IslandConfig {
+    /// The config file: `$ISLAND_CONFIG`, else `island/config.toml` in the
+    /// platform's config directory.
+    ///
+    /// # Errors
+    /// [`ConfigError::NoConfigDir`] when neither is known.
+    pub fn default_path() -> Result<PathBuf, ConfigError> {
+        if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(path));
+        }
+        directories::ProjectDirs::from("", "", "island")
+            .map(|d| d.config_dir().join("config.toml"))
+            .ok_or(ConfigError::NoConfigDir)
+    }
+
+    /// Reads the file, writing the commented defaults first if it is
+    /// missing.
+    ///
+    /// # Errors
+    /// See [`ConfigError`]; a bad file names its line.
+    pub fn load_or_create(path: &Path) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|source| ConfigError::Io {
+                        what: "create",
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                }
+                std::fs::write(path, DEFAULT_FILE).map_err(|source| ConfigError::Io {
+                    what: "write",
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                DEFAULT_FILE.to_owned()
+            }
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    what: "read",
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        Self::parse(&text, path)
+    }
+
+    /// Parses config text.
+    ///
+    /// # Errors
+    /// [`ConfigError::Invalid`] with the line and the problem.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The reducer's policy.
+    #[must_use]
+    pub fn policy(&self) -> Policy {
+        let n = &self.notifications;
+        Policy {
+            turn_notice_min_secs: n.turn_complete_min_secs,
+            burst_window_ms: n.burst_window_ms,
+            realert_after_secs: n.approval_realert_secs,
+            do_not_disturb: n.do_not_disturb,
+            mute_all: n.mute_all || !n.enabled,
+            notify_errors: n.errors,
+            disconnected_grace_secs: self.sessions.disconnected_grace_secs,
+            one_line_idle_secs: self.sessions.one_line_idle_secs,
+        }
+    }
+
+    /// The server's limits.
+    #[must_use]
+    pub fn limits(&self) -> ServerLimits {
+        ServerLimits {
+            max_line_bytes: self.limits.max_line_bytes.max(1024),
+            max_connections: self.limits.max_connections.max(1),
+            first_line_timeout: Duration::from_secs(self.limits.first_line_timeout_secs.max(1)),
+            ..ServerLimits::default()
+        }
+    }
+
+    /// The socket path setting, `None` for the default.
+    #[must_use]
+    pub fn socket_path(&self) -> Option<&Path> {
+        let p = self.socket_path.trim();
+        (!p.is_empty()).then(|| Path::new(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_defaults_are_the_defaults() -> Result<(), ConfigError> {
+        let parsed = IslandConfig::parse(DEFAULT_FILE, Path::new("config.toml"))?;
+        assert_eq!(parsed, IslandConfig::default());
+        assert_eq!(parsed.policy(), Policy::default());
+        Ok(())
+    }
+
+    #[test]
+    fn first_run_writes_a_commented_file_and_later_runs_read_it()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("deep/island/config.toml");
+        IslandConfig::load_or_create(&path)?;
+        let text = std::fs::read_to_string(&path)?;
+        assert!(text.contains("# Announce a finished turn only when"));
+        std::fs::write(
+            &path,
+            text.replace("turn_complete_min_secs = 10", "turn_complete_min_secs = 30"),
+        )?;
+        assert_eq!(
+            IslandConfig::load_or_create(&path)?
+                .policy()
+                .turn_notice_min_secs,
+            30
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_the_line() {
+        let err = IslandConfig::parse(
+            "[notifications]\nturn_complete_min_secs = \"ten\"\n",
+            Path::new("/c.toml"),
+        );
+        let text = err
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            text.contains("/c.toml is not a valid Island config"),
+            "{text}"
+        );
+        assert!(text.contains("line 2"), "{text}");
+        let err = IslandConfig::parse("[notifications]\nturn_minimum = 3\n", Path::new("/c.toml"));
+        let text = err
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(text.contains("unknown field `turn_minimum`"), "{text}");
+    }
+}

@@ -1,0 +1,299 @@
+//! The socket server: accepts connections, checks every peer's uid, frames
+//! and decodes lines, and hands messages to the host. One task per
+//! connection, so no connection can delay another; every buffer is capped.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use island_protocol::{AgentMessage, Counters, DecodeError, decode_agent_line};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::mpsc;
+use tokio_util::codec::FramedRead;
+
+use crate::framing::{Frame, LineFramer};
+use crate::tracker::{ConnId, Peer};
+
+/// Limits of the server.
+#[derive(Debug, Clone)]
+pub struct ServerLimits {
+    /// Longest line accepted; longer ones are skipped and counted.
+    pub max_line_bytes: usize,
+    /// Connections open at once; more are closed at once and counted.
+    pub max_connections: usize,
+    /// A connection must send its first line within this time.
+    pub first_line_timeout: Duration,
+    /// A write to a client that takes longer closes that client.
+    pub write_timeout: Duration,
+    /// Lines queued for one client before it is closed as too slow.
+    pub outbound_queue: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self {
+            max_line_bytes: island_protocol::DEFAULT_MAX_LINE_BYTES,
+            max_connections: 4096,
+            first_line_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(5),
+            outbound_queue: 1024,
+        }
+    }
+}
+
+/// Server counters, shared with the host for snapshots.
+#[derive(Debug, Default)]
+pub struct ServerCounters {
+    /// Connections accepted (same user).
+    pub connections: AtomicU64,
+    /// Lines read.
+    pub lines: AtomicU64,
+    /// Lines that were not JSON or fit no message.
+    pub malformed: AtomicU64,
+    /// Lines over the cap.
+    pub oversized: AtomicU64,
+    /// Connections refused for another uid.
+    pub refused_peers: AtomicU64,
+    /// Connections refused over the connection limit.
+    pub refused_full: AtomicU64,
+    /// Connections closed for sending no line in time.
+    pub timed_out: AtomicU64,
+    open: AtomicUsize,
+}
+
+impl ServerCounters {
+    /// The counters of PROTOCOL 5b.
+    #[must_use]
+    pub fn snapshot(&self) -> Counters {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Counters {
+            connections: get(&self.connections),
+            lines: get(&self.lines),
+            malformed: get(&self.malformed),
+            oversized: get(&self.oversized),
+            refused_peers: get(&self.refused_peers),
+        }
+    }
+
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What the server tells the host.
+#[derive(Debug)]
+pub enum Inbound {
+    /// A same-user connection was accepted; lines for it go to `outbound`.
+    Opened {
+        /// The connection.
+        conn: ConnId,
+        /// Its peer.
+        peer: Peer,
+        /// Where to queue lines for it.
+        outbound: mpsc::Sender<Outbound>,
+    },
+    /// A decoded line.
+    Message {
+        /// The connection.
+        conn: ConnId,
+        /// The message.
+        message: AgentMessage,
+    },
+    /// The connection closed.
+    Closed {
+        /// The connection.
+        conn: ConnId,
+    },
+}
+
+/// What the host sends to a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    /// One encoded line, newline included.
+    Line(Vec<u8>),
+    /// Close after what was queued.
+    Close,
+}
+
+/// Accepts connections until `shutdown` resolves.
+pub async fn serve(
+    listener: UnixListener,
+    limits: ServerLimits,
+    counters: Arc<ServerCounters>,
+    inbound: mpsc::Sender<Inbound>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let me = nix::unistd::geteuid().as_raw();
+    let mut next_id = 0u64;
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut shutdown => return,
+            accepted = listener.accept() => accepted,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // EMFILE and friends: wait a little rather than spin.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let cred = match stream.peer_cred() {
+            Ok(cred) => cred,
+            Err(e) => {
+                tracing::warn!("cannot read a peer's credentials, closing it: {e}");
+                ServerCounters::bump(&counters.refused_peers);
+                continue;
+            }
+        };
+        if cred.uid() != me {
+            ServerCounters::bump(&counters.refused_peers);
+            tracing::warn!(uid = cred.uid(), "refused a connection from another user");
+            continue;
+        }
+        if counters.open.load(Ordering::Relaxed) >= limits.max_connections {
+            ServerCounters::bump(&counters.refused_full);
+            tracing::warn!(
+                "refused a connection: {} are open already",
+                limits.max_connections
+            );
+            continue;
+        }
+        next_id += 1;
+        let conn = ConnId(next_id);
+        let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
+        let peer = Peer {
+            pid,
+            start_time: pid.and_then(crate::platform::process_start_time),
+        };
+        ServerCounters::bump(&counters.connections);
+        counters.open.fetch_add(1, Ordering::Relaxed);
+        let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
+        tokio::spawn(async move {
+            connection(stream, conn, peer, &limits, &counters, &inbound).await;
+            counters.open.fetch_sub(1, Ordering::Relaxed);
+        });
+    }
+}
+
+async fn connection(
+    stream: UnixStream,
+    conn: ConnId,
+    peer: Peer,
+    limits: &ServerLimits,
+    counters: &ServerCounters,
+    inbound: &mpsc::Sender<Inbound>,
+) {
+    let (read, write) = stream.into_split();
+    let (outbound, queue) = mpsc::channel(limits.outbound_queue);
+    let writer = tokio::spawn(write_lines(write, queue, limits.write_timeout));
+    if inbound
+        .send(Inbound::Opened {
+            conn,
+            peer,
+            outbound,
+        })
+        .await
+        .is_err()
+    {
+        writer.abort();
+        return; // the host is gone: shutting down
+    }
+    let mut frames = FramedRead::new(read, LineFramer::new(limits.max_line_bytes));
+    let mut first = true;
+    loop {
+        let next = if first {
+            match tokio::time::timeout(limits.first_line_timeout, frames.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    ServerCounters::bump(&counters.timed_out);
+                    tracing::debug!(
+                        conn = conn.0,
+                        "closed a connection that sent no line in time"
+                    );
+                    break;
+                }
+            }
+        } else {
+            frames.next().await
+        };
+        let frame = match next {
+            Some(Ok(frame)) => frame,
+            Some(Err(e)) => {
+                tracing::debug!(conn = conn.0, "read failed: {e}");
+                break;
+            }
+            None => break,
+        };
+        let line = match frame {
+            Frame::Oversized { len } => {
+                ServerCounters::bump(&counters.oversized);
+                tracing::warn!(
+                    conn = conn.0,
+                    len,
+                    max = limits.max_line_bytes,
+                    "skipped an oversized line"
+                );
+                first = false;
+                continue;
+            }
+            Frame::Line(line) => line,
+        };
+        first = false;
+        ServerCounters::bump(&counters.lines);
+        match decode_agent_line(&line) {
+            Ok(message) => {
+                if inbound
+                    .send(Inbound::Message { conn, message })
+                    .await
+                    .is_err()
+                {
+                    break;
+                }
+            }
+            Err(e) => {
+                ServerCounters::bump(&counters.malformed);
+                // Only the error, never the line: it may hold a prompt.
+                let kind = match e {
+                    DecodeError::Unknown => "unknown message",
+                    DecodeError::Malformed(_) => "malformed line",
+                };
+                tracing::debug!(conn = conn.0, "skipped a {kind}: {e}");
+            }
+        }
+    }
+    // The host drops its sender on Closed, which ends the writer after it
+    // has written what was queued.
+    let _ = inbound.send(Inbound::Closed { conn }).await; // the host may be gone
+    let _ = tokio::time::timeout(limits.write_timeout, writer).await; // best effort
+}
+
+async fn write_lines(
+    mut write: tokio::net::unix::OwnedWriteHalf,
+    mut queue: mpsc::Receiver<Outbound>,
+    timeout: Duration,
+) {
+    while let Some(item) = queue.recv().await {
+        match item {
+            Outbound::Line(line) => {
+                match tokio::time::timeout(timeout, write.write_all(&line)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::debug!("write to a client failed: {e}");
+                        break;
+                    }
+                    Err(_) => {
+                        tracing::warn!("a client did not read for {timeout:?}; closing it");
+                        break;
+                    }
+                }
+            }
+            Outbound::Close => break,
+        }
+    }
+    let _ = write.shutdown().await; // the peer may be gone already
+}

@@ -1,0 +1,74 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Island: tells you when a coding agent waits for you.
+#[derive(Debug, Parser)]
+#[command(name = "island", version, about)]
+pub struct Args {
+    /// Run without any window or tray: socket, sessions, notifications and
+    /// logs only.
+    #[arg(long)]
+    pub headless: bool,
+    /// Do not show desktop notifications.
+    #[arg(long)]
+    pub no_notifications: bool,
+    /// The socket (default: the config's `socket_path`, else the protocol's
+    /// resolution).
+    #[arg(long, global = true)]
+    pub socket: Option<PathBuf>,
+    /// The config file (default: `$ISLAND_CONFIG`, else
+    /// `~/.config/island/config.toml`).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// A client command; without one, Island itself runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Clients of a running Island.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the sessions once.
+    Status {
+        /// Print the snapshot line as Island sends it.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the sessions now and on every change, until interrupted.
+    Watch {
+        /// Print snapshot lines as Island sends them.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve an approval.
+    Approve {
+        /// The approval id (see `island status`).
+        approval_id: String,
+        /// Approve for the rest of the session.
+        #[arg(long)]
+        for_session: bool,
+    },
+    /// Deny an approval.
+    Deny {
+        /// The approval id.
+        approval_id: String,
+    },
+    /// Send one protocol line (an event, say), for scripts and tests; `-`
+    /// reads it from standard input.
+    Send {
+        /// The line.
+        line: String,
+    },
+    /// Bring a session's terminal to the front.
+    Focus {
+        /// The session id.
+        #[arg(conflicts_with = "waiting", required_unless_present = "waiting")]
+        session_id: Option<String>,
+        /// The session whose approval has waited longest.
+        #[arg(long)]
+        waiting: bool,
+    },
+}

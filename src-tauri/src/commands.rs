@@ -1,0 +1,178 @@
+//! What each command line does.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use island_core::client;
+use island_core::config::IslandConfig;
+use island_core::runtime::{RunOptions, RunOutcome, run_headless};
+use island_protocol::{FocusRequest, ReviewDecision, Timestamp};
+
+use crate::cli::{Args, Command};
+
+pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
+    let Some(command) = args.command else {
+        return run_island(
+            args.headless,
+            args.no_notifications,
+            args.socket,
+            args.config,
+        )
+        .await;
+    };
+    let socket = socket_path(args.socket, args.config)?;
+    match command {
+        Command::Status { json } => {
+            let snapshot = client::status(&socket).await?;
+            if json {
+                let line =
+                    serde_json::to_string(&island_protocol::IslandMessage::Snapshot(snapshot))?;
+                println!("{line}");
+            } else {
+                print!("{}", client::describe(&snapshot, Timestamp::now()));
+            }
+        }
+        Command::Watch { json } => {
+            client::watch(&socket, |line, snapshot| {
+                let mut out = std::io::stdout().lock();
+                let written = if json {
+                    writeln!(out, "{line}")
+                } else {
+                    writeln!(out, "{}", client::describe(&snapshot, Timestamp::now()))
+                };
+                // Stop when stdout is gone (a closed pipe).
+                written.and_then(|()| out.flush()).is_ok()
+            })
+            .await?;
+        }
+        Command::Approve {
+            approval_id,
+            for_session,
+        } => {
+            let decision = if for_session {
+                ReviewDecision::ApprovedForSession
+            } else {
+                ReviewDecision::Approved
+            };
+            return decided(
+                client::decide(&socket, &approval_id, decision).await?,
+                "approved",
+                &approval_id,
+            );
+        }
+        Command::Deny { approval_id } => {
+            return decided(
+                client::decide(&socket, &approval_id, ReviewDecision::Denied).await?,
+                "denied",
+                &approval_id,
+            );
+        }
+        Command::Send { line } => {
+            let line = if line == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading standard input")?;
+                text
+            } else {
+                line
+            };
+            client::send(&socket, &line).await?;
+        }
+        Command::Focus {
+            session_id,
+            waiting,
+        } => {
+            let focused = client::focus(
+                &socket,
+                FocusRequest {
+                    session_id,
+                    waiting,
+                },
+            )
+            .await?;
+            if focused.ok {
+                println!("focused ({})", focused.how.unwrap_or_default());
+            } else {
+                eprintln!(
+                    "island: not focused: {}",
+                    focused.reason.unwrap_or_default()
+                );
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn decided(reply: island_protocol::Decided, verb: &str, id: &str) -> anyhow::Result<ExitCode> {
+    if reply.ok {
+        println!("{id}: {verb}");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!(
+            "island: {}",
+            reply.reason.unwrap_or_else(|| "refused".into())
+        );
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// The socket a client talks to: `--socket`, else the config's, else the
+/// protocol's default.
+fn socket_path(socket: Option<PathBuf>, config: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(socket) = socket {
+        return Ok(island_protocol::resolve_socket_path(Some(&socket))?);
+    }
+    let config_path = match config {
+        Some(path) => path,
+        None => IslandConfig::default_path()?,
+    };
+    // A client reads the config but never creates it.
+    let from_config = std::fs::read_to_string(&config_path)
+        .ok()
+        .and_then(|text| IslandConfig::parse(&text, &config_path).ok())
+        .and_then(|c| c.socket_path().map(PathBuf::from));
+    Ok(island_protocol::resolve_socket_path(
+        from_config.as_deref(),
+    )?)
+}
+
+async fn run_island(
+    headless: bool,
+    no_notifications: bool,
+    socket: Option<PathBuf>,
+    config: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let log = crate::logging::init();
+    if !headless {
+        // The tray app is not built yet: say so, and run the same core.
+        tracing::info!("the tray app is not part of this build yet; running headless");
+    }
+    if let Some(log) = log {
+        tracing::debug!("logging to {}", log.display());
+    }
+    let outcome = run_headless(RunOptions {
+        socket,
+        config,
+        no_notifications,
+    })
+    .await?;
+    match outcome {
+        RunOutcome::AlreadyRunning(path) => {
+            let msg = format!(
+                "Island is already running (it answers on {})",
+                path.display()
+            );
+            if std::io::stderr().is_terminal() {
+                eprintln!("{msg}");
+            } else {
+                tracing::info!("{msg}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunOutcome::Stopped => Ok(ExitCode::SUCCESS),
+    }
+}
