@@ -117,7 +117,8 @@ pub enum Outbound {
     Close,
 }
 
-/// Accepts connections until `shutdown` resolves.
+/// Accepts connections until `shutdown` resolves; then closes the
+/// listener and every open connection.
 pub async fn serve(
     listener: UnixListener,
     limits: ServerLimits,
@@ -127,11 +128,17 @@ pub async fn serve(
 ) {
     let me = nix::unistd::geteuid().as_raw();
     let mut next_id = 0u64;
+    let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
-            () = &mut shutdown => return,
+            () = &mut shutdown => {
+                tasks.shutdown().await;
+                return;
+            }
             accepted = listener.accept() => accepted,
+            // Reap finished connection tasks so the set stays small.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
         };
         let stream = match accepted {
             Ok((stream, _)) => stream,
@@ -173,10 +180,20 @@ pub async fn serve(
         ServerCounters::bump(&counters.connections);
         counters.open.fetch_add(1, Ordering::Relaxed);
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
-        tokio::spawn(async move {
+        tasks.spawn(async move {
+            let _open = OpenGuard(&counters);
             connection(stream, conn, peer, &limits, &counters, &inbound).await;
-            counters.open.fetch_sub(1, Ordering::Relaxed);
         });
+    }
+}
+
+/// Counts a connection as open for as long as its task lives, aborted or
+/// not.
+struct OpenGuard<'a>(&'a ServerCounters);
+
+impl Drop for OpenGuard<'_> {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

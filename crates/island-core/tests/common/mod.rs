@@ -1,0 +1,156 @@
+//! A real Island core for tests: bound in a temp dir, served on a real
+//! socket, with notices recorded instead of shown (the D-Bus tests show
+//! them for real).
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use island_core::bind::{BoundSocket, bind};
+use island_core::host::Host;
+use island_core::notify::{NoticeSink, UserAction};
+use island_core::server::{ServerCounters, ServerLimits, serve};
+use island_core::tracker::{Notice, NoticeKey, Policy, SessionTracker};
+use tokio::sync::{mpsc, oneshot};
+
+/// What the recording sink saw.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    Show(Notice),
+    Close(NoticeKey),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RecordingNotices(pub Arc<Mutex<Vec<Seen>>>);
+
+impl NoticeSink for RecordingNotices {
+    fn show(&mut self, notice: &Notice) {
+        self.0.lock().unwrap().push(Seen::Show(notice.clone()));
+    }
+    fn close(&mut self, key: &NoticeKey) {
+        self.0.lock().unwrap().push(Seen::Close(key.clone()));
+    }
+}
+
+pub struct TestIsland {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub counters: Arc<ServerCounters>,
+    pub notices: RecordingNotices,
+    pub actions: mpsc::UnboundedSender<UserAction>,
+    stop: Option<oneshot::Sender<()>>,
+    bound: Option<BoundSocket>,
+    host: tokio::task::JoinHandle<()>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestIsland {
+    pub fn start(limits: ServerLimits, policy: Policy) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("run/island.sock");
+        Self::start_at(dir, path, limits, policy, recording)
+    }
+
+    pub fn start_at(
+        dir: tempfile::TempDir,
+        path: PathBuf,
+        limits: ServerLimits,
+        policy: Policy,
+        wrap: impl FnOnce(RecordingNotices) -> Box<dyn NoticeSink>,
+    ) -> Self {
+        let mut bound = bind(&path).unwrap();
+        let listener = tokio::net::UnixListener::from_std(bound.take_listener().unwrap()).unwrap();
+        let counters = Arc::new(ServerCounters::default());
+        let (inbound_tx, inbound_rx) = mpsc::channel(65_536);
+        let (actions, actions_rx) = mpsc::unbounded_channel();
+        let notices = RecordingNotices::default();
+        let host = Host::new(
+            SessionTracker::new(policy),
+            wrap(notices.clone()),
+            Arc::clone(&counters),
+        );
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            listener,
+            limits,
+            Arc::clone(&counters),
+            inbound_tx,
+            async {
+                let _ = stop_rx.await;
+            },
+        ));
+        let host = tokio::spawn(host.run(inbound_rx, actions_rx));
+        Self {
+            dir,
+            path,
+            counters,
+            notices,
+            actions,
+            stop: Some(stop),
+            bound: Some(bound),
+            host,
+            server: Some(server),
+        }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.notices.0.lock().unwrap().clone()
+    }
+
+    /// Waits until `check` holds on the recorded notices.
+    pub async fn wait_seen(&self, what: &str, check: impl Fn(&[Seen]) -> bool) {
+        for _ in 0..500 {
+            if check(&self.seen()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting for {what}; seen: {:#?}", self.seen());
+    }
+
+    /// Stops serving, as a dying Island would (the socket file stays when
+    /// `leave_socket` is set, like after a crash).
+    pub async fn stop(mut self, leave_socket: bool) -> tempfile::TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+        self.host.abort();
+        let bound = self.bound.take();
+        if leave_socket {
+            std::mem::forget(bound);
+        } else {
+            drop(bound);
+        }
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
+    }
+}
+
+impl Drop for TestIsland {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.host.abort();
+    }
+}
+
+/// The default sink for a test Island: record everything.
+pub fn recording(notices: RecordingNotices) -> Box<dyn NoticeSink> {
+    Box::new(notices)
+}
+
+/// Waits until `check` holds, polling.
+pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..500 {
+        if let Some(v) = check().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}

@@ -1,0 +1,429 @@
+//! The server and host over real Unix sockets: bad input of every kind,
+//! foreign users, many connections, slow clients, status/watch/decide, and
+//! the agent crate's sink as a real client.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use codewhale_hooks::{
+    HookDispatcher, HookSink, SessionInfo, UnixSocketHookSink, UnixSocketOptions,
+};
+use common::{Seen, TestIsland, eventually};
+use island_core::client;
+use island_core::server::ServerLimits;
+use island_core::tracker::{NoticeKey, Policy};
+use island_protocol::{
+    DecisionSource, ExecApprovalRequestEvent, FocusRequest, HookEvent, ReviewDecision, SessionState,
+};
+
+fn limits() -> ServerLimits {
+    ServerLimits {
+        first_line_timeout: Duration::from_millis(500),
+        ..ServerLimits::default()
+    }
+}
+
+fn hello(id: &str) -> String {
+    format!(
+        "{{\"hello\":{{\"protocol\":1,\"session_id\":\"{id}\",\"title\":\"{id}\",\"accepts_decisions\":true}}}}\n"
+    )
+}
+
+fn agent(path: &std::path::Path, id: &str) -> HookDispatcher {
+    let mut session = SessionInfo::from_environment("test-agent", "0");
+    session.session_id = id.into();
+    session.title = Some(id.into());
+    let mut options = UnixSocketOptions::new(path, session);
+    options.initial_backoff = Duration::from_millis(20);
+    options.max_backoff = Duration::from_millis(200);
+    HookDispatcher::new(vec![
+        Box::new(UnixSocketHookSink::new(options)) as Box<dyn HookSink>
+    ])
+}
+
+async fn session_state(path: &std::path::Path, id: &str) -> Option<SessionState> {
+    let snapshot = client::status(path).await.ok()?;
+    snapshot
+        .sessions
+        .iter()
+        .find(|s| s.id == id)
+        .map(|s| s.state)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_lines_are_counted_and_skipped_and_the_connection_keeps_working() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let path = island.path.clone();
+    let mut s = UnixStream::connect(&path).unwrap();
+    s.write_all(hello("s1").as_bytes()).unwrap();
+    s.write_all(b"this is not json\n").unwrap();
+    s.write_all(b"{\"what\":\"unknown message\"}\n").unwrap();
+    s.write_all(b"\xff\xfe\x00garbage\xc3\x28\n").unwrap();
+    s.write_all(b"{\"hello\":\"\xff\"}\n").unwrap();
+    let deep = format!("{{\"a\":{}{}}}\n", "[".repeat(50_000), "]".repeat(50_000));
+    s.write_all(deep.as_bytes()).unwrap();
+    let mut wide = String::from(
+        "{\"at\":\"2026-11-23T10:00:00Z\",\"event\":{\"type\":\"response_start\",\"response_id\":\"r\"",
+    );
+    for i in 0..20_000 {
+        wide.push_str(&format!(",\"unknown_{i}\":{i}"));
+    }
+    wide.push_str("}}\n");
+    s.write_all(wide.as_bytes()).unwrap();
+    let huge = vec![b'x'; 2 * 1024 * 1024];
+    s.write_all(&huge).unwrap();
+    s.write_all(b"\n\n\r\n").unwrap();
+    s.write_all(b"{\"at\":\"2026-11-23T10:00:01Z\",\"event\":{\"type\":\"generic_event_frame\",\"frame\":{\"event\":\"turn_started\",\"turn_id\":\"t\"}}}\r\n").unwrap();
+    eventually("the turn after the bad lines", async || {
+        (session_state(&path, "s1").await == Some(SessionState::Working)).then_some(())
+    })
+    .await;
+    let c = island.counters.snapshot();
+    assert_eq!(
+        c.malformed, 5,
+        "not json, unknown, two invalid UTF-8, too deep: {c:?}"
+    );
+    assert_eq!(c.oversized, 1, "{c:?}");
+    // Hello, five bad lines, the wide event and the turn, plus the status
+    // requests of the wait above.
+    assert!(c.lines >= 8, "{c:?}");
+    let snapshot = client::status(&path).await.unwrap();
+    assert_eq!(snapshot.sessions.len(), 1, "the bad lines made no session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_user_is_refused_even_when_the_socket_is_open_to_them() {
+    if !nix::unistd::geteuid().is_root() {
+        panic!("this test switches to uid 65534 with setpriv and must run as root (CI does)");
+    }
+    let island = TestIsland::start(limits(), Policy::default());
+    // Make the kernel let uid 65534 connect, so that Island's own peer
+    // check is what refuses it.
+    let run = island.path.parent().unwrap();
+    std::fs::set_permissions(island.dir.path(), std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(run, std::fs::Permissions::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(&island.path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\ntry:\n  s.sendall(b'{\"status\":{}}\\n')\nexcept OSError:\n  pass\ns.settimeout(5)\ntry:\n  print(repr(s.recv(100)))\nexcept OSError as e:\n  print('error', e)\n";
+    let out = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            script,
+        ])
+        .arg(&island.path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !stdout.contains("snapshot"),
+        "a foreign user must get nothing: {stdout}"
+    );
+    eventually("the refusal to be counted", async || {
+        (island.counters.snapshot().refused_peers == 1).then_some(())
+    })
+    .await;
+    assert_eq!(island.counters.snapshot().connections, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_connections_at_once_are_all_served() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let mut streams = Vec::new();
+    for i in 0..1000 {
+        let mut s = tokio::net::UnixStream::connect(&island.path).await.unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut s, hello(&format!("s{i:04}")).as_bytes())
+            .await
+            .unwrap();
+        streams.push(s);
+    }
+    let snapshot = eventually("1000 sessions", async || {
+        let s = client::status(&island.path).await.ok()?;
+        (s.sessions.len() == 1000).then_some(s)
+    })
+    .await;
+    assert!(
+        snapshot
+            .sessions
+            .iter()
+            .all(|s| s.state == SessionState::Idle)
+    );
+    drop(streams);
+    eventually("all disconnected", async || {
+        let s = client::status(&island.path).await.ok()?;
+        s.sessions
+            .iter()
+            .all(|s| s.state == SessionState::Disconnected)
+            .then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_connections_opened_and_dropped_leave_nothing_behind() {
+    let island = TestIsland::start(limits(), Policy::default());
+    for _ in 0..10_000 {
+        drop(tokio::net::UnixStream::connect(&island.path).await.unwrap());
+    }
+    let status = eventually("Island still answering", async || {
+        client::status(&island.path).await.ok()
+    })
+    .await;
+    assert!(status.sessions.is_empty());
+    assert!(island.counters.connections.load(Ordering::Relaxed) >= 10_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_sends_a_newline_is_closed_and_delays_nobody() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let mut loris = UnixStream::connect(&island.path).unwrap();
+    loris
+        .write_all(b"{\"hello\":{\"protocol\":1,\"session_id\":\"slow")
+        .unwrap();
+    // Others are served meanwhile.
+    let started = std::time::Instant::now();
+    client::status(&island.path).await.unwrap();
+    assert!(started.elapsed() < Duration::from_millis(400));
+    // Past the first-line timeout, the slow client is closed.
+    loris
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(loris.read(&mut buf).unwrap(), 0, "closed by Island");
+    assert_eq!(island.counters.timed_out.load(Ordering::Relaxed), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_upstream_fixture_sent_line_by_line_makes_one_session() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let fixture = include_str!("../../../tests/fixtures/upstream-approval-flow.jsonl");
+    for line in fixture.lines() {
+        client::send(&island.path, line).await.unwrap();
+    }
+    let snapshot = eventually("the fixture's session", async || {
+        let s = client::status(&island.path).await.ok()?;
+        // The last fixture line aborts the second turn.
+        let done = s.sessions.first().is_some_and(|x| {
+            x.title == "proj" && x.turn_started_at.is_none() && !x.approvals.is_empty()
+        });
+        done.then_some(s)
+    })
+    .await;
+    assert_eq!(
+        snapshot.sessions.len(),
+        1,
+        "one process, one session: {snapshot:?}"
+    );
+    let session = &snapshot.sessions[0];
+    assert_eq!(session.title, "proj");
+    assert_eq!(session.state, SessionState::NeedsApproval);
+    assert_eq!(session.approvals[0].command.as_deref(), Some("cargo test"));
+    assert_eq!(session.approvals[0].decisions.len(), 5);
+    assert_eq!(snapshot.counters.malformed, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approval_round_trip_from_the_command_line_to_the_agent() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let hooks = agent(&island.path, "sess_cli");
+    hooks.request_approval(ExecApprovalRequestEvent {
+        approval_id: "a1".into(),
+        command: "cargo publish".into(),
+        cwd: "/w".into(),
+        available_decisions: vec![ReviewDecision::Approved, ReviewDecision::Denied],
+        ..ExecApprovalRequestEvent::default()
+    });
+    island
+        .wait_seen("the approval notice", |seen| {
+            seen.iter().any(|s| matches!(s, Seen::Show(n) if n.key == NoticeKey::Approval("a1".into()) && n.body.starts_with("cargo publish")))
+        })
+        .await;
+    let refused = client::decide(&island.path, "nope", ReviewDecision::Approved)
+        .await
+        .unwrap();
+    assert_eq!(refused.reason.as_deref(), Some("no open approval nope"));
+    let ok = client::decide(&island.path, "a1", ReviewDecision::Denied)
+        .await
+        .unwrap();
+    assert!(ok.ok);
+    let got = hooks
+        .await_decision("a1", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (ReviewDecision::Denied, DecisionSource::Cli)
+    );
+    island
+        .wait_seen("the notice closed", |seen| {
+            seen.contains(&Seen::Close(NoticeKey::Approval("a1".into())))
+        })
+        .await;
+    let again = client::decide(&island.path, "a1", ReviewDecision::Approved)
+        .await
+        .unwrap();
+    assert!(!again.ok, "the first answer won");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_action_reaches_the_agent_and_a_terminal_answer_closes_the_notice() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let hooks = agent(&island.path, "sess_notif");
+    hooks.request_approval(ExecApprovalRequestEvent {
+        approval_id: "n1".into(),
+        ..ExecApprovalRequestEvent::default()
+    });
+    hooks.request_approval(ExecApprovalRequestEvent {
+        approval_id: "n2".into(),
+        ..ExecApprovalRequestEvent::default()
+    });
+    island
+        .wait_seen("two approval notices", |seen| {
+            seen.iter().filter(|s| matches!(s, Seen::Show(_))).count() >= 2
+        })
+        .await;
+    // The notification's Approve button, as the desktop adapter reports it.
+    island
+        .actions
+        .send(island_core::notify::UserAction::Decide {
+            approval_id: "n1".into(),
+            decision: ReviewDecision::Approved,
+            source: DecisionSource::Notification,
+        })
+        .unwrap();
+    let got = hooks
+        .await_decision("n1", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(got.source, DecisionSource::Notification);
+    // The user answers n2 in the agent's terminal: Island closes its notice.
+    assert!(hooks.resolve_approval("n2", ReviewDecision::Denied, DecisionSource::Terminal));
+    island
+        .wait_seen("n2 closed", |seen| {
+            seen.contains(&Seen::Close(NoticeKey::Approval("n2".into())))
+        })
+        .await;
+    let snapshot = client::status(&island.path).await.unwrap();
+    assert!(snapshot.sessions[0].approvals.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_sends_a_snapshot_now_and_on_every_change_and_focus_says_not_yet() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let path = island.path.clone();
+    let watcher = tokio::spawn(async move {
+        let mut states = Vec::new();
+        client::watch(&path, |_, snapshot| {
+            states.push(snapshot.sessions.first().map(|s| s.state));
+            !matches!(states.last(), Some(Some(SessionState::Working)))
+        })
+        .await
+        .unwrap();
+        states
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let hooks = agent(&island.path, "sess_watch");
+    hooks.emit(HookEvent::frame(island_protocol::EventFrame::TurnStarted {
+        turn_id: "t".into(),
+    }));
+    let states = tokio::time::timeout(Duration::from_secs(10), watcher)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        states.first(),
+        Some(&None),
+        "the first snapshot comes at once, empty"
+    );
+    assert_eq!(states.last(), Some(&Some(SessionState::Working)));
+    let focused = client::focus(
+        &island.path,
+        FocusRequest {
+            session_id: Some("sess_watch".into()),
+            waiting: false,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        focused.reason.as_deref(),
+        Some("focus is not supported yet")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn island_restarting_gets_every_agent_back_with_its_open_approvals() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let path = island.path.clone();
+    let agents: Vec<HookDispatcher> = (0..100)
+        .map(|i| agent(&path, &format!("s{i:03}")))
+        .collect();
+    agents[7].request_approval(ExecApprovalRequestEvent {
+        approval_id: "kept".into(),
+        command: "make".into(),
+        ..ExecApprovalRequestEvent::default()
+    });
+    for a in &agents {
+        a.emit(HookEvent::ResponseStart {
+            response_id: "r".into(),
+        });
+    }
+    eventually("100 sessions", async || {
+        (client::status(&path).await.ok()?.sessions.len() == 100).then_some(())
+    })
+    .await;
+    // Island dies without cleaning up (the socket file stays), and starts
+    // again: the stale socket is reclaimed and every agent re-attaches.
+    let dir = island.stop(true).await;
+    assert!(path.exists());
+    let island = TestIsland::start_at(
+        dir,
+        path.clone(),
+        limits(),
+        Policy::default(),
+        common::recording,
+    );
+    let snapshot = eventually("every agent back", async || {
+        let s = client::status(&path).await.ok()?;
+        (s.sessions.len() == 100
+            && s.sessions
+                .iter()
+                .all(|s| s.state != SessionState::Disconnected))
+        .then_some(s)
+    })
+    .await;
+    let s7 = snapshot.sessions.iter().find(|s| s.id == "s007").unwrap();
+    assert_eq!(s7.approvals.len(), 1, "the open approval shows again");
+    island
+        .wait_seen("the approval notice again", |seen| {
+            seen.iter()
+                .any(|s| matches!(s, Seen::Show(n) if n.key == NoticeKey::Approval("kept".into())))
+        })
+        .await;
+    assert!(
+        client::decide(&path, "kept", ReviewDecision::Approved)
+            .await
+            .unwrap()
+            .ok
+    );
+    let got = agents[7]
+        .await_decision("kept", Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(got.decision, ReviewDecision::Approved);
+}
