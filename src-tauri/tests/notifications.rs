@@ -1,0 +1,379 @@
+//! Notifications on a real D-Bus session bus: `island --headless` runs as
+//! a separate process, and a notification server owned by this test is
+//! registered on the same bus as `org.freedesktop.Notifications`. It records
+//! every `Notify` and `CloseNotification` call and emits `ActionInvoked`, so
+//! the Approve button is tested all the way to the agent crate's decision
+//! API. (A test with the dunst daemon itself is in `dunst.rs`.)
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use codewhale_hooks::{
+    HookDispatcher, HookSink, SessionInfo, UnixSocketHookSink, UnixSocketOptions,
+};
+use island_protocol::{
+    DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
+};
+use zbus::wire::OwnedVariant;
+
+/// A private session bus, gone when dropped.
+struct SessionBus {
+    daemon: Child,
+    address: String,
+}
+
+impl SessionBus {
+    fn start() -> Self {
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "dbus-daemon (Debian package dbus) must be installed: scripts/test installs it",
+            );
+        let mut address = String::new();
+        BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        Self {
+            daemon,
+            address: address.trim().to_owned(),
+        }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Call {
+    Notify {
+        id: u32,
+        replaces: u32,
+        app: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        urgency: String,
+        timeout: i32,
+    },
+    Close(u32),
+}
+
+struct Recorder {
+    calls: Arc<Mutex<Vec<Call>>>,
+    next: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Recorder {
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["actions".into(), "body".into(), "persistence".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "island-test-recorder".into(),
+            "island".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &mut self,
+        app_name: String,
+        replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, OwnedVariant>,
+        expire_timeout: i32,
+    ) -> u32 {
+        let id = if replaces_id == 0 {
+            self.next += 1;
+            self.next
+        } else {
+            replaces_id
+        };
+        let urgency = hints
+            .get("urgency")
+            .map(|v| format!("{:?}", &**v))
+            .unwrap_or_default();
+        self.calls.lock().unwrap().push(Call::Notify {
+            id,
+            replaces: replaces_id,
+            app: app_name,
+            summary,
+            body,
+            actions,
+            urgency,
+            timeout: expire_timeout,
+        });
+        id
+    }
+
+    fn close_notification(&mut self, id: u32) {
+        self.calls.lock().unwrap().push(Call::Close(id));
+    }
+}
+
+struct Island(Child);
+
+impl Drop for Island {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_island(dir: &Path, bus: &SessionBus) -> Island {
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 100\n",
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["--headless", "--socket"])
+        .arg(dir.join("run/island.sock"))
+        .env("ISLAND_CONFIG", &config)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("ISLAND_LOG", "debug")
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Island(child)
+}
+
+fn agent(socket: &Path) -> HookDispatcher {
+    let mut session = SessionInfo::from_environment("test-agent", "0");
+    session.title = Some("demo".into());
+    let mut options = UnixSocketOptions::new(socket, session);
+    options.initial_backoff = Duration::from_millis(20);
+    HookDispatcher::new(vec![
+        Box::new(UnixSocketHookSink::new(options)) as Box<dyn HookSink>
+    ])
+}
+
+async fn wait_for(
+    calls: &Arc<Mutex<Vec<Call>>>,
+    what: &str,
+    check: impl Fn(&Call) -> bool,
+) -> Call {
+    for _ in 0..1000 {
+        if let Some(call) = calls.lock().unwrap().iter().find(|c| check(c)) {
+            return call.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "timed out waiting for {what}; calls: {:#?}",
+        calls.lock().unwrap()
+    );
+}
+
+fn request(id: &str, command: &str) -> ExecApprovalRequestEvent {
+    ExecApprovalRequestEvent {
+        approval_id: id.into(),
+        command: command.into(),
+        cwd: "/home/me/demo".into(),
+        reason: Some("Unmatched command prefix requires approval.".into()),
+        available_decisions: vec![
+            ReviewDecision::Approved,
+            ReviewDecision::ApprovedForSession,
+            ReviewDecision::Denied,
+        ],
+        ..ExecApprovalRequestEvent::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_agent() {
+    let bus = SessionBus::start();
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let server = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.Notifications")
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Recorder {
+                calls: Arc::clone(&calls),
+                next: 0,
+            },
+        )
+        .build()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let _island = start_island(dir.path(), &bus);
+    let hooks = agent(&dir.path().join("run/island.sock"));
+
+    // An approval: a critical notice that never expires, with the buttons
+    // the agent accepts.
+    hooks.request_approval(request("a1", "cargo publish"));
+    let shown = wait_for(
+        &calls,
+        "the approval notice with its command",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("cargo publish")),
+    )
+    .await;
+    let Call::Notify {
+        id,
+        app,
+        summary,
+        body,
+        actions,
+        urgency,
+        timeout,
+        ..
+    } = shown
+    else {
+        unreachable!()
+    };
+    assert_eq!(app, "Island");
+    assert_eq!(summary, "demo needs approval");
+    assert_eq!(
+        body,
+        "cargo publish\nUnmatched command prefix requires approval."
+    );
+    assert_eq!(
+        actions,
+        [
+            "default",
+            "Show terminal",
+            "approve",
+            "Approve",
+            "approve_for_session",
+            "Approve for session",
+            "deny",
+            "Deny"
+        ]
+    );
+    assert!(urgency.contains("U8(2)"), "critical urgency: {urgency}");
+    assert_eq!(timeout, 0, "never expires");
+
+    // The user presses Approve on the notification.
+    server
+        .emit_signal(
+            None::<&str>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(id, "approve"),
+        )
+        .await
+        .unwrap();
+    let got = hooks
+        .await_decision("a1", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (ReviewDecision::Approved, DecisionSource::Notification)
+    );
+    wait_for(&calls, "the answered notice closed", |c| {
+        *c == Call::Close(id)
+    })
+    .await;
+
+    // Answered in the agent's terminal: the notice closes too.
+    hooks.request_approval(request("a2", "rm -rf target"));
+    let Call::Notify { id: id2, .. } = wait_for(
+        &calls,
+        "the second approval",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("rm -rf")),
+    )
+    .await
+    else {
+        unreachable!()
+    };
+    assert!(hooks.resolve_approval("a2", ReviewDecision::Denied, DecisionSource::Terminal));
+    wait_for(&calls, "the notice closed after a terminal answer", |c| {
+        *c == Call::Close(id2)
+    })
+    .await;
+
+    // A finished turn: a normal notice that names the project.
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t1".into(),
+    }));
+    hooks.emit(HookEvent::frame(EventFrame::TurnComplete {
+        turn_id: "t1".into(),
+    }));
+    let finished = wait_for(
+        &calls,
+        "the turn notice",
+        |c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished"),
+    )
+    .await;
+    let Call::Notify {
+        urgency, actions, ..
+    } = finished
+    else {
+        unreachable!()
+    };
+    assert!(urgency.contains("U8(1)"), "normal urgency: {urgency}");
+    assert_eq!(actions, ["default", "Show terminal"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn island_keeps_working_without_a_notification_service_and_resumes_when_one_appears() {
+    let bus = SessionBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let _island = start_island(dir.path(), &bus);
+    let socket = dir.path().join("run/island.sock");
+    let hooks = agent(&socket);
+    // No service on the bus: the approval still reaches Island.
+    hooks.request_approval(request("b1", "make deploy"));
+    let snapshot = loop {
+        if let Ok(s) = island_core::client::status(&socket).await {
+            if s.sessions.first().is_some_and(|s| !s.approvals.is_empty()) {
+                break s;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(snapshot.sessions[0].approvals[0].approval_id, "b1");
+    // The service appears: the next notice is shown.
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let _server = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.Notifications")
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Recorder {
+                calls: Arc::clone(&calls),
+                next: 0,
+            },
+        )
+        .build()
+        .await
+        .unwrap();
+    hooks.request_approval(request("b2", "make release"));
+    wait_for(
+        &calls,
+        "a notice once the service is back",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("make release")),
+    )
+    .await;
+    assert!(
+        island_core::client::decide(&socket, "b1", ReviewDecision::Denied)
+            .await
+            .unwrap()
+            .ok,
+        "Island still answers"
+    );
+}
