@@ -7,54 +7,18 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use codewhale_hooks::{
-    HookDispatcher, HookSink, SessionInfo, UnixSocketHookSink, UnixSocketOptions,
-};
+use common::{SessionBus, agent, start_island};
 use island_protocol::{
     DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
 };
 use zbus::wire::OwnedVariant;
-
-/// A private session bus, gone when dropped.
-struct SessionBus {
-    daemon: Child,
-    address: String,
-}
-
-impl SessionBus {
-    fn start() -> Self {
-        let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "dbus-daemon (Debian package dbus) must be installed: scripts/test installs it",
-            );
-        let mut address = String::new();
-        BufReader::new(daemon.stdout.take().unwrap())
-            .read_line(&mut address)
-            .unwrap();
-        Self {
-            daemon,
-            address: address.trim().to_owned(),
-        }
-    }
-}
-
-impl Drop for SessionBus {
-    fn drop(&mut self) {
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Call {
@@ -129,45 +93,6 @@ impl Recorder {
     fn close_notification(&mut self, id: u32) {
         self.calls.lock().unwrap().push(Call::Close(id));
     }
-}
-
-struct Island(Child);
-
-impl Drop for Island {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_island(dir: &Path, bus: &SessionBus) -> Island {
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
-        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 100\n",
-    )
-    .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_island"))
-        .args(["--headless", "--socket"])
-        .arg(dir.join("run/island.sock"))
-        .env("ISLAND_CONFIG", &config)
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .env("ISLAND_LOG", "debug")
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Island(child)
-}
-
-fn agent(socket: &Path) -> HookDispatcher {
-    let mut session = SessionInfo::from_environment("test-agent", "0");
-    session.title = Some("demo".into());
-    let mut options = UnixSocketOptions::new(socket, session);
-    options.initial_backoff = Duration::from_millis(20);
-    HookDispatcher::new(vec![
-        Box::new(UnixSocketHookSink::new(options)) as Box<dyn HookSink>
-    ])
 }
 
 async fn wait_for(
