@@ -27,7 +27,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 fn at(ms: i64) -> String {
-    Timestamp::from_unix_millis(1_795_428_000_000 + ms).unwrap().to_string()
+    Timestamp::from_unix_millis(1_795_428_000_000 + ms)
+        .unwrap()
+        .to_string()
 }
 
 /// A recorded-like stream: per session a hello, then turns of 40 deltas
@@ -44,11 +46,23 @@ fn mixed_stream(sessions: usize, turns: usize) -> Vec<(u64, String)> {
             let ev = |t: i64, event: String| format!("{{\"at\":\"{}\",\"event\":{event}}}", at(t));
             t += 1;
             lines.push((c, ev(t, format!("{{\"type\":\"generic_event_frame\",\"frame\":{{\"event\":\"turn_started\",\"turn_id\":\"t{turn}\"}}}}"))));
-            lines.push((c, ev(t, format!("{{\"type\":\"response_start\",\"response_id\":\"r{turn}\"}}"))));
+            lines.push((
+                c,
+                ev(
+                    t,
+                    format!("{{\"type\":\"response_start\",\"response_id\":\"r{turn}\"}}"),
+                ),
+            ));
             for d in 0..40 {
                 lines.push((c, ev(t, format!("{{\"type\":\"response_delta\",\"response_id\":\"r{turn}\",\"delta\":\"word{d} \"}}"))));
             }
-            lines.push((c, ev(t, format!("{{\"type\":\"response_end\",\"response_id\":\"r{turn}\"}}"))));
+            lines.push((
+                c,
+                ev(
+                    t,
+                    format!("{{\"type\":\"response_end\",\"response_id\":\"r{turn}\"}}"),
+                ),
+            ));
             lines.push((c, ev(t, "{\"type\":\"tool_lifecycle\",\"response_id\":\"tool-1\",\"tool_name\":\"exec_shell\",\"phase\":\"dispatching\",\"payload\":{\"call_id\":\"c1\"}}".into())));
             lines.push((c, ev(t, "{\"type\":\"generic_event_frame\",\"frame\":{\"event\":\"exec_command_begin\",\"command\":\"cargo test\",\"cwd\":\"/w\"}}".into())));
             lines.push((c, ev(t, "{\"type\":\"generic_event_frame\",\"frame\":{\"event\":\"exec_command_end\",\"command\":\"cargo test\",\"exit_code\":0}}".into())));
@@ -68,13 +82,27 @@ fn decode_and_reduce(lines: &[(u64, String)]) -> f64 {
     let mut tracker = SessionTracker::new(Policy::default());
     let now = Timestamp::now();
     for c in 0..20 {
-        tracker.apply(Input::Opened { conn: ConnId(c), peer: Peer::default() }, now);
+        tracker.apply(
+            Input::Opened {
+                conn: ConnId(c),
+                peer: Peer::default(),
+            },
+            now,
+        );
     }
     let start = Instant::now();
     let mut effects = 0usize;
     for (conn, line) in lines {
         let message = decode_agent_line(line.as_bytes()).unwrap();
-        effects += tracker.apply(Input::Message { conn: ConnId(*conn), message }, now).len();
+        effects += tracker
+            .apply(
+                Input::Message {
+                    conn: ConnId(*conn),
+                    message,
+                },
+                now,
+            )
+            .len();
     }
     let elapsed = start.elapsed();
     std::hint::black_box(effects);
@@ -117,13 +145,28 @@ fn start_island() -> Running {
     let (inbound_tx, inbound_rx) = mpsc::channel(65_536);
     let (_actions_tx, actions_rx) = mpsc::unbounded_channel();
     let (shown_tx, shown) = mpsc::unbounded_channel();
-    let host = Host::new(SessionTracker::new(Policy::default()), Box::new(Stamps(shown_tx)), Arc::clone(&counters));
-    tokio::spawn(serve(listener, ServerLimits::default(), counters, inbound_tx, std::future::pending()));
+    let host = Host::new(
+        SessionTracker::new(Policy::default()),
+        Box::new(Stamps(shown_tx)),
+        Arc::clone(&counters),
+    );
+    tokio::spawn(serve(
+        listener,
+        ServerLimits::default(),
+        counters,
+        inbound_tx,
+        std::future::pending(),
+    ));
     tokio::spawn(async move {
         let _keep = _actions_tx;
         host.run(inbound_rx, actions_rx).await;
     });
-    Running { path, _dir: dir, _bound: bound, shown }
+    Running {
+        path,
+        _dir: dir,
+        _bound: bound,
+        shown,
+    }
 }
 
 fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
@@ -133,7 +176,11 @@ fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
 
 /// p50 and p99 of approval-to-notice latency, with `streams` sessions each
 /// sending `per_session_rate` deltas per second meanwhile.
-async fn approval_latency(streams: usize, per_session_rate: u64, approvals: usize) -> (Duration, Duration, u64) {
+async fn approval_latency(
+    streams: usize,
+    per_session_rate: u64,
+    approvals: usize,
+) -> (Duration, Duration, u64) {
     let mut island = start_island();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut flooders = Vec::new();
@@ -161,7 +208,10 @@ async fn approval_latency(streams: usize, per_session_rate: u64, approvals: usiz
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mut probe = tokio::net::UnixStream::connect(&island.path).await.unwrap();
-    probe.write_all(b"{\"hello\":{\"protocol\":1,\"session_id\":\"probe\"}}\n").await.unwrap();
+    probe
+        .write_all(b"{\"hello\":{\"protocol\":1,\"session_id\":\"probe\"}}\n")
+        .await
+        .unwrap();
     let mut latencies = Vec::with_capacity(approvals);
     for i in 0..approvals {
         let line = format!(
@@ -184,7 +234,11 @@ async fn approval_latency(streams: usize, per_session_rate: u64, approvals: usiz
     for f in flooders {
         total += f.await.unwrap();
     }
-    (percentile(latencies.clone(), 0.5), percentile(latencies, 0.99), total)
+    (
+        percentile(latencies.clone(), 0.5),
+        percentile(latencies, 0.99),
+        total,
+    )
 }
 
 fn rss_kib() -> u64 {
@@ -225,12 +279,20 @@ async fn snapshot_latency(sessions: usize, samples: usize) -> (Duration, Duratio
         latencies.push(start.elapsed());
         assert_eq!(s.sessions.len(), sessions);
     }
-    (percentile(latencies.clone(), 0.5), percentile(latencies, 0.99), added)
+    (
+        percentile(latencies.clone(), 0.5),
+        percentile(latencies, 0.99),
+        added,
+    )
 }
 
 fn main() {
     let smoke = !std::env::args().any(|a| a == "--bench");
-    let (turns, approvals, samples, big) = if smoke { (2, 5, 5, 50) } else { (60, 200, 200, 1000) };
+    let (turns, approvals, samples, big) = if smoke {
+        (2, 5, 5, 50)
+    } else {
+        (60, 200, 200, 1000)
+    };
     let lines = mixed_stream(20, turns);
     let rounds = if smoke { 1 } else { 5 };
     let mut ours = Vec::new();
@@ -243,7 +305,11 @@ fn main() {
     base.sort_by(f64::total_cmp);
     let (ours, base) = (ours[rounds / 2], base[rounds / 2]);
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let (quiet50, quiet99, _) = runtime.block_on(approval_latency(0, 0, approvals));
     let (flood50, flood99, sent) = runtime.block_on(approval_latency(20, 2500, approvals));
     let (one50, one99, _) = runtime.block_on(snapshot_latency(1, samples));

@@ -15,6 +15,7 @@ mod model;
 mod notices;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use island_protocol::{
     AgentMessage, ApprovalSnapshot, Counters, Decided, Decision, DecisionSource, EventEnvelope,
@@ -77,7 +78,8 @@ struct TurnNotice {
 #[derive(Debug, Clone, Default)]
 struct ConnState {
     peer: Peer,
-    session: Option<String>,
+    /// Shared, so that finding a line's session costs no allocation.
+    session: Option<Arc<str>>,
 }
 
 /// How many closed approval ids are remembered, so that a replayed
@@ -98,6 +100,8 @@ pub struct SessionTracker {
     closed_order: VecDeque<String>,
     tray: TraySummary,
     wake: Option<i64>,
+    /// Set by inputs that change deadlines without changing the snapshot.
+    force_finish: bool,
 }
 
 /// Collects effects while one input is applied.
@@ -157,7 +161,13 @@ impl SessionTracker {
             }
             Input::Message { conn, message } => self.on_message(conn, message, now, &mut out),
             Input::Closed { conn } => self.on_closed(conn, now, &mut out),
-            Input::Tick => self.on_tick(now, &mut out),
+            Input::Tick => {
+                // The host's timer fired and is spent: always say when the
+                // next tick is due.
+                self.wake = None;
+                self.force_finish = true;
+                self.on_tick(now, &mut out);
+            }
             Input::ProcessGone { pid } => {
                 let gone: Vec<String> = self
                     .sessions
@@ -211,7 +221,7 @@ impl SessionTracker {
     fn on_hello(&mut self, conn: ConnId, hello: Hello, now: Timestamp, out: &mut Out) {
         let id = hello.session_id.clone();
         let state = self.conns.entry(conn).or_default();
-        state.session = Some(id.clone());
+        state.session = Some(Arc::from(id.as_str()));
         let peer_pid = state.peer.pid;
         let session = self.sessions.entry(id.clone()).or_insert_with(|| Session {
             id: id.clone(),
@@ -266,10 +276,10 @@ impl SessionTracker {
 
     /// The session an event belongs to: the connection's hello, or for
     /// upstream one-line connections the peer process.
-    fn session_for_event(&mut self, conn: ConnId, now: Timestamp) -> String {
+    fn session_for_event(&mut self, conn: ConnId, now: Timestamp) -> Arc<str> {
         let state = self.conns.entry(conn).or_default();
         if let Some(id) = &state.session {
-            return id.clone();
+            return Arc::clone(id);
         }
         let peer = state.peer;
         let id = match (peer.pid, peer.start_time) {
@@ -277,7 +287,8 @@ impl SessionTracker {
             (Some(pid), None) => format!("pid-{pid}"),
             (None, _) => format!("conn-{}", conn.0),
         };
-        state.session = Some(id.clone());
+        let shared: Arc<str> = Arc::from(id.as_str());
+        state.session = Some(Arc::clone(&shared));
         self.sessions.entry(id.clone()).or_insert_with(|| Session {
             id: id.clone(),
             agent: None,
@@ -296,7 +307,7 @@ impl SessionTracker {
             events: 0,
             turns: 0,
         });
-        id
+        shared
     }
 
     fn on_event(&mut self, id: &str, envelope: EventEnvelope, now: Timestamp, out: &mut Out) {
@@ -493,7 +504,7 @@ impl SessionTracker {
             return;
         };
         let Some(id) = state.session else { return };
-        let Some(session) = self.sessions.get_mut(&id) else {
+        let Some(session) = self.sessions.get_mut(&*id) else {
             return;
         };
         if !matches!(session.link, Link::Connected { conn: c, .. } if c == conn) {
@@ -719,7 +730,16 @@ impl SessionTracker {
     }
 
     /// Tray, snapshot and wake-up effects after every input.
+    ///
+    /// An input that changed nothing (a streamed delta, most often) skips
+    /// the work: the tray cannot have changed, and deadlines only move
+    /// later with activity, so the wake-up already asked for is at worst
+    /// early, and that tick asks for the next one.
     fn finish(&mut self, now: Timestamp, out: &mut Out) {
+        if !out.changed && out.effects.is_empty() && !self.force_finish {
+            return;
+        }
+        self.force_finish = false;
         let tray = self.summarize();
         if tray != self.tray {
             self.tray = tray;
