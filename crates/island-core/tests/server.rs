@@ -427,3 +427,50 @@ async fn island_restarting_gets_every_agent_back_with_its_open_approvals() {
         .unwrap();
     assert_eq!(got.decision, ReviewDecision::Approved);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_that_never_reads_cannot_hold_island_up() {
+    let island = TestIsland::start(limits(), Policy::default());
+    let mut stuck = UnixStream::connect(&island.path).unwrap();
+    stuck.write_all(b"{\"watch\":{}}\n").unwrap();
+    let hooks = agent(&island.path, "sess_busy");
+    for i in 0..5000 {
+        hooks.emit(HookEvent::frame(island_protocol::EventFrame::TurnStarted {
+            turn_id: format!("t{i}"),
+        }));
+        hooks.emit(HookEvent::frame(
+            island_protocol::EventFrame::TurnComplete {
+                turn_id: format!("t{i}"),
+            },
+        ));
+    }
+    hooks.request_approval(ExecApprovalRequestEvent {
+        approval_id: "last".into(),
+        ..ExecApprovalRequestEvent::default()
+    });
+    // Island keeps up with the agent and answers others, whatever the
+    // stuck watcher does.
+    eventually("every event applied", async || {
+        let started = std::time::Instant::now();
+        let snapshot = client::status(&island.path).await.ok()?;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "Island answers others at once"
+        );
+        let s = snapshot.sessions.first()?;
+        // Lines of one connection are applied in order: once the last
+        // one shows, every one before it was applied.
+        s.approvals
+            .iter()
+            .any(|a| a.approval_id == "last")
+            .then_some(())
+    })
+    .await;
+    // The stuck watcher was dropped: reading now ends in EOF.
+    stuck
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut sink = Vec::new();
+    let read = stuck.read_to_end(&mut sink);
+    assert!(read.is_ok(), "closed by Island, not left hanging: {read:?}");
+}

@@ -1,0 +1,142 @@
+//! The `island` command line as people use it: a headless Island in its own
+//! process, and every client subcommand against it.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use common::Running;
+
+fn island(args: &[&str], socket: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(args)
+        .arg("--socket")
+        .arg(socket)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+#[test]
+fn every_client_command_against_a_headless_island() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("run/island.sock");
+    let state = dir.path().join("state");
+
+    // Not running yet: a clear error, not a hang.
+    let out = island(&["status"], &socket);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("Island is not running"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let _island = Running(
+        Command::new(env!("CARGO_BIN_EXE_island"))
+            .args(["--headless", "--no-notifications", "--socket"])
+            .arg(&socket)
+            .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+            .env("XDG_STATE_HOME", &state)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..500 {
+        if island(&["status"], &socket).status.success() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        dir.path().join("config.toml").exists(),
+        "the commented config is written on first run"
+    );
+
+    // A second start says so and exits 0.
+    let second = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["--headless", "--socket"])
+        .arg(&socket)
+        .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    assert!(second.status.success());
+
+    // `send` one line as a script would; a bad line is refused before sending.
+    let line = r#"{"at":"2026-11-23T10:00:00Z","event":{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"approval_id":"cli-1","command":"cargo test","cwd":"/home/me/proj"}}}}"#;
+    let out = island(&["send", line], &socket);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = island(&["send", "{not json"], &socket);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not a protocol line"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = island(&["status", "--json"], &socket);
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(
+        json["snapshot"]["sessions"][0]["approvals"][0]["approval_id"],
+        "cli-1"
+    );
+    assert_eq!(json["snapshot"]["sessions"][0]["title"], "proj");
+    let human = text(&island(&["status"], &socket).stdout);
+    assert!(
+        human.contains("proj")
+            && human.contains("needs you")
+            && human.contains("approval cli-1: cargo test"),
+        "{human}"
+    );
+
+    // watch --json prints a snapshot line at once.
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["watch", "--json", "--socket"])
+        .arg(&socket)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(watch.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(first.starts_with("{\"snapshot\":"), "{first}");
+
+    // This session came from a one-line sender: it cannot take decisions.
+    let out = island(&["approve", "cli-1"], &socket);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("does not take decisions from Island"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = island(&["deny", "nope"], &socket);
+    assert_eq!(text(&out.stderr).trim(), "island: no open approval nope");
+
+    let out = island(&["focus", "--waiting"], &socket);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not supported yet"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Logs go to the XDG state directory, without prompts or commands.
+    let log = std::fs::read_to_string(state.join("island/island.log")).unwrap();
+    assert!(log.contains("listening on"), "{log}");
+    assert!(
+        !log.contains("cargo test"),
+        "commands stay out of the log: {log}"
+    );
+}
