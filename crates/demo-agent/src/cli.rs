@@ -5,7 +5,7 @@ use std::path::PathBuf;
 /// Simulated agent sessions that stream turns, call tools and ask for
 /// approvals, through the codewhale-hooks crate exactly as a real agent does.
 #[derive(Debug, Clone, clap::Parser)]
-#[command(name = "island-demo-agent", version)]
+#[command(name = "island-demo-agent", version, args_override_self = true)]
 pub struct Args {
     /// Number of concurrent sessions.
     #[arg(long, default_value_t = 3)]

@@ -208,7 +208,7 @@ impl Host {
                 Effect::Notify(notice) => self.notices.show(&notice),
                 Effect::CloseNotice { key } => self.notices.close(&key),
                 Effect::Tray(tray) => {
-                    tracing::info!("{}", tray.describe());
+                    tracing::debug!("{}", tray.describe());
                     self.published.send_modify(|p| p.tray = tray);
                 }
                 Effect::SnapshotChanged => snapshot_changed = true,
