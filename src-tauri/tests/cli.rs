@@ -124,12 +124,18 @@ fn every_client_command_against_a_headless_island() {
     let out = island(&["deny", "nope"], &socket);
     assert_eq!(text(&out.stderr).trim(), "island: no open approval nope");
 
-    let out = island(&["focus", "--waiting"], &socket);
+    // No display here: focusing fails closed, says why, and offers the
+    // session's directory.
+    let out = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["focus", "--waiting", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
+    let err = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("not supported yet"),
-        "{}",
-        text(&out.stderr)
+        err.contains("not focused:") && err.contains("the session's directory is /home/me/proj"),
+        "{err}"
     );
 
     // Logs go to the XDG state directory, without prompts or commands.

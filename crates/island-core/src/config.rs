@@ -25,6 +25,17 @@ pub struct IslandConfig {
     pub sessions: SessionSettings,
     /// Server limits.
     pub limits: LimitSettings,
+    /// Click-through.
+    pub focus: FocusConfig,
+}
+
+/// `[focus]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FocusConfig {
+    /// A custom command that brings a session's terminal up; empty for
+    /// Island's own strategies.
+    pub command: String,
 }
 
 /// `[notifications]`.
@@ -144,6 +155,15 @@ max_line_bytes = 1048576
 max_connections = 4096
 # Seconds a new connection has to send its first line.
 first_line_timeout_secs = 10
+
+[focus]
+# A command that brings a session's terminal to the front, instead of
+# Island's own ways (tmux, kitty, WezTerm, X11, Sway, Hyprland, macOS). It
+# runs without a shell; these are replaced inside their own argument:
+# {pid} {tty} {cwd} {session_id} {tmux} {tmux_pane} {windowid}
+# {kitty_window_id} {kitty_listen_on} {wezterm_pane} {term_program}
+# Example: command = "wmctrl -i -a {windowid}"
+command = ""
 "#;
 
 /// Why the config could not be used.
@@ -256,6 +276,14 @@ impl IslandConfig {
             max_connections: self.limits.max_connections.max(1),
             first_line_timeout: Duration::from_secs(self.limits.first_line_timeout_secs.max(1)),
             ..ServerLimits::default()
+        }
+    }
+
+    /// Click-through settings.
+    #[must_use]
+    pub fn focus_settings(&self) -> crate::focus::FocusSettings {
+        crate::focus::FocusSettings {
+            command: Some(self.focus.command.clone()).filter(|c| !c.trim().is_empty()),
         }
     }
 

@@ -7,15 +7,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use island_protocol::{AgentMessage, IslandMessage, Snapshot, Timestamp, encode_line};
+use island_protocol::{AgentMessage, Focused, IslandMessage, Snapshot, Timestamp, encode_line};
 use tokio::sync::{mpsc, watch};
 
+use crate::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
 use crate::notify::{NoticeSink, UserAction};
 use crate::platform::process_alive;
 use crate::server::{Inbound, Outbound, ServerCounters};
-use crate::tracker::{
-    ConnId, Effect, Input, Link, SessionTracker, TraySummary, focus_not_supported,
-};
+use crate::tracker::{ConnId, Effect, Input, Link, Notice, NoticeKey, SessionTracker, TraySummary};
 
 /// How often one-line (upstream) sessions' processes are checked, while
 /// there are any. Nothing is polled when there are none.
@@ -39,6 +38,9 @@ pub struct Host {
     watchers: HashSet<ConnId>,
     wake: Option<tokio::time::Instant>,
     published: watch::Sender<Published>,
+    focus: Arc<(Desktop, FocusSettings)>,
+    focus_results: mpsc::UnboundedSender<(String, FocusOutcome)>,
+    focus_results_rx: Option<mpsc::UnboundedReceiver<(String, FocusOutcome)>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -59,7 +61,11 @@ impl Host {
         counters: Arc<ServerCounters>,
     ) -> Self {
         let (published, _) = watch::channel(Published::default());
+        let (focus_results, focus_results_rx) = mpsc::unbounded_channel();
         Self {
+            focus: Arc::new((Desktop::from_env(), FocusSettings::default())),
+            focus_results,
+            focus_results_rx: Some(focus_results_rx),
             tracker,
             notices,
             counters,
@@ -68,6 +74,13 @@ impl Host {
             wake: None,
             published,
         }
+    }
+
+    /// Sets how click-through reaches the desktop.
+    #[must_use]
+    pub fn with_focus(mut self, desktop: Desktop, settings: FocusSettings) -> Self {
+        self.focus = Arc::new((desktop, settings));
+        self
     }
 
     /// Tray and snapshot updates, for the app's windows.
@@ -83,6 +96,9 @@ impl Host {
         mut actions: mpsc::UnboundedReceiver<UserAction>,
     ) {
         let mut actions_open = true;
+        let Some(mut focus_results) = self.focus_results_rx.take() else {
+            return;
+        };
         let mut process_check = tokio::time::interval(PROCESS_CHECK);
         process_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -97,6 +113,7 @@ impl Host {
                     Some(action) => self.on_action(action),
                     None => actions_open = false,
                 },
+                Some((session, outcome)) = focus_results.recv() => self.on_focus_result(session, outcome),
                 () = sleep_until(wake) => {
                     self.wake = None;
                     self.apply(Input::Tick);
@@ -215,14 +232,17 @@ impl Host {
                 Effect::Focus {
                     reply_to,
                     session_id,
-                    ..
+                    terminal,
+                    pid,
+                    cwd,
                 } => {
-                    // Click-through is its own piece of work; until it lands
-                    // every focus request says so.
-                    tracing::info!(session = %session_id, "focus requested (not supported yet)");
-                    if let Some(conn) = reply_to {
-                        self.send(conn, &focus_not_supported());
-                    }
+                    let target = FocusTarget {
+                        session_id,
+                        pid,
+                        cwd,
+                        terminal,
+                    };
+                    self.start_focus(target, reply_to);
                 }
                 Effect::WakeAt(ms) => {
                     let delay = u64::try_from(ms - Timestamp::now().unix_millis()).unwrap_or(0);
@@ -232,6 +252,73 @@ impl Host {
         }
         if snapshot_changed {
             self.publish_snapshot();
+        }
+    }
+
+    /// Focusing runs programs and talks to the display: on a blocking
+    /// thread. The outcome goes back to the asking connection, or, for a
+    /// click on a notice, to a notice when it failed, so that every path
+    /// tells the user what happened.
+    fn start_focus(&mut self, target: FocusTarget, reply_to: Option<ConnId>) {
+        let reply = reply_to.and_then(|conn| self.outbound.get(&conn).cloned());
+        let config = Arc::clone(&self.focus);
+        let results = self.focus_results.clone();
+        tokio::spawn(async move {
+            let session = target.session_id.clone();
+            let outcome = tokio::task::spawn_blocking(move || focus(&target, &config.0, &config.1))
+                .await
+                .unwrap_or_else(|e| FocusOutcome::NotFocused {
+                    reason: format!("the focus task failed: {e}"),
+                });
+            match &outcome {
+                FocusOutcome::Focused { how } => tracing::info!(%session, how, "focused"),
+                FocusOutcome::NotFocused { reason } => {
+                    tracing::info!(%session, "not focused: {reason}")
+                }
+            }
+            match reply {
+                Some(queue) => {
+                    let message = IslandMessage::Focused(match outcome {
+                        FocusOutcome::Focused { how } => Focused {
+                            ok: true,
+                            how: Some(how),
+                            reason: None,
+                        },
+                        FocusOutcome::NotFocused { reason } => Focused {
+                            ok: false,
+                            how: None,
+                            reason: Some(reason),
+                        },
+                    });
+                    if let Ok(line) = encode_line(&message) {
+                        // The client may have gone; nothing else to tell.
+                        let _ = queue.try_send(Outbound::Line(line));
+                    }
+                }
+                None => {
+                    // The host stops only at exit.
+                    let _ = results.send((session, outcome));
+                }
+            }
+        });
+    }
+
+    /// A focus asked from a notice or the tray came back: a failure is
+    /// shown, since nobody is waiting on a connection for it.
+    fn on_focus_result(&mut self, session_id: String, outcome: FocusOutcome) {
+        if let FocusOutcome::NotFocused { reason } = outcome {
+            let title = self
+                .tracker
+                .session(&session_id)
+                .map_or_else(|| session_id.clone(), |s| s.title.clone());
+            self.notices.show(&Notice {
+                key: NoticeKey::Focus(session_id.clone()),
+                title: format!("Cannot bring up {title}'s terminal"),
+                body: reason,
+                critical: false,
+                actions: Vec::new(),
+                session_id: None,
+            });
         }
     }
 

@@ -6,6 +6,7 @@
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
 //! - [`config`]: Island's settings file.
+//! - [`focus`]: click-through to the agent's terminal.
 //! - [`framing`]: capped line framing.
 //! - [`runtime`]: everything assembled, for `island --headless`.
 //! - [`server`]: accepting, peer checks, decoding; one task per connection.
@@ -18,6 +19,7 @@
 pub mod bind;
 pub mod client;
 pub mod config;
+pub mod focus;
 pub mod framing;
 pub mod host;
 pub mod notify;

@@ -93,7 +93,8 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
         SessionTracker::new(config.policy()),
         notices,
         Arc::clone(&counters),
-    );
+    )
+    .with_focus(crate::focus::Desktop::from_env(), config.focus_settings());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,

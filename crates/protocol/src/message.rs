@@ -76,6 +76,30 @@ pub struct TerminalInfo {
     pub term_session_id: Option<String>,
 }
 
+impl TerminalInfo {
+    /// Reads the terminal variables of PROTOCOL 4.2 (`TMUX`, `TMUX_PANE`,
+    /// `KITTY_WINDOW_ID`, ...) through `lookup`; empty values count as
+    /// unset. Agents call it on their own environment; Island on the
+    /// environment of an agent process it can read.
+    #[must_use]
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>, tty: Option<String>) -> Self {
+        let var = |key: &str| lookup(key).filter(|v| !v.is_empty());
+        Self {
+            tty,
+            term_program: var("TERM_PROGRAM"),
+            tmux: var("TMUX"),
+            tmux_pane: var("TMUX_PANE"),
+            kitty_window_id: var("KITTY_WINDOW_ID"),
+            kitty_listen_on: var("KITTY_LISTEN_ON"),
+            wezterm_pane: var("WEZTERM_PANE"),
+            wezterm_unix_socket: var("WEZTERM_UNIX_SOCKET"),
+            windowid: var("WINDOWID"),
+            iterm_session_id: var("ITERM_SESSION_ID"),
+            term_session_id: var("TERM_SESSION_ID"),
+        }
+    }
+}
+
 /// Island's answer to a hello.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Welcome {

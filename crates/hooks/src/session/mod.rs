@@ -90,24 +90,10 @@ pub fn capture_terminal(
     lookup: impl Fn(&str) -> Option<OsString>,
     tty: Option<String>,
 ) -> TerminalInfo {
-    let var = |key: &str| {
-        lookup(key)
-            .filter(|v| !v.is_empty())
-            .map(|v| v.to_string_lossy().into_owned())
-    };
-    TerminalInfo {
+    TerminalInfo::from_env(
+        |key| lookup(key).map(|v| v.to_string_lossy().into_owned()),
         tty,
-        term_program: var("TERM_PROGRAM"),
-        tmux: var("TMUX"),
-        tmux_pane: var("TMUX_PANE"),
-        kitty_window_id: var("KITTY_WINDOW_ID"),
-        kitty_listen_on: var("KITTY_LISTEN_ON"),
-        wezterm_pane: var("WEZTERM_PANE"),
-        wezterm_unix_socket: var("WEZTERM_UNIX_SOCKET"),
-        windowid: var("WINDOWID"),
-        iterm_session_id: var("ITERM_SESSION_ID"),
-        term_session_id: var("TERM_SESSION_ID"),
-    }
+    )
 }
 
 #[cfg(test)]

@@ -19,6 +19,43 @@ pub fn process_cwd(pid: u32) -> Option<String> {
         .map(|p| p.to_string_lossy().into_owned())
 }
 
+/// The parent of a process (field 4 of `/proc/<pid>/stat`).
+#[must_use]
+pub fn process_parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+        .filter(|p| *p != 0)
+}
+
+/// A process's environment, when it is readable (same user).
+#[must_use]
+pub fn process_environ(pid: u32) -> Option<std::collections::HashMap<String, String>> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
+    Some(
+        raw.split(|b| *b == 0)
+            .filter_map(|kv| {
+                let kv = String::from_utf8_lossy(kv);
+                let (k, v) = kv.split_once('=')?;
+                Some((k.to_owned(), v.to_owned()))
+            })
+            .collect(),
+    )
+}
+
+/// The tty a process runs on, from its standard streams.
+#[must_use]
+pub fn process_tty(pid: u32) -> Option<String> {
+    (0..3).find_map(|fd| {
+        let target = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
+        let text = target.to_string_lossy().into_owned();
+        (text.starts_with("/dev/pts/") || text.starts_with("/dev/tty")).then_some(text)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +70,11 @@ mod tests {
         assert_eq!(process_cwd(me), cwd);
         assert!(super::super::process_alive(me));
         assert_eq!(process_start_time(u32::MAX), None);
+        assert_eq!(
+            process_parent(me),
+            Some(std::os::unix::process::parent_id())
+        );
+        let env = process_environ(me).expect("own environment");
+        assert_eq!(env.get("PATH").cloned(), std::env::var("PATH").ok());
     }
 }

@@ -8,7 +8,20 @@ mod imp;
 #[path = "other.rs"]
 mod imp;
 
-pub use imp::{process_cwd, process_start_time};
+pub use imp::{process_cwd, process_environ, process_parent, process_start_time, process_tty};
+
+/// A process and its ancestors, nearest first (at most 64, against loops).
+#[must_use]
+pub fn ancestry(pid: u32) -> Vec<u32> {
+    let mut chain = vec![pid];
+    while let Some(parent) = chain.last().copied().and_then(process_parent) {
+        if parent <= 1 || chain.len() >= 64 || chain.contains(&parent) {
+            break;
+        }
+        chain.push(parent);
+    }
+    chain
+}
 
 /// Whether a process exists (it may belong to another user).
 #[must_use]

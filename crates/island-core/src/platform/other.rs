@@ -12,3 +12,21 @@ pub fn process_start_time(_pid: u32) -> Option<u64> {
 pub fn process_cwd(_pid: u32) -> Option<String> {
     None
 }
+
+/// Not available on this platform.
+#[must_use]
+pub fn process_parent(_pid: u32) -> Option<u32> {
+    None
+}
+
+/// Not available on this platform.
+#[must_use]
+pub fn process_environ(_pid: u32) -> Option<std::collections::HashMap<String, String>> {
+    None
+}
+
+/// Not available on this platform.
+#[must_use]
+pub fn process_tty(_pid: u32) -> Option<String> {
+    None
+}

@@ -25,8 +25,7 @@ use island_protocol::{
 use serde::{Deserialize, Serialize};
 
 pub use model::{
-    Approval, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session, TrayState,
-    TraySummary, focus_not_supported,
+    Approval, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session, TrayState, TraySummary,
 };
 
 /// The notification and liveness settings the reducer applies.

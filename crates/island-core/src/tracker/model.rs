@@ -3,7 +3,7 @@
 //! (serde), so that the reducer's tests are data files.
 
 use island_protocol::{
-    DecisionSource, Focused, IslandMessage, ReviewDecision, SessionState, TerminalInfo, Timestamp,
+    DecisionSource, IslandMessage, ReviewDecision, SessionState, TerminalInfo, Timestamp,
 };
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +147,8 @@ pub enum NoticeKey {
     Turn(String),
     /// Several sessions finished at once.
     Summary,
+    /// Why a session's terminal could not be brought up.
+    Focus(String),
 }
 
 /// A notification to show.
@@ -323,14 +325,4 @@ impl Session {
             _ => None,
         }
     }
-}
-
-/// Reply text for a focus request until click-through lands.
-#[must_use]
-pub fn focus_not_supported() -> IslandMessage {
-    IslandMessage::Focused(Focused {
-        ok: false,
-        how: None,
-        reason: Some("focus is not supported yet".into()),
-    })
 }

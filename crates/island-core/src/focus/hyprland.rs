@@ -1,0 +1,23 @@
+//! Hyprland: `hyprctl dispatch focuswindow pid:N`, for the nearest process
+//! of the agent's ancestry that owns a window.
+
+use super::Desktop;
+use super::run::{Program, run};
+
+pub(super) fn focus(pids: &[u32], desktop: &Desktop) -> Result<(), String> {
+    for pid in pids {
+        let target = format!("pid:{pid}");
+        // hyprctl prints "ok" on success and an error text otherwise, with
+        // exit status 0 either way.
+        if let Ok(out) = run(
+            &Program::new("hyprctl", &["dispatch", "focuswindow", &target]),
+            desktop,
+            &[],
+        ) {
+            if out.trim() == "ok" {
+                return Ok(());
+            }
+        }
+    }
+    Err("Hyprland has no window for the agent or any of its parent processes".into())
+}

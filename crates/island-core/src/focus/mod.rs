@@ -1,0 +1,234 @@
+//! Click-through: bring the agent's own terminal (window, tab, pane) to the
+//! front. It **fails closed**: when the target cannot be confirmed, nothing
+//! is raised and the outcome says why, with the session's directory so the
+//! user can get there by hand.
+//!
+//! A target comes from the hello's terminal fields or, for upstream
+//! one-line sessions, from the agent process itself: its environment (same
+//! user only) and its ancestry. The strategies, one file each, are chosen
+//! at run time by what the target and the desktop have: a custom command,
+//! then tmux, kitty or WezTerm inside the terminal, then the window itself
+//! through X11 (EWMH), Sway, Hyprland or macOS. GNOME on Wayland has no API
+//! for this, and the outcome says so.
+
+mod custom;
+mod hyprland;
+mod kitty;
+mod macos;
+mod run;
+mod sway;
+mod tmux;
+mod wezterm;
+#[cfg(target_os = "linux")]
+mod x11;
+
+use std::ffi::OsString;
+
+use island_protocol::TerminalInfo;
+
+pub use run::Program;
+
+/// What to focus.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FocusTarget {
+    /// The session, for messages.
+    pub session_id: String,
+    /// The agent's process.
+    pub pid: Option<u32>,
+    /// Its working directory, offered when focusing fails.
+    pub cwd: Option<String>,
+    /// What the hello said about its terminal.
+    pub terminal: Option<TerminalInfo>,
+}
+
+/// How it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FocusOutcome {
+    /// Brought to the front; `how` names the strategies (`tmux+x11`).
+    Focused {
+        /// Strategies used.
+        how: String,
+    },
+    /// Not done, and why.
+    NotFocused {
+        /// Why, for people.
+        reason: String,
+    },
+}
+
+/// What the desktop is, read once from Island's environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Desktop {
+    /// `DISPLAY` (X11, or XWayland).
+    pub display: Option<String>,
+    /// `WAYLAND_DISPLAY`.
+    pub wayland: Option<String>,
+    /// `XDG_CURRENT_DESKTOP`.
+    pub current_desktop: Option<String>,
+    /// `SWAYSOCK`.
+    pub swaysock: Option<String>,
+    /// `HYPRLAND_INSTANCE_SIGNATURE`.
+    pub hyprland: Option<String>,
+    /// `PATH` for the programs run (tests point it at fakes).
+    pub path: Option<OsString>,
+    /// Running on macOS.
+    pub macos: bool,
+}
+
+impl Desktop {
+    /// Reads Island's own environment.
+    #[must_use]
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Self {
+            display: var("DISPLAY"),
+            wayland: var("WAYLAND_DISPLAY"),
+            current_desktop: var("XDG_CURRENT_DESKTOP"),
+            swaysock: var("SWAYSOCK"),
+            hyprland: var("HYPRLAND_INSTANCE_SIGNATURE"),
+            path: std::env::var_os("PATH"),
+            macos: cfg!(target_os = "macos"),
+        }
+    }
+
+    fn gnome_wayland(&self) -> bool {
+        self.wayland.is_some()
+            && self
+                .current_desktop
+                .as_deref()
+                .is_some_and(|d| d.split(':').any(|p| p.eq_ignore_ascii_case("gnome")))
+    }
+}
+
+/// Settings of click-through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FocusSettings {
+    /// A custom command line, run without a shell after substituting
+    /// `{pid}`, `{tty}`, `{cwd}`, `{session_id}`, `{tmux}`, `{tmux_pane}`,
+    /// `{windowid}`, `{kitty_window_id}`, `{kitty_listen_on}`,
+    /// `{wezterm_pane}`, `{term_program}`.
+    pub command: Option<String>,
+}
+
+/// Brings the target's terminal to the front, or says why not. Blocking:
+/// it runs programs and talks to the display; call it off the runtime.
+#[must_use]
+pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) -> FocusOutcome {
+    let terminal = resolve_terminal(target);
+    let fail = |reason: String| FocusOutcome::NotFocused {
+        reason: match &target.cwd {
+            Some(cwd) => format!("{reason}; the session's directory is {cwd}"),
+            None => reason,
+        },
+    };
+    if let Some(template) = settings.command.as_deref().filter(|c| !c.trim().is_empty()) {
+        return match custom::focus(template, target, &terminal, desktop) {
+            Ok(()) => FocusOutcome::Focused {
+                how: "command".into(),
+            },
+            Err(reason) => fail(reason),
+        };
+    }
+    let mut how: Vec<&str> = Vec::new();
+    // Where the terminal window is: the agent's own ancestry and window,
+    // unless a tmux client elsewhere shows the pane.
+    let mut window = Window {
+        pids: target
+            .pid
+            .map(crate::platform::ancestry)
+            .unwrap_or_default(),
+        windowid: terminal.windowid.clone(),
+    };
+    if terminal.tmux.is_some() && terminal.tmux_pane.is_some() {
+        match tmux::select(&terminal, desktop) {
+            Ok(client) => {
+                how.push("tmux");
+                let env = crate::platform::process_environ(client.pid);
+                window = Window {
+                    pids: crate::platform::ancestry(client.pid),
+                    windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
+                };
+            }
+            Err(reason) => return fail(reason),
+        }
+    } else if let (Some(id), Some(listen)) = (&terminal.kitty_window_id, &terminal.kitty_listen_on)
+    {
+        // kitty raises its own OS window with the tab and window.
+        return match kitty::focus(id, listen, desktop) {
+            Ok(()) => FocusOutcome::Focused {
+                how: "kitty".into(),
+            },
+            Err(reason) => fail(reason),
+        };
+    } else if let Some(pane) = &terminal.wezterm_pane {
+        match wezterm::activate(pane, terminal.wezterm_unix_socket.as_deref(), desktop) {
+            Ok(()) => how.push("wezterm"),
+            Err(reason) => return fail(reason),
+        }
+    }
+    match raise(&window, &terminal, desktop) {
+        Ok(strategy) => {
+            how.push(strategy);
+            FocusOutcome::Focused { how: how.join("+") }
+        }
+        Err(reason) if how.is_empty() => fail(reason),
+        Err(reason) => fail(format!("{} selected it, but {reason}", how.join("+"))),
+    }
+}
+
+/// The terminal window to raise: candidate processes, nearest first, and
+/// the X11 window id when the terminal exported one.
+#[derive(Debug, Clone, Default)]
+struct Window {
+    pids: Vec<u32>,
+    windowid: Option<String>,
+}
+
+fn raise(
+    window: &Window,
+    terminal: &TerminalInfo,
+    desktop: &Desktop,
+) -> Result<&'static str, String> {
+    if desktop.macos {
+        return macos::focus(terminal, desktop).map(|()| "macos");
+    }
+    if desktop.swaysock.is_some() {
+        return sway::focus(&window.pids, desktop).map(|()| "sway");
+    }
+    if desktop.hyprland.is_some() {
+        return hyprland::focus(&window.pids, desktop).map(|()| "hyprland");
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(display) = &desktop.display {
+        let x = x11::activate(display, window.windowid.as_deref(), &window.pids);
+        return match x {
+            Ok(()) => Ok("x11"),
+            Err(reason) if desktop.gnome_wayland() => Err(format!(
+                "GNOME on Wayland lets no program raise another's window ({reason}); switch to the terminal yourself"
+            )),
+            Err(reason) => Err(reason),
+        };
+    }
+    if desktop.gnome_wayland() {
+        return Err("GNOME on Wayland lets no program raise another's window; switch to the terminal yourself".into());
+    }
+    Err(
+        "no way to reach the desktop here (no X11 display and no supported Wayland compositor)"
+            .into(),
+    )
+}
+
+/// The hello's terminal fields, else what the agent process's environment
+/// says (Linux, same user only).
+fn resolve_terminal(target: &FocusTarget) -> TerminalInfo {
+    if let Some(t) = &target.terminal {
+        if *t != TerminalInfo::default() {
+            return t.clone();
+        }
+    }
+    let Some(pid) = target.pid else {
+        return TerminalInfo::default();
+    };
+    let env = crate::platform::process_environ(pid).unwrap_or_default();
+    TerminalInfo::from_env(|k| env.get(k).cloned(), crate::platform::process_tty(pid))
+}

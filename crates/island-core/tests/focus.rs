@@ -1,0 +1,642 @@
+//! Click-through with real programs: a real tmux server with sessions,
+//! windows and panes shown in an xterm, xterm windows under Xvfb with the
+//! openbox window manager (checked with `xprop`), and, for what cannot run
+//! here (kitty, WezTerm, Sway, Hyprland, macOS), fake executables on PATH
+//! that record their arguments (the tests say "fake" in their names).
+
+#![allow(clippy::unwrap_used)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use island_core::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
+use island_protocol::TerminalInfo;
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Xvfb on a free display with openbox managing it.
+struct Screen {
+    display: String,
+    _x: Kill,
+    _wm: Kill,
+}
+
+impl Screen {
+    fn start() -> Self {
+        let mut x = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (Debian xvfb) is installed by scripts/test");
+        let mut n = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(x.stdout.take().unwrap()),
+            &mut n,
+        )
+        .unwrap();
+        let display = format!(":{}", n.trim());
+        let wm = Command::new("openbox")
+            .args(["--sm-disable"])
+            .env("DISPLAY", &display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openbox is installed by scripts/test");
+        let screen = Self {
+            display,
+            _x: Kill(x),
+            _wm: Kill(wm),
+        };
+        screen.wait("openbox to manage the screen", |s| {
+            s.xprop(&["-root", "_NET_SUPPORTING_WM_CHECK"])
+                .contains("window id")
+        });
+        screen
+    }
+
+    fn xprop(&self, args: &[&str]) -> String {
+        let out = Command::new("xprop")
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn wait(&self, what: &str, check: impl Fn(&Self) -> bool) {
+        let start = Instant::now();
+        while !check(self) {
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The title of `_NET_ACTIVE_WINDOW`.
+    fn active_title(&self) -> String {
+        let active = self.xprop(&["-root", "_NET_ACTIVE_WINDOW"]);
+        let Some(id) = active.split("# ").nth(1).map(|s| s.trim().to_owned()) else {
+            return String::new();
+        };
+        let name = self.xprop(&["-id", &id, "WM_NAME"]);
+        name.split('"').nth(1).unwrap_or_default().to_owned()
+    }
+
+    /// An xterm titled `title` running `command`; returns it and the pid of
+    /// the program inside (the "agent").
+    fn xterm(&self, dir: &Path, title: &str, command: &str) -> (Kill, u32) {
+        let pidfile = dir.join(format!("{title}.pid"));
+        let script = format!("echo $$ > '{}'; exec {command}", pidfile.display());
+        let child = Command::new("xterm")
+            .args(["-T", title, "-e", "sh", "-c", &script])
+            .env("DISPLAY", &self.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xterm is installed by scripts/test");
+        self.wait(&format!("xterm {title}"), |s| {
+            pidfile.exists()
+                && s.xprop(&["-root", "_NET_CLIENT_LIST"]).contains("0x")
+                && s.titles().contains(&title.to_owned())
+        });
+        let pid = std::fs::read_to_string(&pidfile)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        (Kill(child), pid)
+    }
+
+    fn titles(&self) -> Vec<String> {
+        let list = self.xprop(&["-root", "_NET_CLIENT_LIST"]);
+        list.split(['#', ','])
+            .skip(1)
+            .map(|id| {
+                self.xprop(&["-id", id.trim(), "WM_NAME"])
+                    .split('"')
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    fn desktop(&self) -> Desktop {
+        Desktop {
+            display: Some(self.display.clone()),
+            path: std::env::var_os("PATH"),
+            ..Desktop::default()
+        }
+    }
+}
+
+fn target(pid: Option<u32>, terminal: Option<TerminalInfo>) -> FocusTarget {
+    FocusTarget {
+        session_id: "s1".into(),
+        pid,
+        cwd: Some("/home/me/proj".into()),
+        terminal,
+    }
+}
+
+fn focused(outcome: &FocusOutcome) -> &str {
+    match outcome {
+        FocusOutcome::Focused { how } => how,
+        FocusOutcome::NotFocused { reason } => panic!("not focused: {reason}"),
+    }
+}
+
+fn not_focused(outcome: FocusOutcome) -> String {
+    match outcome {
+        FocusOutcome::NotFocused { reason } => reason,
+        FocusOutcome::Focused { how } => panic!("focused ({how}) but should have failed closed"),
+    }
+}
+
+#[test]
+fn x11_raises_the_agents_xterm_and_fails_closed_on_a_closed_window() {
+    let screen = Screen::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (xterm_a, a) = screen.xterm(dir.path(), "one", "sleep 600");
+    let (_b_term, b) = screen.xterm(dir.path(), "two", "sleep 600");
+    let desktop = screen.desktop();
+    // By the agent's own environment (WINDOWID, as an upstream session).
+    assert_eq!(
+        focused(&focus(
+            &target(Some(a), None),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "x11"
+    );
+    assert_eq!(screen.active_title(), "one");
+    assert_eq!(
+        focused(&focus(
+            &target(Some(b), None),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "x11"
+    );
+    assert_eq!(screen.active_title(), "two");
+    // By _NET_WM_PID of an ancestor, when no WINDOWID is known.
+    let by_pid = TerminalInfo {
+        term_program: Some("xterm".into()),
+        ..TerminalInfo::default()
+    };
+    assert_eq!(
+        focused(&focus(
+            &target(Some(a), Some(by_pid)),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "x11"
+    );
+    assert_eq!(screen.active_title(), "one");
+    // The window closes: its id is stale, and nothing else is raised.
+    let windowid = island_core::platform::process_environ(a).unwrap()["WINDOWID"].clone();
+    assert_eq!(
+        focused(&focus(
+            &target(Some(b), None),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "x11"
+    );
+    drop(xterm_a);
+    screen.wait("xterm one to close", |s| {
+        !s.titles().contains(&"one".to_owned())
+    });
+    let stale = TerminalInfo {
+        windowid: Some(windowid.clone()),
+        ..TerminalInfo::default()
+    };
+    let reason = not_focused(focus(
+        &target(None, Some(stale)),
+        &desktop,
+        &FocusSettings::default(),
+    ));
+    assert!(
+        reason.contains("no longer exists") && reason.contains("/home/me/proj"),
+        "{reason}"
+    );
+    assert_eq!(screen.active_title(), "two", "nothing else was raised");
+    // A process with no window at all: no guess either.
+    let me = std::process::id();
+    let reason = not_focused(focus(
+        &target(
+            Some(me),
+            Some(TerminalInfo {
+                term_program: Some("x".into()),
+                ..TerminalInfo::default()
+            }),
+        ),
+        &desktop,
+        &FocusSettings::default(),
+    ));
+    assert!(
+        reason.contains("no X11 window belongs to the agent"),
+        "{reason}"
+    );
+}
+
+fn tmux(socket: &Path, args: &[&str]) -> String {
+    let out = Command::new("tmux")
+        .arg("-S")
+        .arg(socket)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tmux {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn tmux_selects_the_pane_switches_the_client_and_raises_its_terminal() {
+    let screen = Screen::start();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("tmux.sock");
+    tmux(
+        &socket,
+        &[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "one",
+            "-x",
+            "120",
+            "-y",
+            "40",
+        ],
+    );
+    tmux(&socket, &["new-window", "-t", "one"]);
+    tmux(&socket, &["split-window", "-t", "one:1"]);
+    tmux(&socket, &["new-session", "-d", "-s", "two"]);
+    let panes = tmux(
+        &socket,
+        &[
+            "list-panes",
+            "-a",
+            "-F",
+            "#{pane_id} #{session_name}:#{window_index}.#{pane_index}",
+        ],
+    );
+    let pane = panes
+        .lines()
+        .find(|l| l.ends_with("one:1.0"))
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let server_pid = tmux(&socket, &["display-message", "-p", "#{pid}"]);
+    // The user's terminal shows session "two"; another window is in front.
+    let (_host, _) = screen.xterm(
+        dir.path(),
+        "host",
+        &format!("tmux -S '{}' attach -t two", socket.display()),
+    );
+    let (_other, _) = screen.xterm(dir.path(), "other", "sleep 600");
+    assert_eq!(screen.active_title(), "other");
+    let terminal = TerminalInfo {
+        tmux: Some(format!("{},{server_pid},0", socket.display())),
+        tmux_pane: Some(pane.clone()),
+        ..TerminalInfo::default()
+    };
+    let desktop = screen.desktop();
+    let how = focus(
+        &target(None, Some(terminal.clone())),
+        &desktop,
+        &FocusSettings::default(),
+    );
+    assert_eq!(focused(&how), "tmux+x11");
+    assert_eq!(
+        tmux(&socket, &["list-clients", "-F", "#{client_session}"]),
+        "one",
+        "the client now shows the session"
+    );
+    assert_eq!(
+        tmux(
+            &socket,
+            &[
+                "display-message",
+                "-p",
+                "-t",
+                "one",
+                "#{window_index}.#{pane_index}"
+            ]
+        ),
+        "1.0"
+    );
+    assert_eq!(
+        screen.active_title(),
+        "host",
+        "the terminal hosting the client is in front"
+    );
+    // A stale pane: nothing is switched, and the reason says which pane.
+    tmux(&socket, &["kill-pane", "-t", &pane]);
+    let reason = not_focused(focus(
+        &target(None, Some(terminal)),
+        &desktop,
+        &FocusSettings::default(),
+    ));
+    assert!(
+        reason.starts_with(&format!("tmux pane {pane} no longer exists")),
+        "{reason}"
+    );
+    let _ = Command::new("tmux")
+        .arg("-S")
+        .arg(&socket)
+        .arg("kill-server")
+        .status();
+}
+
+/// A fake program that records its arguments, one per line, in
+/// `<name>.argv` beside itself, and prints `stdout`.
+fn fake(bin: &Path, name: &str, stdout: &str) -> PathBuf {
+    let path = bin.join(name);
+    let record = bin.join(format!("{name}.argv"));
+    let script = format!(
+        "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\nprintf '%s' '{stdout}'\n",
+        record.display()
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    record
+}
+
+fn argv(record: &Path) -> Vec<String> {
+    std::fs::read_to_string(record)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn fake_desktop(bin: &Path) -> Desktop {
+    Desktop {
+        path: Some(bin.as_os_str().to_owned()),
+        ..Desktop::default()
+    }
+}
+
+#[test]
+fn kitty_fake_gets_the_exact_focus_window_command() {
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "kitty", "");
+    let terminal = TerminalInfo {
+        kitty_window_id: Some("7".into()),
+        kitty_listen_on: Some("unix:/tmp/kitty-1000".into()),
+        ..TerminalInfo::default()
+    };
+    let outcome = focus(
+        &target(None, Some(terminal)),
+        &fake_desktop(bin.path()),
+        &FocusSettings::default(),
+    );
+    assert_eq!(focused(&outcome), "kitty");
+    assert_eq!(
+        argv(&record),
+        [
+            "@",
+            "--to",
+            "unix:/tmp/kitty-1000",
+            "focus-window",
+            "--match",
+            "id:7"
+        ]
+    );
+}
+
+#[test]
+fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
+    let bin = tempfile::tempdir().unwrap();
+    let wez = fake(bin.path(), "wezterm", "");
+    let sway = fake(bin.path(), "swaymsg", "");
+    let terminal = TerminalInfo {
+        wezterm_pane: Some("12".into()),
+        ..TerminalInfo::default()
+    };
+    let desktop = Desktop {
+        swaysock: Some("/run/user/1000/sway-ipc.sock".into()),
+        ..fake_desktop(bin.path())
+    };
+    let me = std::process::id();
+    let outcome = focus(
+        &target(Some(me), Some(terminal)),
+        &desktop,
+        &FocusSettings::default(),
+    );
+    assert_eq!(focused(&outcome), "wezterm+sway");
+    assert_eq!(argv(&wez), ["cli", "activate-pane", "--pane-id", "12"]);
+    assert_eq!(argv(&sway), [format!("[pid={me}]"), "focus".to_owned()]);
+}
+
+#[test]
+fn hyprland_fake_gets_focuswindow_by_pid_and_its_refusal_fails_closed() {
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "hyprctl", "ok");
+    let desktop = Desktop {
+        hyprland: Some("abc_123".into()),
+        ..fake_desktop(bin.path())
+    };
+    let me = std::process::id();
+    let terminal = TerminalInfo {
+        term_program: Some("foot".into()),
+        ..TerminalInfo::default()
+    };
+    let outcome = focus(
+        &target(Some(me), Some(terminal.clone())),
+        &desktop,
+        &FocusSettings::default(),
+    );
+    assert_eq!(focused(&outcome), "hyprland");
+    assert_eq!(
+        argv(&record),
+        ["dispatch", "focuswindow", &format!("pid:{me}")]
+    );
+    fake(bin.path(), "hyprctl", "No such window found");
+    let reason = not_focused(focus(
+        &target(Some(me), Some(terminal)),
+        &desktop,
+        &FocusSettings::default(),
+    ));
+    assert!(reason.contains("Hyprland has no window"), "{reason}");
+}
+
+#[test]
+fn osascript_fake_selects_terminal_app_and_iterm_tabs_by_tty() {
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "osascript", "ok");
+    let desktop = Desktop {
+        macos: true,
+        ..fake_desktop(bin.path())
+    };
+    let apple = TerminalInfo {
+        term_program: Some("Apple_Terminal".into()),
+        tty: Some("/dev/ttys003".into()),
+        ..TerminalInfo::default()
+    };
+    assert_eq!(
+        focused(&focus(
+            &target(None, Some(apple)),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "macos"
+    );
+    let args = argv(&record);
+    assert_eq!(args[0], "-e");
+    let script = args[1..].join("\n");
+    assert!(
+        script.starts_with("tell application \"Terminal\""),
+        "{script}"
+    );
+    assert!(
+        script.contains("if tty of t is \"/dev/ttys003\" then"),
+        "{script}"
+    );
+    let iterm = TerminalInfo {
+        term_program: Some("iTerm.app".into()),
+        tty: Some("/dev/ttys004".into()),
+        ..TerminalInfo::default()
+    };
+    assert_eq!(
+        focused(&focus(
+            &target(None, Some(iterm)),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "macos"
+    );
+    let script = argv(&record)[1..].join("\n");
+    assert!(
+        script.starts_with("tell application \"iTerm2\"")
+            && script.contains("tty of s is \"/dev/ttys004\""),
+        "{script}"
+    );
+    let other = TerminalInfo {
+        term_program: Some("WezTerm".into()),
+        ..TerminalInfo::default()
+    };
+    assert_eq!(
+        focused(&focus(
+            &target(None, Some(other)),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "macos"
+    );
+    assert_eq!(
+        argv(&record),
+        ["-e", "tell application \"WezTerm\" to activate"]
+    );
+    let hostile = TerminalInfo {
+        term_program: Some("Apple_Terminal".into()),
+        tty: Some("/dev/x\" & do shell script \"rm".into()),
+        ..TerminalInfo::default()
+    };
+    let reason = not_focused(focus(
+        &target(None, Some(hostile)),
+        &desktop,
+        &FocusSettings::default(),
+    ));
+    assert!(reason.contains("is not a device path"), "{reason}");
+}
+
+#[test]
+fn a_custom_command_fake_gets_each_value_as_one_argument_without_a_shell() {
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "my-focus", "");
+    let settings = FocusSettings {
+        command: Some("my-focus --cwd {cwd} --pane={tmux_pane} '{session_id} in {tty}'".into()),
+    };
+    let mut t = target(
+        Some(4242),
+        Some(TerminalInfo {
+            tmux_pane: Some("%3".into()),
+            tty: Some("/dev/pts/9".into()),
+            ..TerminalInfo::default()
+        }),
+    );
+    t.cwd = Some("/home/me/my project; touch /tmp/pwned".into());
+    assert_eq!(
+        focused(&focus(&t, &fake_desktop(bin.path()), &settings)),
+        "command"
+    );
+    assert_eq!(
+        argv(&record),
+        [
+            "--cwd",
+            "/home/me/my project; touch /tmp/pwned",
+            "--pane=%3",
+            "s1 in /dev/pts/9"
+        ]
+    );
+    let missing = FocusSettings {
+        command: Some("no-such-focus-program {pid}".into()),
+    };
+    let reason = not_focused(focus(&t, &fake_desktop(bin.path()), &missing));
+    assert!(
+        reason.contains("no-such-focus-program is not installed"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn gnome_on_wayland_and_no_desktop_say_so_clearly() {
+    let gnome = Desktop {
+        wayland: Some("wayland-0".into()),
+        current_desktop: Some("ubuntu:GNOME".into()),
+        ..Desktop::default()
+    };
+    let terminal = TerminalInfo {
+        term_program: Some("gnome-terminal".into()),
+        ..TerminalInfo::default()
+    };
+    let reason = not_focused(focus(
+        &target(Some(std::process::id()), Some(terminal.clone())),
+        &gnome,
+        &FocusSettings::default(),
+    ));
+    assert!(
+        reason.contains("GNOME on Wayland lets no program raise another's window"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("the session's directory is /home/me/proj"),
+        "{reason}"
+    );
+    let reason = not_focused(focus(
+        &target(Some(std::process::id()), Some(terminal)),
+        &Desktop::default(),
+        &FocusSettings::default(),
+    ));
+    assert!(reason.contains("no way to reach the desktop"), "{reason}");
+}
