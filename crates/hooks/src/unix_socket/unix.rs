@@ -92,9 +92,6 @@ struct Connector {
     backoff: Duration,
 }
 
-/// Requested socket send buffer, in bytes.
-const SEND_BUFFER: usize = 4 * 1024 * 1024;
-
 /// Batches at least this large mean the agent is streaming fast.
 const SMALL_BATCH: u64 = 32;
 /// How long a fast stream may accumulate before the next write.
@@ -257,14 +254,6 @@ impl Connector {
     /// Connects, then writes the hello, the backlog and the open approvals.
     async fn connect(&mut self) -> std::io::Result<Link> {
         let stream = UnixStream::connect(&self.options.path).await?;
-        // A larger send buffer lets a burst flow while Island is busy
-        // decoding, instead of ping-ponging on a few hundred KiB. The
-        // kernel caps it (net.core.wmem_max); a refusal changes nothing.
-        if let Err(e) =
-            nix::sys::socket::setsockopt(&stream, nix::sys::socket::sockopt::SndBuf, &SEND_BUFFER)
-        {
-            tracing::debug!("cannot enlarge the socket send buffer: {e}");
-        }
         let (read, mut writer) = stream.into_split();
         let (closed_tx, closed) = oneshot::channel();
         let inbox = self.inbox.get().cloned();
