@@ -23,6 +23,12 @@ fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
 }
 
+fn status_lines(socket: &std::path::Path) -> u64 {
+    let out = island(&["status", "--json"], socket);
+    let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    json["snapshot"]["counters"]["lines"].as_u64().unwrap()
+}
+
 #[test]
 fn every_client_command_against_a_headless_island() {
     let dir = tempfile::tempdir().unwrap();
@@ -70,9 +76,14 @@ fn every_client_command_against_a_headless_island() {
     assert!(second.status.success());
 
     // `send` one line as a script would; a bad line is refused before sending.
-    let line = r#"{"at":"2026-11-23T10:00:00Z","event":{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"approval_id":"cli-1","command":"cargo test","cwd":"/home/me/proj"}}}}"#;
-    let out = island(&["send", line], &socket);
+    let started = r#"{"at":"2026-11-23T10:00:00Z","event":{"type":"generic_event_frame","frame":{"event":"turn_started","turn_id":"t"}}}"#;
+    let lines_before = status_lines(&socket);
+    let out = island(&["send", started], &socket);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        status_lines(&socket) > lines_before,
+        "the line reached Island"
+    );
     let out = island(&["send", "{not json"], &socket);
     assert!(!out.status.success());
     assert!(
@@ -81,13 +92,38 @@ fn every_client_command_against_a_headless_island() {
         text(&out.stderr)
     );
 
+    // An upstream-style agent: one line on a connection of its own, from a
+    // process that lives on (a session whose process exits is forgotten).
+    let line = r#"{"at":"2026-11-23T10:00:00Z","event":{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"approval_id":"cli-1","command":"cargo test","cwd":"/home/me/proj"}}}}"#;
+    let agent_script = "import socket,sys,time\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\ns.sendall(sys.argv[2].encode()+b'\\n')\ns.close()\ntime.sleep(120)\n";
+    let _agent = Running(
+        Command::new("python3")
+            // A clean environment: no terminal of the developer running the test.
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(["-c", agent_script])
+            .arg(&socket)
+            .arg(line)
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..500 {
+        if text(&island(&["status", "--json"], &socket).stdout).contains("cli-1") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
     let out = island(&["status", "--json"], &socket);
     let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
-    assert_eq!(
-        json["snapshot"]["sessions"][0]["approvals"][0]["approval_id"],
-        "cli-1"
-    );
-    assert_eq!(json["snapshot"]["sessions"][0]["title"], "proj");
+    let waiting = json["snapshot"]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["approvals"][0]["approval_id"] == "cli-1")
+        .unwrap_or_else(|| panic!("no session with the approval: {json}"));
+    assert_eq!(waiting["title"], "proj");
+    assert_eq!(waiting["state"], "needs_approval");
     let human = text(&island(&["status"], &socket).stdout);
     assert!(
         human.contains("proj")

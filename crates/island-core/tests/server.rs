@@ -40,6 +40,8 @@ fn agent(path: &std::path::Path, id: &str) -> HookDispatcher {
     let mut session = SessionInfo::from_environment("test-agent", "0");
     session.session_id = id.into();
     session.title = Some(id.into());
+    // No terminal of the developer running the tests: focus must not reach it.
+    session.terminal = island_protocol::TerminalInfo::default();
     let mut options = UnixSocketOptions::new(path, session);
     options.initial_backoff = Duration::from_millis(20);
     options.max_backoff = Duration::from_millis(200);
