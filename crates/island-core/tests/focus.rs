@@ -640,3 +640,87 @@ fn gnome_on_wayland_and_no_desktop_say_so_clearly() {
     ));
     assert!(reason.contains("no way to reach the desktop"), "{reason}");
 }
+
+#[test]
+fn kitty_for_real_under_xvfb_selects_the_agents_tab() {
+    let screen = Screen::start();
+    let dir = tempfile::tempdir().unwrap();
+    let listen = format!("unix:{}", dir.path().join("kitty.sock").display());
+    let _kitty = Kill(
+        Command::new("kitty")
+            .args([
+                "-o",
+                "allow_remote_control=yes",
+                "--listen-on",
+                &listen,
+                "sleep",
+                "600",
+            ])
+            .env("DISPLAY", &screen.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("kitty is installed by scripts/test"),
+    );
+    let ls = || -> serde_json::Value {
+        let out = Command::new("kitty")
+            .args(["@", "--to", &listen, "ls"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    };
+    screen.wait("kitty's remote control", |_| ls().is_array());
+    // A second tab takes the front; the agent runs in the first window.
+    let out = Command::new("kitty")
+        .args(["@", "--to", &listen, "launch", "--type=tab", "sleep", "600"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let active_tab_window = |tree: &serde_json::Value| -> Option<u64> {
+        tree[0]["tabs"]
+            .as_array()?
+            .iter()
+            .find(|t| t["is_focused"] == true)?["windows"][0]["id"]
+            .as_u64()
+    };
+    assert_ne!(active_tab_window(&ls()), Some(1));
+    let terminal = TerminalInfo {
+        kitty_window_id: Some("1".into()),
+        kitty_listen_on: Some(listen.clone()),
+        ..TerminalInfo::default()
+    };
+    let desktop = Desktop {
+        display: Some(screen.display.clone()),
+        path: std::env::var_os("PATH"),
+        ..Desktop::default()
+    };
+    assert_eq!(
+        focused(&focus(
+            &target(None, Some(terminal)),
+            &desktop,
+            &FocusSettings::default()
+        )),
+        "kitty"
+    );
+    assert_eq!(
+        active_tab_window(&ls()),
+        Some(1),
+        "the agent's tab is in front"
+    );
+    // A window id kitty no longer has fails closed.
+    let gone = TerminalInfo {
+        kitty_window_id: Some("99".into()),
+        kitty_listen_on: Some(listen),
+        ..TerminalInfo::default()
+    };
+    let reason = not_focused(focus(
+        &target(None, Some(gone)),
+        &desktop,
+        &FocusSettings::default(),
+    ));
+    assert!(reason.starts_with("kitty window 99:"), "{reason}");
+}
