@@ -9,107 +9,13 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{SessionBus, agent, start_island};
+use common::{Call, Recorder, SessionBus, agent, start_island, wait_for};
 use island_protocol::{
     DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
 };
-use zbus::wire::OwnedVariant;
-
-#[derive(Debug, Clone, PartialEq)]
-enum Call {
-    Notify {
-        id: u32,
-        replaces: u32,
-        app: String,
-        summary: String,
-        body: String,
-        actions: Vec<String>,
-        urgency: String,
-        timeout: i32,
-    },
-    Close(u32),
-}
-
-struct Recorder {
-    calls: Arc<Mutex<Vec<Call>>>,
-    next: u32,
-}
-
-#[zbus::interface(name = "org.freedesktop.Notifications")]
-impl Recorder {
-    fn get_capabilities(&self) -> Vec<String> {
-        vec!["actions".into(), "body".into(), "persistence".into()]
-    }
-
-    fn get_server_information(&self) -> (String, String, String, String) {
-        (
-            "island-test-recorder".into(),
-            "island".into(),
-            "1".into(),
-            "1.2".into(),
-        )
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn notify(
-        &mut self,
-        app_name: String,
-        replaces_id: u32,
-        _app_icon: String,
-        summary: String,
-        body: String,
-        actions: Vec<String>,
-        hints: HashMap<String, OwnedVariant>,
-        expire_timeout: i32,
-    ) -> u32 {
-        let id = if replaces_id == 0 {
-            self.next += 1;
-            self.next
-        } else {
-            replaces_id
-        };
-        let urgency = hints
-            .get("urgency")
-            .map(|v| format!("{:?}", &**v))
-            .unwrap_or_default();
-        self.calls.lock().unwrap().push(Call::Notify {
-            id,
-            replaces: replaces_id,
-            app: app_name,
-            summary,
-            body,
-            actions,
-            urgency,
-            timeout: expire_timeout,
-        });
-        id
-    }
-
-    fn close_notification(&mut self, id: u32) {
-        self.calls.lock().unwrap().push(Call::Close(id));
-    }
-}
-
-async fn wait_for(
-    calls: &Arc<Mutex<Vec<Call>>>,
-    what: &str,
-    check: impl Fn(&Call) -> bool,
-) -> Call {
-    for _ in 0..1000 {
-        if let Some(call) = calls.lock().unwrap().iter().find(|c| check(c)) {
-            return call.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!(
-        "timed out waiting for {what}; calls: {:#?}",
-        calls.lock().unwrap()
-    );
-}
 
 fn request(id: &str, command: &str) -> ExecApprovalRequestEvent {
     ExecApprovalRequestEvent {

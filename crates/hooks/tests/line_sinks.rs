@@ -255,3 +255,63 @@ async fn one_failing_sink_never_stops_the_others() {
         "the broken one counted its losses"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jsonl_on_a_full_disk_and_a_read_only_file_never_touches_the_agent() {
+    // /dev/full fails every write with ENOSPC; /proc/version refuses
+    // writes even to root.
+    for path in ["/dev/full", "/proc/version"] {
+        let hooks = jsonl(std::path::Path::new(path));
+        let started = std::time::Instant::now();
+        for i in 0..10_000 {
+            hooks.emit(HookEvent::ResponseStart {
+                response_id: i.to_string(),
+            });
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{path}: emit stayed cheap"
+        );
+        assert!(
+            hooks.flush(Duration::from_secs(20)).await,
+            "{path}: every event settled"
+        );
+        let c = hooks.counters_of("jsonl").unwrap();
+        assert_eq!(c.sent, 0, "{path}");
+        assert_eq!(c.discarded, 10_000, "{path}: {c:?}");
+        assert!(c.errors >= 1, "{path}: {c:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_that_never_answers_times_out_and_the_agent_goes_on() {
+    // Accepts connections and never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let mut options = WebhookOptions::new(url.parse().unwrap());
+    options.timeout = Duration::from_millis(200);
+    options.initial_backoff = Duration::from_millis(10);
+    options.max_attempts = 2;
+    let hooks = HookDispatcher::new(vec![
+        Box::new(WebhookHookSink::new(options)) as Box<dyn HookSink>
+    ]);
+    let started = std::time::Instant::now();
+    for i in 0..3 {
+        hooks.emit(HookEvent::ResponseStart {
+            response_id: i.to_string(),
+        });
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(50),
+        "emit does not wait for the endpoint"
+    );
+    assert!(hooks.flush(Duration::from_secs(20)).await);
+    let c = hooks.counters_of("webhook").unwrap();
+    assert_eq!((c.sent, c.discarded, c.errors), (0, 3, 3), "{c:?}");
+}

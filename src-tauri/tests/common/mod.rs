@@ -3,14 +3,17 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use codewhale_hooks::{
     HookDispatcher, HookSink, SessionInfo, UnixSocketHookSink, UnixSocketOptions,
 };
+use zbus::wire::OwnedVariant;
 
 /// A private session bus, gone when dropped.
 pub struct SessionBus {
@@ -97,12 +100,17 @@ impl Drop for Running {
 }
 
 pub fn start_island(dir: &Path, bus: &SessionBus) -> Running {
-    let config = dir.join("config.toml");
-    std::fs::write(
-        &config,
+    start_island_with(
+        dir,
+        bus,
         "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 100\n",
     )
-    .unwrap();
+}
+
+/// `island --headless` on `dir/run/island.sock` with this config text.
+pub fn start_island_with(dir: &Path, bus: &SessionBus, config_text: &str) -> Running {
+    let config = dir.join("config.toml");
+    std::fs::write(&config, config_text).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_island"))
         .args(["--headless", "--socket"])
         .arg(dir.join("run/island.sock"))
@@ -124,4 +132,128 @@ pub fn agent(socket: &Path) -> HookDispatcher {
     HookDispatcher::new(vec![
         Box::new(UnixSocketHookSink::new(options)) as Box<dyn HookSink>
     ])
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Call {
+    Notify {
+        id: u32,
+        replaces: u32,
+        app: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        urgency: String,
+        timeout: i32,
+    },
+    Close(u32),
+}
+
+pub struct Recorder {
+    pub calls: Arc<Mutex<Vec<Call>>>,
+    pub next: u32,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Recorder {
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["actions".into(), "body".into(), "persistence".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "island-test-recorder".into(),
+            "island".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &mut self,
+        app_name: String,
+        replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        actions: Vec<String>,
+        hints: HashMap<String, OwnedVariant>,
+        expire_timeout: i32,
+    ) -> u32 {
+        let id = if replaces_id == 0 {
+            self.next += 1;
+            self.next
+        } else {
+            replaces_id
+        };
+        let urgency = hints
+            .get("urgency")
+            .map(|v| format!("{:?}", &**v))
+            .unwrap_or_default();
+        self.calls.lock().unwrap().push(Call::Notify {
+            id,
+            replaces: replaces_id,
+            app: app_name,
+            summary,
+            body,
+            actions,
+            urgency,
+            timeout: expire_timeout,
+        });
+        id
+    }
+
+    fn close_notification(&mut self, id: u32) {
+        self.calls.lock().unwrap().push(Call::Close(id));
+    }
+}
+
+pub async fn wait_for(
+    calls: &Arc<Mutex<Vec<Call>>>,
+    what: &str,
+    check: impl Fn(&Call) -> bool,
+) -> Call {
+    for _ in 0..1000 {
+        if let Some(call) = calls.lock().unwrap().iter().find(|c| check(c)) {
+            return call.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!(
+        "timed out waiting for {what}; calls: {:#?}",
+        calls.lock().unwrap()
+    );
+}
+
+/// Registers a recording notification server on the bus.
+pub async fn serve_recorder(bus: &SessionBus) -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let server = zbus::connection::Builder::address(bus.address.as_str())
+        .name("org.freedesktop.Notifications")
+        .serve_at(
+            "/org/freedesktop/Notifications",
+            Recorder {
+                calls: Arc::clone(&calls),
+                next: 0,
+            },
+        )
+        .build()
+        .await
+        .unwrap();
+    (server, calls)
+}
+
+/// Presses a notification's button, as a notification daemon reports it.
+pub async fn invoke_action(server: &zbus::Connection, id: u32, action: &str) {
+    server
+        .emit_signal(
+            None::<&str>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "ActionInvoked",
+            &(id, action),
+        )
+        .await
+        .unwrap();
 }
