@@ -9,10 +9,9 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Call, Recorder, SessionBus, agent, start_island, wait_for};
+use common::{Call, SessionBus, agent, invoke_action, serve_recorder, start_island, wait_for};
 use island_protocol::{
     DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
 };
@@ -35,19 +34,7 @@ fn request(id: &str, command: &str) -> ExecApprovalRequestEvent {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_agent() {
     let bus = SessionBus::start();
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let server = zbus::connection::Builder::address(bus.address.as_str())
-        .name("org.freedesktop.Notifications")
-        .serve_at(
-            "/org/freedesktop/Notifications",
-            Recorder {
-                calls: Arc::clone(&calls),
-                next: 0,
-            },
-        )
-        .build()
-        .await
-        .unwrap();
+    let (server, calls) = serve_recorder(&bus).await;
     let dir = tempfile::tempdir().unwrap();
     let _island = start_island(dir.path(), &bus);
     let hooks = agent(&dir.path().join("run/island.sock"));
@@ -97,16 +84,7 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
     assert_eq!(timeout, 0, "never expires");
 
     // The user presses Approve on the notification.
-    server
-        .emit_signal(
-            None::<&str>,
-            "/org/freedesktop/Notifications",
-            "org.freedesktop.Notifications",
-            "ActionInvoked",
-            &(id, "approve"),
-        )
-        .await
-        .unwrap();
+    invoke_action(&server, id, "approve").await;
     let got = hooks
         .await_decision("a1", Duration::from_secs(10))
         .await
@@ -179,19 +157,7 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_on
     };
     assert_eq!(snapshot.sessions[0].approvals[0].approval_id, "b1");
     // The service appears: the next notice is shown.
-    let calls = Arc::new(Mutex::new(Vec::new()));
-    let _server = zbus::connection::Builder::address(bus.address.as_str())
-        .name("org.freedesktop.Notifications")
-        .serve_at(
-            "/org/freedesktop/Notifications",
-            Recorder {
-                calls: Arc::clone(&calls),
-                next: 0,
-            },
-        )
-        .build()
-        .await
-        .unwrap();
+    let (_server, calls) = serve_recorder(&bus).await;
     hooks.request_approval(request("b2", "make release"));
     wait_for(
         &calls,

@@ -91,15 +91,7 @@ where
     let mut writer: Option<W> = None;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut batch = VecDeque::new();
-    loop {
-        core.take_into(&mut batch);
-        if batch.is_empty() {
-            if core.is_closed() {
-                return;
-            }
-            core.woken().await;
-            continue;
-        }
+    while core.next_batch(&mut batch).await {
         buf.clear();
         let lines = core.encode_batch(&mut batch, &mut buf);
         if writer.is_none() {

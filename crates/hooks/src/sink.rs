@@ -165,6 +165,21 @@ impl QueueCore {
         c
     }
 
+    /// Waits for the next batch and moves it into `batch`; false once the
+    /// sink was dropped and everything queued was taken.
+    pub(crate) async fn next_batch(&self, batch: &mut VecDeque<Queued>) -> bool {
+        loop {
+            self.take_into(batch);
+            if !batch.is_empty() {
+                return true;
+            }
+            if self.is_closed() {
+                return false;
+            }
+            self.woken().await;
+        }
+    }
+
     /// True when nothing is queued.
     pub(crate) fn is_empty(&self) -> bool {
         self.queue.lock().map_or(true, |q| q.is_empty())

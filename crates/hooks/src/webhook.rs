@@ -94,15 +94,7 @@ async fn run(core: &QueueCore, options: WebhookOptions) {
         }
     };
     let mut batch = VecDeque::new();
-    loop {
-        core.take_into(&mut batch);
-        if batch.is_empty() {
-            if core.is_closed() {
-                return;
-            }
-            core.woken().await;
-            continue;
-        }
+    while core.next_batch(&mut batch).await {
         for item in batch.drain(..) {
             let envelope = item.into_envelope();
             let body = match serde_json::to_vec(&*envelope) {

@@ -222,23 +222,15 @@ impl SessionTracker {
         let state = self.conns.entry(conn).or_default();
         state.session = Some(Arc::from(id.as_str()));
         let peer_pid = state.peer.pid;
-        let session = self.sessions.entry(id.clone()).or_insert_with(|| Session {
-            id: id.clone(),
-            agent: None,
-            title: id.clone(),
-            cwd: None,
-            pid: None,
-            terminal: None,
-            link: Link::Disconnected {
-                since_ms: now.unix_millis(),
-            },
-            activity: SessionState::Idle,
-            turn: None,
-            current_tool: None,
-            last_activity: now,
-            approvals: Vec::new(),
-            events: 0,
-            turns: 0,
+        let session = self.sessions.entry(id.clone()).or_insert_with(|| {
+            Session::new(
+                id.clone(),
+                id.clone(),
+                Link::Disconnected {
+                    since_ms: now.unix_millis(),
+                },
+                now,
+            )
         });
         if let Link::Connected { conn: old, .. } = session.link {
             if old != conn {
@@ -288,23 +280,13 @@ impl SessionTracker {
         };
         let shared: Arc<str> = Arc::from(id.as_str());
         state.session = Some(Arc::clone(&shared));
-        self.sessions.entry(id.clone()).or_insert_with(|| Session {
-            id: id.clone(),
-            agent: None,
-            title: peer
-                .pid
-                .map_or_else(|| id.clone(), |pid| format!("agent {pid}")),
-            cwd: None,
-            pid: peer.pid,
-            terminal: None,
-            link: Link::OneLine { pid: peer.pid },
-            activity: SessionState::Idle,
-            turn: None,
-            current_tool: None,
-            last_activity: now,
-            approvals: Vec::new(),
-            events: 0,
-            turns: 0,
+        let title = peer
+            .pid
+            .map_or_else(|| id.clone(), |pid| format!("agent {pid}"));
+        self.sessions.entry(id.clone()).or_insert_with(|| {
+            let mut session = Session::new(id.clone(), title, Link::OneLine { pid: peer.pid }, now);
+            session.pid = peer.pid;
+            session
         });
         shared
     }

@@ -302,6 +302,27 @@ pub struct Session {
 }
 
 impl Session {
+    /// A new idle session.
+    #[must_use]
+    pub fn new(id: String, title: String, link: Link, now: Timestamp) -> Self {
+        Self {
+            id,
+            agent: None,
+            title,
+            cwd: None,
+            pid: None,
+            terminal: None,
+            link,
+            activity: SessionState::Idle,
+            turn: None,
+            current_tool: None,
+            last_activity: now,
+            approvals: Vec::new(),
+            events: 0,
+            turns: 0,
+        }
+    }
+
     /// The state people see: approvals and the link come first.
     #[must_use]
     pub fn state(&self) -> SessionState {
