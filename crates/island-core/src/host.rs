@@ -83,7 +83,8 @@ impl Host {
         self
     }
 
-    /// Tray and snapshot updates, for the app's windows.
+    /// Tray and snapshot updates, for the app's windows. Subscribe before
+    /// [`run`](Self::run): snapshots are built only while someone listens.
     #[must_use]
     pub fn subscribe(&self) -> watch::Receiver<Published> {
         self.published.subscribe()
@@ -160,13 +161,11 @@ impl Host {
             }
             Inbound::Message { conn, message } => match message {
                 AgentMessage::Status(_) => {
-                    let snapshot = self.snapshot();
-                    self.send(conn, &IslandMessage::Snapshot(snapshot));
+                    self.send_snapshot(conn);
                     self.close(conn);
                 }
                 AgentMessage::Watch(_) => {
-                    let snapshot = self.snapshot();
-                    self.send(conn, &IslandMessage::Snapshot(snapshot));
+                    self.send_snapshot(conn);
                     self.watchers.insert(conn);
                 }
                 AgentMessage::Decide(request) => self.apply(Input::Decide {
@@ -326,30 +325,54 @@ impl Host {
         self.tracker.snapshot(self.counters.snapshot())
     }
 
+    fn send_snapshot(&mut self, conn: ConnId) {
+        match self.tracker.snapshot_line(self.counters.snapshot()) {
+            Ok(line) => self.send_line(conn, line),
+            Err(e) => tracing::error!("cannot encode a snapshot: {e}"),
+        }
+    }
+
+    /// Sends the new snapshot to watchers and subscribers. With many
+    /// sessions a snapshot is not cheap, so it is built only when someone
+    /// listens, and encoded once for all watchers.
     fn publish_snapshot(&mut self) {
-        let snapshot = self.snapshot();
+        let subscribed = self.published.receiver_count() > 0;
+        if self.watchers.is_empty() && !subscribed {
+            return;
+        }
         if !self.watchers.is_empty() {
-            let line = IslandMessage::Snapshot(snapshot.clone());
-            let watchers: Vec<ConnId> = self.watchers.iter().copied().collect();
-            for conn in watchers {
-                self.send(conn, &line);
+            match self.tracker.snapshot_line(self.counters.snapshot()) {
+                Ok(line) => {
+                    let watchers: Vec<ConnId> = self.watchers.iter().copied().collect();
+                    for conn in watchers {
+                        self.send_line(conn, line.clone());
+                    }
+                }
+                Err(e) => tracing::error!("cannot encode a snapshot: {e}"),
             }
         }
-        self.published.send_modify(|p| p.snapshot = snapshot);
+        if subscribed {
+            let snapshot = self.snapshot();
+            self.published.send_modify(|p| p.snapshot = snapshot);
+        }
+    }
+
+    /// Queues a message for a connection.
+    fn send(&mut self, conn: ConnId, message: &IslandMessage) {
+        if !self.outbound.contains_key(&conn) {
+            return;
+        }
+        match encode_line(message) {
+            Ok(line) => self.send_line(conn, line),
+            Err(e) => tracing::error!("cannot encode a reply: {e}"),
+        }
     }
 
     /// Queues a line; a client whose queue is full is too slow and is
     /// closed, so that it never holds Island up.
-    fn send(&mut self, conn: ConnId, message: &IslandMessage) {
+    fn send_line(&mut self, conn: ConnId, line: Vec<u8>) {
         let Some(queue) = self.outbound.get(&conn) else {
             return;
-        };
-        let line = match encode_line(message) {
-            Ok(line) => line,
-            Err(e) => {
-                tracing::error!("cannot encode a reply: {e}");
-                return;
-            }
         };
         if queue.try_send(Outbound::Line(line)).is_err() {
             tracing::warn!(conn = conn.0, "a client is not reading; closing it");

@@ -270,3 +270,33 @@ fn every_reducer_case() {
         run_case(case);
     }
 }
+
+#[test]
+fn the_snapshot_line_is_exactly_the_snapshot_encoded() {
+    let mut tracker = SessionTracker::new(Policy::default());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/reducer/02_approval_requested_then_frame.json");
+    let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let counters = island_protocol::Counters {
+        connections: 3,
+        lines: 9,
+        malformed: 1,
+        oversized: 0,
+        refused_peers: 2,
+    };
+    for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
+        let t = step["t"].as_i64().unwrap_or(0);
+        for input in inputs(step, t) {
+            tracker.apply(input, at(t));
+        }
+        let built = island_protocol::encode_line(&island_protocol::IslandMessage::Snapshot(
+            tracker.snapshot(counters),
+        ))
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(tracker.snapshot_line(counters).unwrap()).unwrap(),
+            String::from_utf8(built).unwrap(),
+            "step {i}"
+        );
+    }
+}

@@ -835,6 +835,88 @@ impl SessionTracker {
     }
 }
 
+/// The snapshot line, serialized from the tracker's own data without
+/// copying it first: with a thousand sessions the copy was most of the
+/// cost of a `status`. It must write exactly what `Snapshot` writes; a
+/// test compares the two.
+mod snapshot_view {
+    use island_protocol::{Counters, ReviewDecision, SessionState, Timestamp};
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    pub(super) struct Line<'a> {
+        pub(super) snapshot: View<'a>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct View<'a> {
+        pub(super) sessions: Vec<SessionView<'a>>,
+        pub(super) counters: Counters,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct SessionView<'a> {
+        pub(super) id: &'a str,
+        pub(super) agent: Option<&'a str>,
+        pub(super) title: &'a str,
+        pub(super) cwd: Option<&'a str>,
+        pub(super) state: SessionState,
+        pub(super) turn_started_at: Option<Timestamp>,
+        pub(super) last_activity_at: Timestamp,
+        pub(super) approvals: Vec<ApprovalView<'a>>,
+    }
+
+    #[derive(Serialize)]
+    pub(super) struct ApprovalView<'a> {
+        pub(super) approval_id: &'a str,
+        pub(super) command: Option<&'a str>,
+        pub(super) cwd: Option<&'a str>,
+        pub(super) reason: Option<&'a str>,
+        pub(super) decisions: &'a [ReviewDecision],
+        pub(super) requested_at: Timestamp,
+    }
+}
+
+impl SessionTracker {
+    /// The `{"snapshot":...}` line (with its newline), as
+    /// `encode_line(&IslandMessage::Snapshot(self.snapshot(counters)))`
+    /// would write it, without building the `Snapshot` first.
+    ///
+    /// # Errors
+    /// Only if serialization fails, which these types never do.
+    pub fn snapshot_line(&self, counters: Counters) -> Result<Vec<u8>, serde_json::Error> {
+        use snapshot_view::{ApprovalView, Line, SessionView, View};
+        let sessions = self
+            .sessions
+            .values()
+            .map(|s| SessionView {
+                id: &s.id,
+                agent: s.agent.as_deref(),
+                title: &s.title,
+                cwd: s.cwd.as_deref(),
+                state: s.state(),
+                turn_started_at: s.turn.as_ref().map(|(_, at)| *at),
+                last_activity_at: s.last_activity,
+                approvals: s
+                    .approvals
+                    .iter()
+                    .map(|a| ApprovalView {
+                        approval_id: &a.id,
+                        command: a.command.as_deref(),
+                        cwd: a.cwd.as_deref(),
+                        reason: a.reason.as_deref(),
+                        decisions: &a.decisions,
+                        requested_at: a.requested_at,
+                    })
+                    .collect(),
+            })
+            .collect();
+        island_protocol::encode_line(&Line {
+            snapshot: View { sessions, counters },
+        })
+    }
+}
+
 fn learn_cwd(session: &mut Session, cwd: &str) {
     if session.cwd.is_some() || cwd.is_empty() {
         return;
