@@ -46,11 +46,21 @@ struct Registry {
 }
 
 impl ApprovalRegistry {
-    /// Opens an approval; opening one that is already known does nothing.
+    /// Opens an approval. Opening one that is open does nothing; opening
+    /// one that was answered starts it afresh, so that a reused id never
+    /// returns the old answer for a new request.
     pub(crate) fn open(&self, approval_id: &str) {
         let Ok(mut reg) = self.inner.lock() else {
             return;
         };
+        let answered = reg
+            .entries
+            .get(approval_id)
+            .is_some_and(|s| s.borrow().is_some());
+        if answered {
+            reg.entries.remove(approval_id);
+            reg.answered.retain(|id| id != approval_id);
+        }
         reg.entries
             .entry(approval_id.to_owned())
             .or_insert_with(|| watch::channel(None).0);
@@ -156,6 +166,24 @@ mod tests {
             Err(WaitError::Unknown("zz".into()))
         );
         assert!(!reg.resolve("zz", answer(ReviewDecision::Approved, DecisionSource::Cli)));
+    }
+
+    #[tokio::test]
+    async fn a_reused_id_starts_afresh() {
+        let reg = ApprovalRegistry::default();
+        reg.open("a");
+        reg.resolve(
+            "a",
+            answer(ReviewDecision::Approved, DecisionSource::Widget),
+        );
+        reg.open("a");
+        assert!(reg.is_open("a"), "a new request with the same id is open");
+        let got = reg.wait("a", Duration::from_millis(10)).await;
+        assert_eq!(
+            got,
+            Err(WaitError::TimedOut("a".into())),
+            "the old answer is not returned"
+        );
     }
 
     #[test]

@@ -134,7 +134,16 @@ impl HookDispatcher {
         phase: ApprovalPhase,
         reason: Option<String>,
     ) -> bool {
-        if !self.inner.approvals.is_open(approval_id) {
+        // Close it in the registry first: if Island's answer arrives at the
+        // same moment, exactly one of the two wins and emits.
+        let won = self.inner.approvals.resolve(
+            approval_id,
+            Resolution {
+                decision: ReviewDecision::Abort,
+                source: DecisionSource::Terminal,
+            },
+        );
+        if !won {
             return false;
         }
         self.emit(HookEvent::ApprovalLifecycle {

@@ -391,3 +391,82 @@ fn approval_phases_name_how_it_was_answered() {
         ApprovalPhase::Approved
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_island_socket_of_another_user_gets_nothing() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test runs a listener as uid 65534 with setpriv and must run as root (CI does)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // A shared, world-writable place, as a careless socket_path might be.
+    std::fs::set_permissions(
+        dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    let path = dir.path().join("island.sock");
+    let received = dir.path().join("received");
+    let script = [
+        "import socket,os,sys,time",
+        "p=sys.argv[1]",
+        "s=socket.socket(socket.AF_UNIX)",
+        "s.bind(p)",
+        "os.chmod(p,0o777)",
+        "s.listen(8)",
+        "s.settimeout(1)",
+        "total=0",
+        "end=time.time()+3",
+        "while time.time()<end:",
+        "    try:",
+        "        c,_=s.accept()",
+        "    except OSError:",
+        "        continue",
+        "    c.settimeout(1)",
+        "    try:",
+        "        while True:",
+        "            d=c.recv(65536)",
+        "            if not d: break",
+        "            total+=len(d)",
+        "    except OSError:",
+        "        pass",
+        "open(sys.argv[2],'w').write(str(total))",
+    ]
+    .join("\n");
+    let mut listener = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            &script,
+        ])
+        .arg(&path)
+        .arg(&received)
+        .spawn()
+        .unwrap();
+    while !path.exists() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let hooks = dispatcher(options(&path, "sess_private"));
+    hooks.request_approval(request("secret"));
+    hooks.emit(start(1));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let c = hooks.counters_of("unix-socket").unwrap();
+    assert_eq!(c.sent, 0, "{c:?}");
+    assert!(c.errors >= 1, "the refusal is counted: {c:?}");
+    drop(hooks);
+    let status = tokio::task::spawn_blocking(move || listener.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
+    // The chmod lets the recording file be written by uid 65534.
+    assert_eq!(
+        std::fs::read_to_string(&received).unwrap(),
+        "0",
+        "the other user received nothing"
+    );
+}

@@ -254,6 +254,21 @@ impl Connector {
     /// Connects, then writes the hello, the backlog and the open approvals.
     async fn connect(&mut self) -> std::io::Result<Link> {
         let stream = UnixStream::connect(&self.options.path).await?;
+        // Only an Island of this user may see the session and answer its
+        // approvals: a socket path in a shared place could belong to
+        // anyone.
+        let owner = stream.peer_cred()?.uid();
+        let me = nix::unistd::geteuid().as_raw();
+        if owner != me {
+            self.core.error(&format_args!(
+                "refusing the Island socket at {}: it belongs to uid {owner}, not to this user (uid {me})",
+                self.options.path.display()
+            ));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the socket belongs to another user",
+            ));
+        }
         let (read, mut writer) = stream.into_split();
         let (closed_tx, closed) = oneshot::channel();
         let inbox = self.inbox.get().cloned();
@@ -302,18 +317,34 @@ impl Connector {
             }
             Ok(Err(e)) => {
                 reader.abort();
-                CounterCells::add(&self.core.counters.discarded, first_time);
+                self.keep_for_next_connection(resend.first_time);
                 Err(e)
             }
             Err(_) => {
                 reader.abort();
-                CounterCells::add(&self.core.counters.discarded, first_time);
+                self.keep_for_next_connection(resend.first_time);
                 Err(std::io::Error::new(
                     std::io::ErrorKind::TimedOut,
                     "Island did not read the hello",
                 ))
             }
         }
+    }
+
+    /// A connection failed before it carried what was kept for it: keep it
+    /// for the next one. Approval events stay with the replay (already
+    /// marked delivered, they are re-sent on every connect).
+    fn keep_for_next_connection(&mut self, events: Vec<Arc<EventEnvelope>>) {
+        let now = std::time::Instant::now();
+        for event in events {
+            if !is_approval_event(&event.event) {
+                self.replay.offline(event, now);
+            }
+        }
+        self.core
+            .counters
+            .held
+            .store(self.replay.held(), std::sync::atomic::Ordering::Relaxed);
     }
 
     /// At exit with no Island: whatever was kept will never be sent.
