@@ -97,6 +97,11 @@ pub struct SessionTracker {
     shown: BTreeSet<NoticeKey>,
     closed: HashSet<String>,
     closed_order: VecDeque<String>,
+    /// Answers sent but not yet confirmed by the agent's closing phase. A
+    /// replay of such an approval (the agent reconnected, and may never
+    /// have received the answer) gets the answer again instead of a new
+    /// card.
+    decided: HashMap<String, (ReviewDecision, DecisionSource)>,
     tray: TraySummary,
     wake: Option<i64>,
     /// Set by inputs that change deadlines without changing the snapshot.
@@ -420,8 +425,21 @@ impl SessionTracker {
         out: &mut Out,
     ) {
         if self.closed.contains(approval_id) {
-            // A replay of an approval that was already answered: never
-            // offer it again.
+            // A replay of an approval that was already closed: never offer
+            // it again.
+            return;
+        }
+        if let Some((decision, source)) = self.decided.get(approval_id).cloned() {
+            if let Some(conn) = self.sessions.get(id).and_then(Session::decision_conn) {
+                out.push(Effect::Send {
+                    conn,
+                    message: IslandMessage::Decision(Decision {
+                        approval_id: approval_id.to_owned(),
+                        decision,
+                        source,
+                    }),
+                });
+            }
             return;
         }
         let Some(session) = self.sessions.get_mut(id) else {
@@ -460,7 +478,18 @@ impl SessionTracker {
     }
 
     fn close_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
+        self.decided.remove(approval_id);
         self.remember_closed(approval_id);
+        if let Some(session) = self.sessions.get_mut(id) {
+            let before = session.approvals.len();
+            session.approvals.retain(|a| a.id != approval_id);
+            out.changed |= session.approvals.len() != before;
+        }
+        self.close_notice(NoticeKey::Approval(approval_id.to_owned()), out);
+    }
+
+    /// Removes an approval's card and notice without marking it closed.
+    fn withdraw_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
         if let Some(session) = self.sessions.get_mut(id) {
             let before = session.approvals.len();
             session.approvals.retain(|a| a.id != approval_id);
@@ -608,13 +637,19 @@ impl SessionTracker {
                     conn,
                     message: IslandMessage::Decision(Decision {
                         approval_id: approval_id.to_owned(),
-                        decision,
+                        decision: decision.clone(),
                         source,
                     }),
                 });
-                // The first answer wins: stop offering it now; the agent's
-                // closing phase will follow.
-                self.close_approval(&sid, approval_id, out);
+                // The first answer wins: stop offering it now. It counts as
+                // closed when the agent's closing phase arrives; until then
+                // a replay (the agent reconnected, and may never have
+                // received it) gets this answer again.
+                self.withdraw_approval(&sid, approval_id, out);
+                if self.decided.len() < CLOSED_REMEMBERED {
+                    self.decided
+                        .insert(approval_id.to_owned(), (decision, source));
+                }
                 Decided {
                     ok: true,
                     reason: None,
