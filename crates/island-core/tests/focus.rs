@@ -724,3 +724,23 @@ fn kitty_for_real_under_xvfb_selects_the_agents_tab() {
     ));
     assert!(reason.starts_with("kitty window 99:"), "{reason}");
 }
+
+#[test]
+fn a_custom_command_whose_child_keeps_the_pipe_open_does_not_hang() {
+    let bin = tempfile::tempdir().unwrap();
+    // Like an opener that starts a long-lived program and returns at once.
+    let path = bin.path().join("opener");
+    std::fs::write(&path, "#!/bin/sh\nsleep 30 &\nexit 0\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let settings = FocusSettings {
+        command: Some("opener {cwd}".into()),
+    };
+    let started = Instant::now();
+    let outcome = focus(&target(Some(1), None), &fake_desktop(bin.path()), &settings);
+    assert_eq!(focused(&outcome), "command");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -54,6 +54,32 @@ pub(super) fn run(
         std::io::ErrorKind::NotFound => format!("{} is not installed", program.name),
         _ => format!("cannot run {}: {e}", program.name),
     })?;
+    // Read the pipes on their own threads: a program that fills a pipe
+    // would otherwise never exit, and one that leaves a child holding the
+    // pipe (an opener, a launcher) would block the read for ever.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        if let Some(mut pipe) = pipe {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = pipe.read_to_string(&mut text); // best effort: the status decides
+                let _ = tx.send(text); // the caller may have stopped waiting
+            });
+        }
+        rx
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -72,14 +98,9 @@ pub(super) fn run(
             Err(e) => return Err(format!("cannot wait for {}: {e}", program.name)),
         }
     };
-    let mut out = String::new();
-    let mut err = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = s.read_to_string(&mut out); // best effort: the status decides
-    }
-    if let Some(mut s) = child.stderr.take() {
-        let _ = s.read_to_string(&mut err);
-    }
+    let grace = Duration::from_millis(500);
+    let out = stdout.recv_timeout(grace).unwrap_or_default();
+    let err = stderr.recv_timeout(grace).unwrap_or_default();
     if status.success() {
         Ok(out)
     } else {
