@@ -79,6 +79,9 @@ struct ConnState {
     peer: Peer,
     /// Shared, so that finding a line's session costs no allocation.
     session: Option<Arc<str>>,
+    /// A newer connection took over this one's session: its remaining
+    /// lines are stale and dropped.
+    superseded: bool,
 }
 
 /// How many closed approval ids are remembered, so that a replayed
@@ -160,6 +163,7 @@ impl SessionTracker {
                     ConnState {
                         peer,
                         session: None,
+                        superseded: false,
                     },
                 );
             }
@@ -209,8 +213,9 @@ impl SessionTracker {
         match message {
             AgentMessage::Hello(hello) => self.on_hello(conn, *hello, now, out),
             AgentMessage::Event(envelope) => {
-                let id = self.session_for_event(conn, now);
-                self.on_event(&id, envelope, now, out);
+                if let Some(id) = self.session_for_event(conn, now) {
+                    self.on_event(&id, envelope, now, out);
+                }
             }
             // Decisions go from Island to agents; one sent the other way is
             // ignored. Control requests are the host's.
@@ -237,11 +242,16 @@ impl SessionTracker {
                 now,
             )
         });
+        let mut stale_approvals = Vec::new();
         if let Link::Connected { conn: old, .. } = session.link {
             if old != conn {
                 if let Some(previous) = self.conns.get_mut(&old) {
                     previous.session = None;
+                    previous.superseded = true;
                 }
+                // The agent re-sends the approvals still open right after
+                // its hello; the old connection's may have closed unseen.
+                stale_approvals = session.approvals.drain(..).map(|a| a.id).collect();
             }
         }
         session.agent = hello.agent.or(session.agent.take());
@@ -258,7 +268,19 @@ impl SessionTracker {
             accepts_decisions: hello.accepts_decisions,
         };
         session.last_activity = now;
-        if hello.accepts_decisions {
+        for approval_id in stale_approvals {
+            self.close_notice(NoticeKey::Approval(approval_id), out);
+        }
+        let Some(session) = self.sessions.get(&id) else {
+            return;
+        };
+        if matches!(
+            session.link,
+            Link::Connected {
+                accepts_decisions: true,
+                ..
+            }
+        ) {
             out.push(Effect::Send {
                 conn,
                 message: IslandMessage::Welcome(Welcome {
@@ -272,10 +294,13 @@ impl SessionTracker {
 
     /// The session an event belongs to: the connection's hello, or for
     /// upstream one-line connections the peer process.
-    fn session_for_event(&mut self, conn: ConnId, now: Timestamp) -> Arc<str> {
+    fn session_for_event(&mut self, conn: ConnId, now: Timestamp) -> Option<Arc<str>> {
         let state = self.conns.entry(conn).or_default();
+        if state.superseded {
+            return None;
+        }
         if let Some(id) = &state.session {
-            return Arc::clone(id);
+            return Some(Arc::clone(id));
         }
         let peer = state.peer;
         let id = match (peer.pid, peer.start_time) {
@@ -293,7 +318,7 @@ impl SessionTracker {
             session.pid = peer.pid;
             session
         });
-        shared
+        Some(shared)
     }
 
     fn on_event(&mut self, id: &str, envelope: EventEnvelope, now: Timestamp, out: &mut Out) {
