@@ -200,11 +200,6 @@ impl EventQueue {
         }
     }
 
-    /// Takes every queued item, oldest first.
-    pub fn take_all(&mut self) -> VecDeque<Queued> {
-        std::mem::take(&mut self.items)
-    }
-
     /// Moves every queued item into `out`, which must be empty, by swapping
     /// buffers: the queue keeps `out`'s capacity, so a steady stream
     /// allocates nothing.
@@ -271,11 +266,9 @@ mod tests {
         q.push(&delta("r", "b"));
         assert_eq!(q.push(&delta("r", "c")), PushOutcome::Coalesced);
         assert_eq!(q.push(&delta("r", "d")), PushOutcome::Coalesced);
-        let items: Vec<_> = q
-            .take_all()
-            .into_iter()
-            .map(Queued::into_envelope)
-            .collect();
+        let mut taken = VecDeque::new();
+        q.take_into(&mut taken);
+        let items: Vec<_> = taken.into_iter().map(Queued::into_envelope).collect();
         assert_eq!(items.len(), 2);
         assert_eq!(
             items[1].event,

@@ -224,6 +224,3 @@ impl QueueCore {
         self.errors.warn(self.name, what);
     }
 }
-
-/// Queue sizes for sinks.
-pub use crate::queue::QueueLimits as SinkQueueLimits;
