@@ -31,3 +31,29 @@ ensure_rust_components() {
     rustup component list --installed 2>/dev/null | grep -q "^$c" || rustup component add "$c"
   done
 }
+
+# ensure_node_modules: the npm packages of package.json (Tauri CLI, esbuild,
+# TypeScript, @tauri-apps/api), from the lock file; skipped when installed.
+ensure_node_modules() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] ||
+    [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    log "installing npm packages"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# ensure_ui: the widget's built files in ui/dist, which the app embeds at
+# compile time; rebuilt when a source is newer.
+ensure_ui() {
+  ensure_node_modules
+  local stamp="$ROOT/ui/dist/.built"
+  if [ ! -f "$stamp" ] || [ -n "$(find "$ROOT/ui/src" "$ROOT/ui/static" "$ROOT/package-lock.json" -newer "$stamp" -print -quit)" ]; then
+    log "building the widget (ui/)"
+    (cd "$ROOT" && npm run --silent build)
+    touch "$stamp"
+  fi
+}
+
+# Debian packages the desktop app needs to build.
+APP_BUILD_DEBS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev pkg-config build-essential file)

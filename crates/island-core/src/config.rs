@@ -27,6 +27,37 @@ pub struct IslandConfig {
     pub limits: LimitSettings,
     /// Click-through.
     pub focus: FocusConfig,
+    /// The floating widget.
+    pub widget: WidgetSettings,
+    /// The app itself.
+    pub app: AppSettings,
+}
+
+/// `[widget]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetSettings {
+    /// Hide the widget while no agent session exists.
+    pub auto_hide: bool,
+    /// Where it starts before it is dragged.
+    pub corner: crate::placement::Corner,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            auto_hide: true,
+            corner: crate::placement::Corner::TopRight,
+        }
+    }
+}
+
+/// `[app]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppSettings {
+    /// Start Island when the user logs in.
+    pub start_at_login: bool,
 }
 
 /// `[focus]`.
@@ -164,6 +195,17 @@ first_line_timeout_secs = 10
 # {kitty_window_id} {kitty_listen_on} {wezterm_pane} {term_program}
 # Example: command = "wmctrl -i -a {windowid}"
 command = ""
+
+[widget]
+# Hide the floating widget while no agent session exists.
+auto_hide = true
+# Where the widget starts before you drag it: top-right, top-left,
+# bottom-right or bottom-left. Dragged positions are remembered per display.
+corner = "top-right"
+
+[app]
+# Start Island when you log in.
+start_at_login = false
 "#;
 
 /// Why the config could not be used.

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use island_protocol::{AgentMessage, Focused, IslandMessage, Snapshot, Timestamp, encode_line};
+use island_protocol::{AgentMessage, Focused, IslandMessage, Timestamp, encode_line};
 use tokio::sync::{mpsc, watch};
 
 use crate::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
@@ -15,6 +15,7 @@ use crate::notify::{NoticeSink, UserAction};
 use crate::platform::process_alive;
 use crate::server::{Inbound, Outbound, ServerCounters};
 use crate::tracker::{ConnId, Effect, Input, Link, Notice, NoticeKey, SessionTracker, TraySummary};
+use crate::view::Board;
 
 /// How often one-line (upstream) sessions' processes are checked, while
 /// there are any. Nothing is polled when there are none.
@@ -25,8 +26,8 @@ const PROCESS_CHECK: Duration = Duration::from_secs(5);
 pub struct Published {
     /// The tray's summary.
     pub tray: TraySummary,
-    /// The full snapshot.
-    pub snapshot: Snapshot,
+    /// What the widget and the tray menu show.
+    pub board: Board,
 }
 
 /// Runs the reducer over the server's and the user's inputs.
@@ -209,6 +210,7 @@ impl Host {
                 reply_to: None,
             },
             UserAction::SetDoNotDisturb(on) => Input::SetDoNotDisturb(on),
+            UserAction::SetPolicy(policy) => Input::SetPolicy(policy),
         };
         self.apply(input);
     }
@@ -321,10 +323,6 @@ impl Host {
         }
     }
 
-    fn snapshot(&self) -> Snapshot {
-        self.tracker.snapshot(self.counters.snapshot())
-    }
-
     fn send_snapshot(&mut self, conn: ConnId) {
         match self.tracker.snapshot_line(self.counters.snapshot()) {
             Ok(line) => self.send_line(conn, line),
@@ -352,8 +350,8 @@ impl Host {
             }
         }
         if subscribed {
-            let snapshot = self.snapshot();
-            self.published.send_modify(|p| p.snapshot = snapshot);
+            let board = crate::view::board(&self.tracker);
+            self.published.send_modify(|p| p.board = board);
         }
     }
 

@@ -10,11 +10,14 @@
 //! - [`framing`]: capped line framing.
 //! - [`runtime`]: everything assembled, for `island --headless`.
 //! - [`server`]: accepting, peer checks, decoding; one task per connection.
+//! - [`settings`]: the settings view's form, written into the config text.
 //! - [`platform`]: what the OS tells about peer processes.
 //! - [`host`]: runs the reducer and carries out its effects.
 //! - [`notify`]: the notice seam and the desktop adapter.
 //! - [`tracker`]: the session state as a pure reducer, and the notification
 //!   policy.
+//! - [`view`]: what the tray menu and the widget show, as data.
+//! - [`placement`]: where the widget goes on a display.
 
 pub mod bind;
 pub mod client;
@@ -23,7 +26,10 @@ pub mod focus;
 pub mod framing;
 pub mod host;
 pub mod notify;
+pub mod placement;
 pub mod platform;
 pub mod runtime;
 pub mod server;
+pub mod settings;
 pub mod tracker;
+pub mod view;

@@ -5,12 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-use crate::bind::{BindError, bind};
+use crate::bind::{BindError, BoundSocket, bind};
 use crate::config::{ConfigError, IslandConfig};
-use crate::host::Host;
-use crate::notify::{NoNotices, NoticeSink};
+use crate::host::{Host, Published};
+use crate::notify::{NoNotices, NoticeSink, UserAction};
 use crate::server::{ServerCounters, serve};
 use crate::tracker::SessionTracker;
 
@@ -51,12 +51,42 @@ pub enum RunError {
     Io(&'static str, std::io::Error),
 }
 
-/// Runs Island headless until Ctrl-C or SIGTERM.
+/// Island running: the socket bound, the server and the host started. The
+/// tray app keeps this for its lifetime; [`stop`](Self::stop) ends it.
+#[derive(Debug)]
+pub struct Running {
+    /// The config file in use.
+    pub config_path: PathBuf,
+    /// The settings read at start.
+    pub config: IslandConfig,
+    /// The socket.
+    pub socket: PathBuf,
+    /// Tray and board updates.
+    pub published: watch::Receiver<Published>,
+    /// Where the user's clicks go.
+    pub actions: mpsc::UnboundedSender<UserAction>,
+    bound: BoundSocket,
+    stop: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<()>,
+    host: tokio::task::JoinHandle<()>,
+}
+
+/// How a start ended.
+#[derive(Debug)]
+pub enum Started {
+    /// Island runs.
+    Running(Box<Running>),
+    /// Another Island answers on the socket.
+    AlreadyRunning(PathBuf),
+}
+
+/// Starts Island on the current tokio runtime: reads (or writes) the
+/// config, binds the socket and spawns the server and the host.
 ///
 /// # Errors
-/// See [`RunError`]. A second start is not an error: it returns
-/// [`RunOutcome::AlreadyRunning`].
-pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
+/// See [`RunError`]. Another Island on the socket is not an error: it
+/// gives [`Started::AlreadyRunning`].
+pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     let config_path = match options.config {
         Some(path) => path,
         None => IslandConfig::default_path()?,
@@ -66,7 +96,7 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
     let path = island_protocol::resolve_socket_path(explicit)?;
     let mut bound = match bind(&path) {
         Ok(bound) => bound,
-        Err(BindError::AlreadyRunning(path)) => return Ok(RunOutcome::AlreadyRunning(path)),
+        Err(BindError::AlreadyRunning(path)) => return Ok(Started::AlreadyRunning(path)),
         Err(e) => return Err(e.into()),
     };
     let listener = bound
@@ -95,6 +125,7 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
         Arc::clone(&counters),
     )
     .with_focus(crate::focus::Desktop::from_env(), config.focus_settings());
+    let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(
         listener,
@@ -107,26 +138,61 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
         },
     ));
     let host = tokio::spawn(host.run(inbound_rx, actions_rx));
+    Ok(Started::Running(Box::new(Running {
+        config_path,
+        config,
+        socket: path,
+        published,
+        actions: actions_tx,
+        bound,
+        stop: stop_tx,
+        server,
+        host,
+    })))
+}
+
+impl Running {
+    /// Stops the server and the host and removes the socket (if it is
+    /// still this Island's).
+    pub async fn stop(self) {
+        tracing::info!("stopping");
+        let _ = self.stop.send(()); // the server may have ended already
+        let _ = self.server.await; // a panicked server has nothing left to clean
+        self.host.abort();
+        drop(self.actions);
+        drop(self.bound);
+    }
+}
+
+/// Runs Island headless until Ctrl-C or SIGTERM.
+///
+/// # Errors
+/// See [`RunError`]. A second start is not an error: it returns
+/// [`RunOutcome::AlreadyRunning`].
+pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
+    let running = match start(options).await? {
+        Started::Running(running) => running,
+        Started::AlreadyRunning(path) => return Ok(RunOutcome::AlreadyRunning(path)),
+    };
+    // Headless, nobody reads the board: swapping out the host's receiver
+    // keeps the host from building one on every change.
+    let mut running = *running;
+    running.published = watch::channel(Published::default()).1;
     wait_for_stop().await?;
-    tracing::info!("stopping");
-    let _ = stop_tx.send(()); // the server may have ended already
-    let _ = server.await; // a panicked server has nothing left to clean
-    host.abort();
-    drop(actions_tx);
-    drop(bound); // removes the socket if it is still ours
+    running.stop().await;
     Ok(RunOutcome::Stopped)
 }
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 fn desktop_notices(
-    actions: mpsc::UnboundedSender<crate::notify::UserAction>,
+    actions: mpsc::UnboundedSender<UserAction>,
 ) -> Box<dyn NoticeSink> {
     Box::new(crate::notify::DesktopNotifier::start(actions))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
 fn desktop_notices(
-    _actions: mpsc::UnboundedSender<crate::notify::UserAction>,
+    _actions: mpsc::UnboundedSender<UserAction>,
 ) -> Box<dyn NoticeSink> {
     Box::new(NoNotices)
 }

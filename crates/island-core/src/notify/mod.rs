@@ -37,6 +37,8 @@ pub enum UserAction {
     },
     /// Do not disturb on or off.
     SetDoNotDisturb(bool),
+    /// New settings (the settings view saved the config file).
+    SetPolicy(crate::tracker::Policy),
 }
 
 /// Where notices go. Calls must return at once: adapters do their I/O on

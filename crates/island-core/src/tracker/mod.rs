@@ -197,16 +197,30 @@ impl SessionTracker {
                 session_id,
                 reply_to,
             } => self.on_focus(session_id.as_deref(), reply_to, &mut out),
-            Input::SetDoNotDisturb(on) => {
-                self.policy.do_not_disturb = on;
-                if !on {
-                    let held = std::mem::take(&mut self.held_turns);
-                    self.announce_turns(held, &mut out);
-                }
+            Input::SetDoNotDisturb(on) => self.set_do_not_disturb(on, &mut out),
+            Input::SetPolicy(policy) => {
+                let on = policy.do_not_disturb;
+                self.policy = Policy {
+                    do_not_disturb: self.policy.do_not_disturb,
+                    ..policy
+                };
+                self.set_do_not_disturb(on, &mut out);
             }
         }
         self.finish(now, &mut out);
         out.effects
+    }
+
+    fn set_do_not_disturb(&mut self, on: bool, out: &mut Out) {
+        if self.policy.do_not_disturb != on {
+            // The board shows the switch.
+            out.changed = true;
+        }
+        self.policy.do_not_disturb = on;
+        if !on {
+            let held = std::mem::take(&mut self.held_turns);
+            self.announce_turns(held, out);
+        }
     }
 
     fn on_message(&mut self, conn: ConnId, message: AgentMessage, now: Timestamp, out: &mut Out) {

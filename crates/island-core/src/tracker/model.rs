@@ -73,6 +73,8 @@ pub enum Input {
     },
     /// Do not disturb on or off.
     SetDoNotDisturb(bool),
+    /// New settings; do not disturb turned off releases held notices.
+    SetPolicy(super::Policy),
 }
 
 /// What the outer layer must do. The reducer does no I/O itself.

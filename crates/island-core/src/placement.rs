@@ -1,0 +1,190 @@
+//! Where the widget goes: a corner of the display at first, then wherever
+//! the user dragged it, remembered per display (relative to the display, so
+//! that rearranged monitors keep it), and always kept on screen.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Gap between the widget and the display's edge, in logical pixels.
+pub const MARGIN: i32 = 16;
+
+/// A display's area in physical pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Area {
+    /// Left edge.
+    pub x: i32,
+    /// Top edge.
+    pub y: i32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
+}
+
+/// The corner the widget starts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Corner {
+    /// Top right (the default: away from menus and docks on most desktops).
+    #[default]
+    TopRight,
+    /// Top left.
+    TopLeft,
+    /// Bottom right.
+    BottomRight,
+    /// Bottom left.
+    BottomLeft,
+}
+
+/// A name for a display that stays the same across restarts: its
+/// connector name and size.
+#[must_use]
+pub fn display_key(name: Option<&str>, area: Area) -> String {
+    format!(
+        "{} {}x{}",
+        name.unwrap_or("display"),
+        area.width,
+        area.height
+    )
+}
+
+/// Where the widget's top-left corner goes, in physical pixels.
+/// `saved` is relative to the display's origin; `scale` turns the margin
+/// into physical pixels.
+#[must_use]
+pub fn place(
+    saved: Option<(i32, i32)>,
+    corner: Corner,
+    size: (u32, u32),
+    area: Area,
+    scale: f64,
+) -> (i32, i32) {
+    #[allow(clippy::cast_possible_truncation)] // a margin of a few dozen pixels
+    let margin = (f64::from(MARGIN) * scale).round() as i32;
+    let (w, h) = (to_i32(size.0), to_i32(size.1));
+    let (aw, ah) = (to_i32(area.width), to_i32(area.height));
+    let (x, y) = saved.unwrap_or(match corner {
+        Corner::TopRight => (aw - w - margin, margin),
+        Corner::TopLeft => (margin, margin),
+        Corner::BottomRight => (aw - w - margin, ah - h - margin),
+        Corner::BottomLeft => (margin, ah - h - margin),
+    });
+    // Kept wholly on the display; a widget larger than the display keeps
+    // its top-left corner visible.
+    let x = x.min(aw - w).max(0);
+    let y = y.min(ah - h).max(0);
+    (area.x + x, area.y + y)
+}
+
+fn to_i32(v: u32) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// Dragged positions, per display, in a small JSON file in the state
+/// directory (not the config: it changes with every drag).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Positions {
+    /// Display key → position relative to that display.
+    pub displays: BTreeMap<String, (i32, i32)>,
+}
+
+impl Positions {
+    /// The file: `widget-positions.json` in Island's state directory.
+    #[must_use]
+    pub fn default_path() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "island")
+            .and_then(|dirs| dirs.state_dir().map(|d| d.join("widget-positions.json")))
+    }
+
+    /// Reads the file; a missing or damaged file gives no positions (they
+    /// are only a convenience).
+    #[must_use]
+    pub fn load(path: &Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default()
+    }
+
+    /// Remembers the widget at `at` (absolute) on the display `key` with
+    /// origin `area`.
+    pub fn remember(&mut self, key: String, area: Area, at: (i32, i32)) {
+        self.displays.insert(key, (at.0 - area.x, at.1 - area.y));
+    }
+
+    /// Writes the file, replacing it atomically.
+    ///
+    /// # Errors
+    /// When the directory cannot be created or the file written.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        serde_json::to_writer_pretty(&mut file, self)?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FHD: Area = Area {
+        x: 1920,
+        y: 0,
+        width: 1920,
+        height: 1080,
+    };
+
+    #[test]
+    fn corners_respect_the_margin_and_the_display_origin() {
+        assert_eq!(
+            place(None, Corner::TopRight, (300, 60), FHD, 1.0),
+            (1920 + 1920 - 300 - 16, 16)
+        );
+        assert_eq!(
+            place(None, Corner::BottomLeft, (300, 60), FHD, 2.0),
+            (1920 + 32, 1080 - 60 - 32)
+        );
+    }
+
+    #[test]
+    fn saved_positions_are_kept_on_screen() {
+        assert_eq!(
+            place(Some((100, 200)), Corner::TopRight, (300, 60), FHD, 1.0),
+            (2020, 200)
+        );
+        // Dragged past the right and bottom edges.
+        assert_eq!(
+            place(Some((5000, 5000)), Corner::TopRight, (300, 60), FHD, 1.0),
+            (1920 + 1620, 1020)
+        );
+        assert_eq!(
+            place(Some((-50, -50)), Corner::TopRight, (300, 60), FHD, 1.0),
+            (1920, 0)
+        );
+        // Larger than the display: the top-left corner stays visible.
+        assert_eq!(
+            place(None, Corner::BottomRight, (4000, 2000), FHD, 1.0),
+            (1920, 0)
+        );
+    }
+
+    #[test]
+    fn positions_survive_a_round_trip_and_damage() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("state/widget-positions.json");
+        let mut positions = Positions::load(&path);
+        assert!(positions.displays.is_empty());
+        positions.remember(display_key(Some("HDMI-1"), FHD), FHD, (2000, 40));
+        positions.save(&path)?;
+        let loaded = Positions::load(&path);
+        assert_eq!(loaded.displays.get("HDMI-1 1920x1080"), Some(&(80, 40)));
+        std::fs::write(&path, b"{not json")?;
+        assert_eq!(Positions::load(&path), Positions::default());
+        Ok(())
+    }
+}
