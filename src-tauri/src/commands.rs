@@ -15,7 +15,6 @@ use crate::cli::{Args, Command};
 pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     let Some(command) = args.command else {
         return run_island(
-            args.headless,
             args.no_notifications,
             args.socket,
             args.config,
@@ -141,16 +140,11 @@ fn socket_path(socket: Option<PathBuf>, config: Option<PathBuf>) -> anyhow::Resu
 }
 
 async fn run_island(
-    headless: bool,
     no_notifications: bool,
     socket: Option<PathBuf>,
     config: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     let log = crate::logging::init();
-    if !headless {
-        // The tray app is not built yet: say so, and run the same core.
-        tracing::info!("the tray app is not part of this build yet; running headless");
-    }
     if let Some(log) = log {
         tracing::debug!("logging to {}", log.display());
     }

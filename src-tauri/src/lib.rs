@@ -1,7 +1,9 @@
-//! Island's one binary: run bare it starts Island (the tray app once it
-//! lands; headless until then), and its subcommands are the command-line
-//! clients of PROTOCOL 5b and 5c. None of this creates a GUI object.
+//! Island's one binary: run bare it starts the tray app ([`app`]); with
+//! `--headless` it runs the same core with no window, and its subcommands
+//! are the command-line clients of PROTOCOL 5b and 5c. Neither of those
+//! creates a GUI object.
 
+mod app;
 mod cli;
 mod commands;
 mod logging;
@@ -12,6 +14,16 @@ use clap::Parser;
 #[must_use]
 pub fn run() -> std::process::ExitCode {
     let args = cli::Args::parse();
+    if args.command.is_none() && !args.headless {
+        if let Some(log) = logging::init() {
+            tracing::debug!("logging to {}", log.display());
+        }
+        return app::run(app::AppOptions {
+            no_notifications: args.no_notifications,
+            socket: args.socket,
+            config: args.config,
+        });
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

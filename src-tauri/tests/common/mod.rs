@@ -257,3 +257,68 @@ pub async fn invoke_action(server: &zbus::Connection, id: u32, action: &str) {
         .await
         .unwrap();
 }
+
+/// A desktop for the app: a private session bus, an X server, and the tray
+/// host (`status-notifier-watcher`) on that bus.
+pub struct Desktop {
+    pub bus: SessionBus,
+    pub x: XServer,
+    pub watcher: Running,
+}
+
+impl Desktop {
+    pub fn start() -> Self {
+        let bus = SessionBus::start();
+        let x = XServer::start();
+        let watcher = Command::new("status-notifier-watcher")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("DISPLAY", &x.display)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect(
+                "status-notifier-watcher (Debian package haskell-status-notifier-item-utils) \
+                 must be installed: scripts/test installs it",
+            );
+        Self {
+            bus,
+            x,
+            watcher: Running(watcher),
+        }
+    }
+
+    /// Starts a program on this desktop, with its XDG directories in `dir`
+    /// (so that autostart entries and state stay in the test).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+        let mut command = Command::new(program);
+        command
+            .env("DISPLAY", &self.x.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("HOME", dir.join("home"))
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_STATE_HOME", dir.join("state"))
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CACHE_HOME", dir.join("cache"))
+            .env("XDG_RUNTIME_DIR", dir.join("xdg-runtime"))
+            .env("ISLAND_LOG", "debug");
+        let _ = std::fs::create_dir_all(dir.join("xdg-runtime"));
+        command
+    }
+
+    /// The tray app on `dir/run/island.sock` with this config text.
+    pub fn start_app(&self, dir: &Path, config_text: &str, extra: &[&str]) -> Running {
+        let config = dir.join("config.toml");
+        std::fs::write(&config, config_text).unwrap();
+        let child = self
+            .command(env!("CARGO_BIN_EXE_island"), dir)
+            .arg("--socket")
+            .arg(dir.join("run/island.sock"))
+            .args(extra)
+            .env("ISLAND_CONFIG", &config)
+            .stderr(std::fs::File::create(dir.join("island.stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        Running(child)
+    }
+}

@@ -1,0 +1,132 @@
+//! The tray app: Tauri wired to the core. Everything it shows comes from
+//! the core's board; everything the user does goes back as a
+//! [`UserAction`](island_core::notify::UserAction). Setup is a few named
+//! steps: check the display, start the core, create the tray, forward
+//! board changes, show the widget.
+
+mod commands;
+mod platform;
+mod settings_window;
+mod state;
+mod tray;
+mod ui_events;
+mod widget;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use island_core::runtime::{RunOptions, Started, start};
+use tauri::{App, AppHandle, Manager, RunEvent};
+
+use state::Shared;
+
+/// How the app was started.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// Turn desktop notifications off.
+    pub no_notifications: bool,
+    /// Socket override.
+    pub socket: Option<PathBuf>,
+    /// Config file override.
+    pub config: Option<PathBuf>,
+}
+
+/// Runs the tray app until Quit (or a signal).
+#[must_use]
+pub fn run(options: AppOptions) -> ExitCode {
+    if let Err(why) = platform::check_display() {
+        eprintln!(
+            "island: {why}.\n\
+             The tray app needs a graphical session. Without one, run Island as \
+             `island --headless`: agents, notifications and the command-line \
+             clients work the same."
+        );
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("island: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Tauri's tasks and the core's share one runtime.
+    tauri::async_runtime::set(runtime.handle().clone());
+    let app = tauri::Builder::default()
+        // First: a second launch hands over to the first and exits here.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tracing::info!("a second launch asked for the widget");
+            widget::show_requested(app);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .invoke_handler(tauri::generate_handler![
+            commands::board,
+            commands::decide,
+            commands::focus,
+            commands::resize_widget,
+            commands::hide_widget,
+            commands::load_settings,
+            commands::save_settings,
+        ])
+        .setup(move |app| setup(app, options))
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("island: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = app.run_return(on_run_event);
+    // The core stops last, so that the socket is removed on the way out.
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::Error>> {
+    let started = tauri::async_runtime::block_on(start(RunOptions {
+        socket: options.socket,
+        config: options.config,
+        no_notifications: options.no_notifications,
+    }))?;
+    let running = match started {
+        Started::Running(running) => running,
+        Started::AlreadyRunning(path) => {
+            return Err(format!(
+                "Island is already running without its window (it answers on {}); \
+                 stop that one (`island --headless`) and start the app again",
+                path.display()
+            )
+            .into());
+        }
+    };
+    let shared = Shared::new(*running);
+    let board = shared.board();
+    app.manage(shared);
+    tray::create(app.handle(), &board)?;
+    ui_events::spawn(app.handle().clone());
+    state::reconcile_autostart(app.handle());
+    widget::on_start(app.handle(), &board);
+    Ok(())
+}
+
+fn on_run_event(app: &AppHandle, event: RunEvent) {
+    match event {
+        // Closing the last window (the widget is closed whenever it hides)
+        // must not end Island; only Quit does.
+        RunEvent::ExitRequested { api, code, .. } if code.is_none() => api.prevent_exit(),
+        RunEvent::Exit => {
+            widget::save_position(app);
+            if let Some(running) = app.state::<Shared>().take_running() {
+                tauri::async_runtime::block_on(running.stop());
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,29 @@
+//! Linux: GTK needs an X11 or Wayland display; the tray icons are the
+//! coloured ones (panels do not tint SNI icons).
+
+use island_core::tracker::TrayState;
+
+/// SNI hosts show the image as it is.
+pub const TEMPLATE_ICONS: bool = false;
+
+/// Whether GTK can open a display. Tauri panics when it cannot, so this is
+/// asked first, and the answer is a sentence for people.
+pub fn check_display() -> Result<(), String> {
+    let x11 = std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty());
+    let wayland = std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty());
+    if !x11 && !wayland {
+        return Err("no display: neither DISPLAY nor WAYLAND_DISPLAY is set".into());
+    }
+    // GTK initialises once per process; Tauri's later call finds it done.
+    gtk::init().map_err(|e| format!("cannot open the display: {e}"))
+}
+
+/// The PNG for a tray state.
+pub fn tray_icon(state: TrayState) -> &'static [u8] {
+    match state {
+        TrayState::Idle => include_bytes!("../../../../icons/tray/idle@2x.png"),
+        TrayState::Working => include_bytes!("../../../../icons/tray/working@2x.png"),
+        TrayState::NeedsYou => include_bytes!("../../../../icons/tray/attention@2x.png"),
+        TrayState::Error => include_bytes!("../../../../icons/tray/error@2x.png"),
+    }
+}

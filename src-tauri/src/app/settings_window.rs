@@ -1,0 +1,21 @@
+//! The settings window: created when asked for, destroyed when closed.
+
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+
+/// Its window label.
+pub const LABEL: &str = "settings";
+
+/// Opens the settings window, or brings it forward.
+pub fn open(app: &AppHandle) -> tauri::Result<()> {
+    if let Some(window) = app.get_webview_window(LABEL) {
+        window.show()?;
+        return window.set_focus();
+    }
+    WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("settings.html".into()))
+        .title("Island settings")
+        .inner_size(560.0, 620.0)
+        .min_inner_size(420.0, 420.0)
+        .center()
+        .build()?;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The tray icon (StatusNotifierItem on Linux, the menu bar on macOS): its
+//! image and tooltip follow the aggregate state, its menu lists sessions
+//! and approvals. Menu clicks become [`MenuCommand`]s.
+
+use island_core::tracker::TraySummary;
+use island_core::view::{Board, MenuCommand, MenuEntry, tray_menu};
+use island_protocol::Timestamp;
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+
+use super::platform;
+use super::state::Shared;
+
+const TRAY_ID: &str = "island";
+
+/// Creates the tray icon.
+pub fn create(app: &AppHandle, board: &Board) -> tauri::Result<()> {
+    TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(&board.tray)?)
+        .icon_as_template(platform::TEMPLATE_ICONS)
+        .tooltip(&board.summary)
+        .title(title(&board.tray))
+        .menu(&menu(app, board)?)
+        .show_menu_on_left_click(true)
+        .on_menu_event(on_menu_event)
+        .build(app)?;
+    Ok(())
+}
+
+/// Shows a new board.
+pub fn update(app: &AppHandle, board: &Board) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let result = icon(&board.tray)
+        .and_then(|icon| tray.set_icon(Some(icon)))
+        .and_then(|()| tray.set_icon_as_template(platform::TEMPLATE_ICONS))
+        .and_then(|()| tray.set_tooltip(Some(&board.summary)))
+        .and_then(|()| tray.set_title(Some(title(&board.tray))))
+        .and_then(|()| menu(app, board))
+        .and_then(|menu| tray.set_menu(Some(menu)));
+    if let Err(e) = result {
+        tracing::warn!("cannot update the tray: {e}");
+    }
+}
+
+fn icon(summary: &TraySummary) -> tauri::Result<Image<'static>> {
+    Image::from_bytes(platform::tray_icon(summary.state))
+}
+
+/// The text beside the icon (macOS menu bar; the Ayatana label on Linux):
+/// short, and empty when nothing runs.
+fn title(summary: &TraySummary) -> String {
+    if summary.needs_you > 0 {
+        format!("{} waiting", summary.needs_you)
+    } else if summary.working > 0 {
+        format!("{} working", summary.working)
+    } else {
+        String::new()
+    }
+}
+
+fn menu(app: &AppHandle, board: &Board) -> tauri::Result<Menu<Wry>> {
+    let menu = Menu::new(app)?;
+    for entry in tray_menu(board, Timestamp::now()) {
+        let item: Box<dyn IsMenuItem<Wry>> = match entry {
+            MenuEntry::Item { command, label } => Box::new(MenuItem::with_id(
+                app,
+                command.id(),
+                label,
+                true,
+                None::<&str>,
+            )?),
+            MenuEntry::Note(text) => {
+                Box::new(MenuItem::new(app, text, false, None::<&str>)?)
+            }
+            MenuEntry::Check {
+                command,
+                label,
+                checked,
+            } => Box::new(CheckMenuItem::with_id(
+                app,
+                command.id(),
+                label,
+                true,
+                checked,
+                None::<&str>,
+            )?),
+            MenuEntry::Separator => Box::new(PredefinedMenuItem::separator(app)?),
+        };
+        menu.append(item.as_ref())?;
+    }
+    Ok(menu)
+}
+
+fn on_menu_event(app: &AppHandle, event: MenuEvent) {
+    let dnd = app.state::<Shared>().board().do_not_disturb;
+    match MenuCommand::parse(event.id().as_ref(), dnd) {
+        Some(command) => super::commands::run_menu_command(app, command),
+        None => tracing::debug!("a menu click with an unknown id: {:?}", event.id()),
+    }
+}

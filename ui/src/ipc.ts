@@ -1,0 +1,31 @@
+// The typed commands the UI may send, and the one event it listens to.
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { Board, Decision, SettingsForm, SettingsView, UiError } from "./types";
+
+export const board = (): Promise<Board> => invoke<Board>("board");
+
+export const decide = (approvalId: string, decision: Decision): Promise<void> =>
+  invoke("decide", { approvalId, decision });
+
+export const focus = (sessionId: string): Promise<void> => invoke("focus", { sessionId });
+
+export const resizeWidget = (width: number, height: number): Promise<void> =>
+  invoke("resize_widget", { width, height });
+
+export const hideWidget = (): Promise<void> => invoke("hide_widget");
+
+export const loadSettings = (): Promise<SettingsView> => invoke<SettingsView>("load_settings");
+
+export const saveSettings = (form: SettingsForm): Promise<void> => invoke("save_settings", { form });
+
+export const onBoard = (render: (b: Board) => void): Promise<UnlistenFn> =>
+  listen<Board>("board", (event) => render(event.payload));
+
+/** The message of a failed command. */
+export function errorText(e: unknown): string {
+  if (typeof e === "object" && e !== null && "message" in e) {
+    return String((e as UiError).message);
+  }
+  return String(e);
+}

@@ -1,0 +1,75 @@
+// The data Island pushes and takes. These mirror `island_core::view` and
+// `island_core::settings` (serde's JSON shapes); the UI holds no other state
+// than what it is shown.
+
+export type SessionState =
+  | "idle"
+  | "working"
+  | "needs_approval"
+  | "done"
+  | "aborted"
+  | "disconnected";
+
+export type TrayState = "idle" | "working" | "needs_you" | "error";
+
+export interface ApprovalCard {
+  id: string;
+  command: string | null;
+  cwd: string | null;
+  reason: string | null;
+  for_session: boolean;
+  requested_ms: number;
+}
+
+export interface SessionCard {
+  id: string;
+  title: string;
+  agent: string | null;
+  cwd: string | null;
+  state: SessionState;
+  tool: string | null;
+  turn_started_ms: number | null;
+  last_activity_ms: number;
+  approvals: ApprovalCard[];
+}
+
+export interface Board {
+  tray: {
+    state: TrayState;
+    sessions: number;
+    working: number;
+    needs_you: number;
+    aborted: number;
+  };
+  summary: string;
+  do_not_disturb: boolean;
+  sessions: SessionCard[];
+}
+
+export type Decision = "approved" | "approved_for_session" | "denied";
+
+export type Corner = "top-right" | "top-left" | "bottom-right" | "bottom-left";
+
+export interface SettingsForm {
+  socket_path: string;
+  notifications_enabled: boolean;
+  turn_complete_min_secs: number;
+  burst_window_ms: number;
+  approval_realert_secs: number;
+  do_not_disturb: boolean;
+  widget_auto_hide: boolean;
+  widget_corner: Corner;
+  start_at_login: boolean;
+}
+
+export interface SettingsView {
+  form: SettingsForm;
+  config_path: string;
+  socket: string;
+}
+
+/** An error from a command, as Island serialises it. */
+export interface UiError {
+  kind: string;
+  message: string;
+}

@@ -1,0 +1,174 @@
+// The floating widget: renders the board Island pushes, and sends the
+// user's clicks back as typed commands. What is expanded is the only state
+// kept here; sessions and approvals are always the last board received.
+import * as ipc from "./ipc";
+import { clock, el } from "./dom";
+import type { ApprovalCard, Board, SessionCard, SessionState } from "./types";
+
+const STATE_TEXT: Record<SessionState, string> = {
+  idle: "idle",
+  working: "working",
+  needs_approval: "needs you",
+  done: "done",
+  aborted: "aborted",
+  disconnected: "disconnected",
+};
+
+const root = document.getElementById("widget") as HTMLElement;
+const pill = document.getElementById("pill") as HTMLButtonElement;
+const summary = document.getElementById("summary") as HTMLElement;
+const dot = document.getElementById("dot") as HTMLElement;
+const cards = document.getElementById("cards") as HTMLElement;
+const status = document.getElementById("status") as HTMLElement;
+
+let current: Board | null = null;
+/** Expanded by a click (stays open) or by hovering (closes on leave). */
+let pinned = false;
+let hovered = false;
+let timer: number | undefined;
+let lastSize = "";
+
+function expanded(): boolean {
+  const waiting = (current?.tray.needs_you ?? 0) > 0;
+  return pinned || hovered || waiting;
+}
+
+function render(board: Board): void {
+  current = board;
+  root.dataset.state = board.tray.state;
+  dot.className = `dot ${board.tray.state}`;
+  summary.textContent = board.summary;
+  pill.setAttribute("aria-label", `Island: ${board.summary}`);
+  cards.replaceChildren(...board.sessions.map(sessionCard));
+  if (board.sessions.length === 0) {
+    cards.append(el("p", { class: "empty" }, "No agent sessions. Start an agent and it shows up here."));
+  }
+  layout();
+}
+
+function layout(): void {
+  const open = expanded();
+  root.classList.toggle("expanded", open);
+  pill.setAttribute("aria-expanded", String(open));
+  cards.hidden = !open;
+  tick();
+  const anyRunning = open && (current?.sessions.some((s) => s.turn_started_ms !== null) ?? false);
+  // The timers run only while they are visible and a turn is running.
+  if (anyRunning && timer === undefined) {
+    timer = window.setInterval(tick, 1000);
+  } else if (!anyRunning && timer !== undefined) {
+    window.clearInterval(timer);
+    timer = undefined;
+  }
+  requestAnimationFrame(fitWindow);
+}
+
+/** The window is the widget plus its margin, which holds the shadow. */
+function fitWindow(): void {
+  const box = root.getBoundingClientRect();
+  const margin = parseFloat(getComputedStyle(root).marginTop) || 0;
+  const width = Math.ceil(box.width + 2 * margin);
+  const height = Math.ceil(box.height + 2 * margin);
+  const size = `${width}x${height}`;
+  if (size !== lastSize) {
+    lastSize = size;
+    ipc.resizeWidget(width, height).catch(showError);
+  }
+}
+
+function tick(): void {
+  const now = Date.now();
+  for (const node of cards.querySelectorAll<HTMLElement>("[data-since]")) {
+    node.textContent = clock(now - Number(node.dataset.since));
+  }
+}
+
+function sessionCard(s: SessionCard): HTMLElement {
+  const title = el(
+    "button",
+    { class: "session-title", title: `Bring up ${s.title}'s terminal` },
+    el("span", { class: `dot ${s.state}` }),
+    el("span", { class: "project" }, s.title),
+    el("span", { class: "state" }, STATE_TEXT[s.state]),
+  );
+  title.addEventListener("click", () => ipc.focus(s.id).catch(showError));
+  const detail = el("div", { class: "detail" });
+  if (s.tool) detail.append(el("span", { class: "tool" }, s.tool));
+  if (s.turn_started_ms !== null) {
+    detail.append(el("span", { class: "elapsed", "data-since": String(s.turn_started_ms) }));
+  }
+  const card = el(
+    "article",
+    { class: `card ${s.state}`, "data-session": s.id },
+    title,
+    detail.childElementCount > 0 ? detail : null,
+  );
+  for (const approval of s.approvals) card.append(approvalCard(approval));
+  return card;
+}
+
+function approvalCard(a: ApprovalCard): HTMLElement {
+  const buttons = el("div", { class: "buttons" });
+  const button = (label: string, cls: string, decision: "approved" | "approved_for_session" | "denied") => {
+    const b = el("button", { class: cls, "data-decision": decision }, label);
+    b.addEventListener("click", () => {
+      for (const other of buttons.querySelectorAll("button")) other.disabled = true;
+      ipc.decide(a.id, decision).catch((e) => {
+        for (const other of buttons.querySelectorAll("button")) other.disabled = false;
+        showError(e);
+      });
+    });
+    buttons.append(b);
+  };
+  button("Approve", "approve", "approved");
+  if (a.for_session) button("For session", "for-session", "approved_for_session");
+  button("Deny", "deny", "denied");
+  return el(
+    "section",
+    { class: "approval", "data-approval": a.id, "aria-label": "Approval" },
+    el("code", { class: "command" }, a.command ?? "(command not yet known)"),
+    a.cwd ? el("div", { class: "cwd" }, a.cwd) : null,
+    a.reason ? el("div", { class: "reason" }, a.reason) : null,
+    buttons,
+  );
+}
+
+function showError(e: unknown): void {
+  status.textContent = ipc.errorText(e);
+  status.hidden = false;
+  window.setTimeout(() => (status.hidden = true), 5000);
+}
+
+pill.addEventListener("click", () => {
+  pinned = !pinned;
+  layout();
+});
+let hoverTimer: number | undefined;
+root.addEventListener("mouseenter", () => {
+  window.clearTimeout(hoverTimer);
+  hoverTimer = window.setTimeout(() => {
+    hovered = true;
+    layout();
+  }, 150);
+});
+root.addEventListener("mouseleave", () => {
+  window.clearTimeout(hoverTimer);
+  hoverTimer = window.setTimeout(() => {
+    hovered = false;
+    layout();
+  }, 600);
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    pinned = false;
+    hovered = false;
+    layout();
+    pill.focus();
+  }
+});
+(document.getElementById("close") as HTMLButtonElement).addEventListener("click", () =>
+  ipc.hideWidget().catch(showError),
+);
+
+ipc.onBoard(render).catch(showError);
+ipc.board().then(render).catch(showError);
