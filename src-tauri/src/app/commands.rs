@@ -3,8 +3,8 @@
 
 use island_core::notify::UserAction;
 use island_core::settings::{self, SettingsForm};
-use island_core::view::{Board, MenuCommand};
-use island_protocol::{DecisionSource, ReviewDecision};
+use island_core::view::{Board, CardDecision, MenuCommand};
+use island_protocol::DecisionSource;
 use serde::Serialize;
 use tauri::{AppHandle, Manager, State, WebviewWindow};
 
@@ -45,11 +45,11 @@ pub fn board(shared: State<'_, Shared>) -> Board {
 pub fn decide(
     shared: State<'_, Shared>,
     approval_id: String,
-    decision: ReviewDecision,
+    decision: CardDecision,
 ) -> Result<(), UiError> {
     shared.act(UserAction::Decide {
         approval_id,
-        decision,
+        decision: decision.into(),
         source: DecisionSource::Widget,
     })
 }

@@ -1,0 +1,196 @@
+//! The widget through WebDriver: `tauri-driver` starts the real app under
+//! Xvfb and hands its WebKit webview to `WebKitWebDriver`. The test sees
+//! the cards a user would, presses Approve, and watches a card go when the
+//! approval is answered in the agent's terminal.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use common::{Desktop, Running, agent};
+use fantoccini::{Client, ClientBuilder, Locator};
+use island_protocol::{
+    DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
+};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `tauri-driver` on this desktop, with the app's config and state in `dir`.
+fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
+    let driver = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[widget]\nauto_hide = false\n").unwrap();
+    let child = desktop
+        .command(driver, dir)
+        .args(["--port", &port.to_string()])
+        .args(["--native-port", &free_port().to_string()])
+        .env("ISLAND_CONFIG", &config)
+        .stdout(std::fs::File::create(dir.join("driver.out")).unwrap())
+        .stderr(std::fs::File::create(dir.join("island.stderr")).unwrap())
+        .spawn()
+        .expect("tauri-driver must be installed (scripts/test runs `cargo install tauri-driver`)");
+    Running(child)
+}
+
+async fn connect(port: u16, dir: &Path) -> Client {
+    let capabilities = serde_json::json!({
+        "tauri:options": {
+            "application": env!("CARGO_BIN_EXE_island"),
+            "args": ["--no-notifications", "--socket", dir.join("run/island.sock")],
+        }
+    });
+    let serde_json::Value::Object(capabilities) = capabilities else {
+        unreachable!()
+    };
+    // Two rustls providers are linked in; a plain-HTTP client needs neither,
+    // but the builder asks for one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut last = None;
+    for _ in 0..100 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(capabilities.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!(
+        "no WebDriver session: {last:?}; the driver and app said: {}",
+        std::fs::read_to_string(dir.join("island.stderr")).unwrap_or_default()
+    );
+}
+
+/// Waits until `css` matches `count` elements (text checked by `check`).
+async fn wait_count(client: &Client, css: &str, want: usize, what: &str) {
+    for _ in 0..200 {
+        if let Ok(found) = client.find_all(Locator::Css(css)).await
+            && found.len() == want
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let page = client.source().await.unwrap_or_default();
+    panic!("{what}: expected {want} of {css}; the page: {page}");
+}
+
+/// Clicks the first element matching `css`, again if the board re-rendered
+/// it between finding and clicking.
+async fn click(client: &Client, css: &str) {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && element.click().await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot click {css}");
+}
+
+fn approval(id: &str, command: &str) -> ExecApprovalRequestEvent {
+    ExecApprovalRequestEvent {
+        approval_id: id.into(),
+        command: command.into(),
+        cwd: "/home/me/demo".into(),
+        reason: Some("Writes outside the workspace".into()),
+        available_decisions: vec![
+            ReviewDecision::Approved,
+            ReviewDecision::ApprovedForSession,
+            ReviewDecision::Denied,
+        ],
+        ..ExecApprovalRequestEvent::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
+    let desktop = Desktop::start();
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let _driver = start_driver(&desktop, dir.path(), port);
+    let client = connect(port, dir.path()).await;
+
+    // The pill is there before any session.
+    wait_count(&client, "#pill", 1, "the pill").await;
+    let hooks = agent(&dir.path().join("run/island.sock"));
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t1".into(),
+    }));
+    wait_count(&client, "article.card.working", 1, "a working card").await;
+    // Collapsed, the cards are in the page but not shown.
+    let project = client
+        .find(Locator::Css("article.card .project"))
+        .await
+        .unwrap();
+    assert_eq!(
+        project.prop("textContent").await.unwrap().as_deref(),
+        Some("demo")
+    );
+    assert!(!project.is_displayed().await.unwrap());
+    let summary = client.find(Locator::Id("summary")).await.unwrap();
+    assert_eq!(
+        summary.prop("textContent").await.unwrap().as_deref(),
+        Some("1 working")
+    );
+
+    // An approval: its card shows the command, cwd and reason, and the
+    // widget opens by itself.
+    hooks.request_approval(approval("w-1", "cargo publish --dry-run"));
+    let card = "section.approval[data-approval='w-1']";
+    wait_count(&client, card, 1, "the approval card").await;
+    let text = client
+        .find(Locator::Css(card))
+        .await
+        .unwrap()
+        .prop("textContent")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    for part in ["cargo publish --dry-run", "/home/me/demo", "Writes outside the workspace", "Approve", "For session", "Deny"] {
+        assert!(text.contains(part), "{part} in {text:?}");
+    }
+    assert!(
+        client
+            .find(Locator::Id("cards"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap(),
+        "an approval opens the widget"
+    );
+    click(&client, &format!("{card} button.approve")).await;
+    let got = hooks
+        .await_decision("w-1", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (ReviewDecision::Approved, DecisionSource::Widget)
+    );
+    wait_count(&client, card, 0, "the answered card gone").await;
+
+    // Answered in the terminal instead: the card goes too.
+    hooks.request_approval(approval("w-2", "rm -rf target"));
+    let card = "section.approval[data-approval='w-2']";
+    wait_count(&client, card, 1, "the second approval card").await;
+    assert!(hooks.resolve_approval("w-2", ReviewDecision::Denied, DecisionSource::Terminal));
+    wait_count(&client, card, 0, "the card of a terminal answer gone").await;
+
+    client.close().await.unwrap();
+}
