@@ -57,3 +57,11 @@ ensure_ui() {
 
 # Debian packages the desktop app needs to build.
 APP_BUILD_DEBS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev pkg-config build-essential file)
+
+# ensure_tauri_driver: the WebDriver bridge the widget test drives the app
+# through (crates.io); installed once into ~/.cargo/bin.
+ensure_tauri_driver() {
+  command -v tauri-driver >/dev/null && return 0
+  log "installing tauri-driver"
+  CARGO_TARGET_DIR="$HOME/.cache/island/tauri-driver-target" cargo install --locked --quiet tauri-driver@2
+}

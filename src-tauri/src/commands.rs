@@ -14,12 +14,7 @@ use crate::cli::{Args, Command};
 
 pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     let Some(command) = args.command else {
-        return run_island(
-            args.no_notifications,
-            args.socket,
-            args.config,
-        )
-        .await;
+        return run_island(args.no_notifications, args.socket, args.config).await;
     };
     let socket = socket_path(args.socket, args.config)?;
     match command {

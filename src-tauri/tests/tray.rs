@@ -83,7 +83,7 @@ fn item_path<'a>(
     service: &'a str,
     path: String,
     depth: usize,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + 'a>> {
+) -> std::pin::Pin<Box<dyn Future<Output = Option<String>> + Send + 'a>> {
     Box::pin(async move {
         let node = zbus::Proxy::new(
             conn,
@@ -262,7 +262,9 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
     })
     .await;
     let (approve, _) = tray
-        .wait_for("to approve", |l| l.contains("Approve: cargo publish --dry-run"))
+        .wait_for("to approve", |l| {
+            l.contains("Approve: cargo publish --dry-run")
+        })
         .await;
     tray.wait_for("to deny", |l| l.trim() == "Deny").await;
     tray.click(approve).await;

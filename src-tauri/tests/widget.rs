@@ -161,7 +161,14 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
         .await
         .unwrap()
         .unwrap_or_default();
-    for part in ["cargo publish --dry-run", "/home/me/demo", "Writes outside the workspace", "Approve", "For session", "Deny"] {
+    for part in [
+        "cargo publish --dry-run",
+        "/home/me/demo",
+        "Writes outside the workspace",
+        "Approve",
+        "For session",
+        "Deny",
+    ] {
         assert!(text.contains(part), "{part} in {text:?}");
     }
     assert!(

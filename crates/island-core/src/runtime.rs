@@ -184,16 +184,12 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
 }
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
-fn desktop_notices(
-    actions: mpsc::UnboundedSender<UserAction>,
-) -> Box<dyn NoticeSink> {
+fn desktop_notices(actions: mpsc::UnboundedSender<UserAction>) -> Box<dyn NoticeSink> {
     Box::new(crate::notify::DesktopNotifier::start(actions))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn desktop_notices(
-    _actions: mpsc::UnboundedSender<UserAction>,
-) -> Box<dyn NoticeSink> {
+fn desktop_notices(_actions: mpsc::UnboundedSender<UserAction>) -> Box<dyn NoticeSink> {
     Box::new(NoNotices)
 }
 

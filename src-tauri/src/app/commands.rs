@@ -156,7 +156,9 @@ fn set_do_not_disturb(app: &AppHandle, on: bool) -> Result<(), UiError> {
     shared.config().notifications.do_not_disturb = on;
     let path = shared.config_path.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        if let Err(e) = settings::save(&path, |text| settings::apply_do_not_disturb(text, on, &path)) {
+        if let Err(e) = settings::save(&path, |text| {
+            settings::apply_do_not_disturb(text, on, &path)
+        }) {
             tracing::warn!("do not disturb is {on} until Island restarts: {e}");
         }
     });

@@ -73,9 +73,7 @@ fn menu(app: &AppHandle, board: &Board) -> tauri::Result<Menu<Wry>> {
                 true,
                 None::<&str>,
             )?),
-            MenuEntry::Note(text) => {
-                Box::new(MenuItem::new(app, text, false, None::<&str>)?)
-            }
+            MenuEntry::Note(text) => Box::new(MenuItem::new(app, text, false, None::<&str>)?),
             MenuEntry::Check {
                 command,
                 label,

@@ -113,7 +113,10 @@ fn hide(app: &AppHandle) {
 
 /// The page measured itself: fit the window and keep it on screen.
 pub fn resize(window: &WebviewWindow, width: f64, height: f64) -> tauri::Result<()> {
-    window.set_size(LogicalSize::new(width.clamp(120.0, 800.0), height.clamp(40.0, 900.0)))?;
+    window.set_size(LogicalSize::new(
+        width.clamp(120.0, 800.0),
+        height.clamp(40.0, 900.0),
+    ))?;
     place(window)
 }
 
@@ -171,7 +174,10 @@ pub fn save_position(app: &AppHandle) {
     if let Some(path) = state.positions_path.clone()
         && let Err(e) = state.positions.save(&path)
     {
-        tracing::warn!("cannot remember the widget's position in {}: {e}", path.display());
+        tracing::warn!(
+            "cannot remember the widget's position in {}: {e}",
+            path.display()
+        );
     }
 }
 

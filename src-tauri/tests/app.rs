@@ -1,0 +1,152 @@
+//! The app's lifecycle on a real desktop: one instance (a second launch
+//! brings up the first one's widget and exits), the widget created only
+//! while shown and hidden again with no sessions, and a clear message
+//! with no display at all.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Desktop, agent};
+use island_protocol::{EventFrame, HookEvent};
+
+/// How many top-level windows named "Island" the X server has.
+fn island_windows(desktop: &Desktop) -> usize {
+    let out = Command::new("xwininfo")
+        .args(["-root", "-tree", "-display", &desktop.x.display])
+        .output()
+        .expect("xwininfo (Debian package x11-utils)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        // The widget is titled "Island"; GTK's own hidden helper windows are
+        // named "island" (their class is "Island").
+        .filter(|l| l.contains("\"Island\": ("))
+        .count()
+}
+
+fn wait_windows(desktop: &Desktop, want: impl Fn(usize) -> bool, what: &str, log: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if want(island_windows(desktop)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "{what}: {} Island windows; the app said: {}",
+        island_windows(desktop),
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
+    let desktop = Desktop::start();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("island.stderr");
+    let config = "[sessions]\ndisconnected_grace_secs = 1\n";
+    let mut app = desktop.start_app(dir.path(), config, &["--no-notifications"]);
+    let socket = dir.path().join("run/island.sock");
+    for _ in 0..300 {
+        if socket.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Auto-hide (the default) and no session: no widget, so no webview.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(island_windows(&desktop), 0, "no widget without sessions");
+
+    // A session appears: the widget shows.
+    let hooks = agent(&socket);
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t1".into(),
+    }));
+    wait_windows(&desktop, |n| n >= 1, "the widget with a session", &log);
+
+    // The agent goes: after the grace period the widget closes.
+    drop(hooks);
+    wait_windows(&desktop, |n| n == 0, "the widget closed again", &log);
+
+    // A second launch hands over to the first and exits; the first shows
+    // its widget even with no session.
+    let second = desktop
+        .command(env!("CARGO_BIN_EXE_island"), dir.path())
+        .arg("--socket")
+        .arg(&socket)
+        .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "the second launch: {second:?}");
+    wait_windows(
+        &desktop,
+        |n| n >= 1,
+        "the widget shown by a second launch",
+        &log,
+    );
+    assert!(
+        app.0.try_wait().unwrap().is_none(),
+        "the first instance runs on"
+    );
+}
+
+#[test]
+fn with_no_display_the_app_says_so_and_suggests_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_island"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .arg("--socket")
+        .arg(dir.path().join("island.sock"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no display"), "{stderr}");
+    assert!(stderr.contains("island --headless"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    // Nothing was bound.
+    assert!(!dir.path().join("island.sock").exists());
+}
+
+#[test]
+fn headless_and_the_clients_need_no_display() {
+    // A display that cannot be opened: anything that touched GTK would
+    // fail on it.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("island.sock");
+    let island = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+        command
+            .env("DISPLAY", ":4242")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .args(args)
+            .arg("--socket")
+            .arg(&socket);
+        command
+    };
+    let headless = common::Running(island(&["--headless"]).spawn().unwrap());
+    let mut status = None;
+    for _ in 0..100 {
+        let out = island(&["status"]).output().unwrap();
+        if out.status.success() {
+            status = Some(out);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = status.expect("island status answered by the headless Island");
+    assert_eq!(
+        String::from_utf8_lossy(&status.stdout),
+        "No agent sessions.\n"
+    );
+    drop(headless);
+}
