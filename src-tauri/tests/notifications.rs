@@ -139,7 +139,8 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn island_keeps_working_without_a_notification_service_and_resumes_when_one_appears() {
+async fn island_keeps_working_without_a_notification_service_and_resumes_when_it_appears_or_restarts()
+ {
     let bus = SessionBus::start();
     let dir = tempfile::tempdir().unwrap();
     let _island = start_island(dir.path(), &bus);
@@ -157,7 +158,7 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_on
     };
     assert_eq!(snapshot.sessions[0].approvals[0].approval_id, "b1");
     // The service appears: the next notice is shown.
-    let (_server, calls) = serve_recorder(&bus).await;
+    let (server, calls) = serve_recorder(&bus).await;
     hooks.request_approval(request("b2", "make release"));
     wait_for(
         &calls,
@@ -171,5 +172,28 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_on
             .unwrap()
             .ok,
         "Island still answers"
+    );
+
+    // The service restarts: it goes away (its name is released with its
+    // connection), a notice meanwhile is lost, and the next one goes to
+    // the new service.
+    drop(server);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    hooks.request_approval(request("b3", "make clean"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_server, calls) = serve_recorder(&bus).await;
+    hooks.request_approval(request("b4", "make docs"));
+    wait_for(
+        &calls,
+        "a notice after the service restarted",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("make docs")),
+    )
+    .await;
+    assert!(
+        island_core::client::decide(&socket, "b4", ReviewDecision::Approved)
+            .await
+            .unwrap()
+            .ok,
+        "Island still answers after the restart"
     );
 }

@@ -11,6 +11,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
+use common::sni::Tray;
 use common::{Desktop, Running, agent};
 use fantoccini::{Client, ClientBuilder, Locator};
 use island_protocol::{
@@ -198,6 +199,96 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     wait_count(&client, card, 1, "the second approval card").await;
     assert!(hooks.resolve_approval("w-2", ReviewDecision::Denied, DecisionSource::Terminal));
     wait_count(&client, card, 0, "the card of a terminal answer gone").await;
+
+    // Settings, opened from the tray menu: the form shows the file's
+    // values, and Save writes the form into the file and puts it in force.
+    let tray = Tray::find(&desktop.bus.address, &dir.path().join("island.stderr")).await;
+    assert_eq!(tray.toggle_state("Do not disturb").await, Some(0));
+    let (settings, _) = tray.wait_for("Settings…", |l| l == "Settings…").await;
+    tray.click(settings).await;
+    let widget = client.window().await.unwrap();
+    let mut other = None;
+    for _ in 0..100 {
+        let windows = client.windows().await.unwrap();
+        other = windows.into_iter().find(|w| *w != widget);
+        if other.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .switch_to_window(other.expect("a settings window"))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let path = client.find(Locator::Id("config-path")).await;
+        if let Ok(path) = path
+            && path
+                .prop("textContent")
+                .await
+                .unwrap()
+                .is_some_and(|t| !t.is_empty())
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let min = client
+        .find(Locator::Css("input[name='turn_complete_min_secs']"))
+        .await
+        .unwrap();
+    assert_eq!(min.prop("value").await.unwrap().as_deref(), Some("10"));
+    min.clear().await.unwrap();
+    min.send_keys("42").await.unwrap();
+    click(&client, "input[name='do_not_disturb']").await;
+    click(&client, "input[name='start_at_login']").await;
+    click(&client, "button[type='submit']").await;
+    let result = client.find(Locator::Id("result")).await.unwrap();
+    for _ in 0..100 {
+        if result.prop("textContent").await.unwrap().as_deref() == Some("Saved.") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        result.prop("textContent").await.unwrap().as_deref(),
+        Some("Saved.")
+    );
+    let file = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
+    assert!(file.contains("turn_complete_min_secs = 42"), "{file}");
+    assert!(file.contains("do_not_disturb = true"), "{file}");
+    assert!(
+        file.contains("auto_hide = false"),
+        "the hand-written line stays: {file}"
+    );
+    assert!(file.contains("start_at_login = true"), "{file}");
+    // Start at login: an XDG autostart entry that starts this binary.
+    // The autostart plugin writes to ~/.config/autostart (it does not read
+    // XDG_CONFIG_HOME).
+    let autostart = dir.path().join("home/.config/autostart");
+    let entries: Vec<_> = std::fs::read_dir(&autostart)
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; the app's log: {}",
+                autostart.display(),
+                std::fs::read_to_string(dir.path().join("state/island/island.log"))
+                    .unwrap_or_default()
+            )
+        })
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = std::fs::read_to_string(&entries[0]).unwrap();
+    assert!(entry.contains("[Desktop Entry]"), "{entry}");
+    assert!(entry.contains(env!("CARGO_BIN_EXE_island")), "{entry}");
+    // In force at once: the tray's check item follows.
+    for _ in 0..100 {
+        if tray.toggle_state("Do not disturb").await == Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(tray.toggle_state("Do not disturb").await, Some(1));
 
     client.close().await.unwrap();
 }

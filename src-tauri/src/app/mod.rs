@@ -34,6 +34,7 @@ pub struct AppOptions {
 /// Runs the tray app until Quit (or a signal).
 #[must_use]
 pub fn run(options: AppOptions) -> ExitCode {
+    platform::prepare_webkit();
     if let Err(why) = platform::check_display() {
         eprintln!(
             "island: {why}.\n\

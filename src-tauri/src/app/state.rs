@@ -113,7 +113,10 @@ pub fn reconcile_autostart(app: &AppHandle) {
     let wanted = app.state::<Shared>().config().app.start_at_login;
     let autolaunch = app.autolaunch();
     let result = match (wanted, autolaunch.is_enabled()) {
-        (true, Ok(false)) => autolaunch.enable(),
+        (true, Ok(false)) => match super::platform::prepare_autostart() {
+            Ok(()) => autolaunch.enable(),
+            Err(e) => Err(e.into()),
+        },
         (false, Ok(true)) => autolaunch.disable(),
         (_, Err(e)) => Err(e),
         _ => Ok(()),

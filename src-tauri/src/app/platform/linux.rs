@@ -6,6 +6,22 @@ use island_core::tracker::TrayState;
 /// SNI hosts show the image as it is.
 pub const TEMPLATE_ICONS: bool = false;
 
+/// The widget is a small 2D page: WebKit's GL compositing would load a
+/// GL driver (with Mesa's software rasteriser, LLVM) into Island and into
+/// the web process, about 30 MiB each, for nothing it draws. Measured in
+/// `scripts/bench-memory`: 88 to 57 MiB hidden, 276 to 206 MiB shown.
+/// A value the user set is kept.
+#[allow(unsafe_code)]
+pub fn prepare_webkit() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VAR).is_none() {
+        // SAFETY: called first thing in `app::run`, before the async
+        // runtime, GTK or anything else has started a thread, so nothing
+        // reads the environment concurrently.
+        unsafe { std::env::set_var(VAR, "1") };
+    }
+}
+
 /// Whether GTK can open a display. Tauri panics when it cannot, so this is
 /// asked first, and the answer is a sentence for people.
 pub fn check_display() -> Result<(), String> {
@@ -25,5 +41,15 @@ pub fn tray_icon(state: TrayState) -> &'static [u8] {
         TrayState::Working => include_bytes!("../../../../icons/tray/working@2x.png"),
         TrayState::NeedsYou => include_bytes!("../../../../icons/tray/attention@2x.png"),
         TrayState::Error => include_bytes!("../../../../icons/tray/error@2x.png"),
+    }
+}
+
+/// The autostart plugin writes `~/.config/autostart/Island.desktop` but
+/// creates only the last directory: on a fresh account `~/.config` may
+/// not exist yet.
+pub fn prepare_autostart() -> std::io::Result<()> {
+    match directories::BaseDirs::new() {
+        Some(dirs) => std::fs::create_dir_all(dirs.home_dir().join(".config")),
+        None => Ok(()),
     }
 }

@@ -6,6 +6,9 @@ use island_core::tracker::TrayState;
 /// Template images: AppKit draws them in the menu bar's own colour.
 pub const TEMPLATE_ICONS: bool = true;
 
+/// WKWebView composites through Core Animation; nothing to set.
+pub fn prepare_webkit() {}
+
 /// The menu bar is always there for a logged-in user.
 pub fn check_display() -> Result<(), String> {
     Ok(())
@@ -19,4 +22,9 @@ pub fn tray_icon(state: TrayState) -> &'static [u8] {
         TrayState::NeedsYou => include_bytes!("../../../../icons/tray/attentionTemplate@2x.png"),
         TrayState::Error => include_bytes!("../../../../icons/tray/errorTemplate@2x.png"),
     }
+}
+
+/// The LaunchAgent directory is made by the plugin.
+pub fn prepare_autostart() -> std::io::Result<()> {
+    Ok(())
 }

@@ -8,4 +8,4 @@ mod imp;
 #[path = "linux.rs"]
 mod imp;
 
-pub use imp::{TEMPLATE_ICONS, check_display, tray_icon};
+pub use imp::{TEMPLATE_ICONS, check_display, prepare_autostart, prepare_webkit, tray_icon};
