@@ -6,19 +6,20 @@ use island_core::tracker::TrayState;
 /// SNI hosts show the image as it is.
 pub const TEMPLATE_ICONS: bool = false;
 
-/// The widget is a small 2D page: WebKit's GL compositing would load a
-/// GL driver (with Mesa's software rasteriser, LLVM) into Island and into
-/// the web process, about 30 MiB each, for nothing it draws. Measured in
-/// `scripts/bench-memory`: 88 to 57 MiB hidden, 276 to 206 MiB shown.
-/// A value the user set is kept.
+/// The widget is a small 2D page, drawn without GL: WebKit's GL
+/// compositing, and GDK's probe of GL visuals (which the first GTK program
+/// on a display runs), each load a GL driver into Island (with Mesa's
+/// software rasteriser, LLVM: about 30 MiB) for nothing the widget draws.
+/// Measured in `scripts/bench-memory`. Values the user set are kept.
 #[allow(unsafe_code)]
 pub fn prepare_webkit() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(VAR).is_none() {
-        // SAFETY: called first thing in `app::run`, before the async
-        // runtime, GTK or anything else has started a thread, so nothing
-        // reads the environment concurrently.
-        unsafe { std::env::set_var(VAR, "1") };
+    for (var, value) in [("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("GDK_GL", "disable")] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: called first thing in `app::run`, before the async
+            // runtime, GTK or anything else has started a thread, so
+            // nothing reads the environment concurrently.
+            unsafe { std::env::set_var(var, value) };
+        }
     }
 }
 

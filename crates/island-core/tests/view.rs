@@ -1,0 +1,158 @@
+//! The board and the tray menu built from a real tracker: what the widget
+//! and the tray show for sessions fed through the reducer.
+
+use island_core::tracker::{ConnId, Input, Peer, Policy, SessionTracker, TrayState};
+use island_core::view::{MenuCommand, MenuEntry, board, icon_name, menu_ticks, tray_menu};
+use island_protocol::{ReviewDecision, SessionState, Timestamp, decode_agent_line};
+
+fn at(ms: i64) -> Timestamp {
+    Timestamp::from_unix_millis(1_790_000_000_000 + ms).expect("a valid time")
+}
+
+fn line(tracker: &mut SessionTracker, conn: u64, text: &str, ms: i64) {
+    let message = decode_agent_line(text.as_bytes()).expect("a valid line");
+    tracker.apply(
+        Input::Message {
+            conn: ConnId(conn),
+            message,
+        },
+        at(ms),
+    );
+}
+
+fn session(tracker: &mut SessionTracker, conn: u64, id: &str, title: &str) {
+    tracker.apply(
+        Input::Opened {
+            conn: ConnId(conn),
+            peer: Peer::default(),
+        },
+        at(0),
+    );
+    line(
+        tracker,
+        conn,
+        &format!(
+            r#"{{"hello":{{"protocol":1,"session_id":"{id}","agent":"demo","title":"{title}","cwd":"/src/{title}","capabilities":["decisions"]}}}}"#
+        ),
+        0,
+    );
+}
+
+#[test]
+fn cards_and_menu_follow_the_sessions() {
+    let mut tracker = SessionTracker::new(Policy::default());
+    let empty = board(&tracker);
+    assert_eq!(empty.summary, "No agent sessions");
+    assert!(empty.sessions.is_empty());
+    assert!(!menu_ticks(&empty));
+
+    session(&mut tracker, 1, "s-b", "beta");
+    session(&mut tracker, 2, "s-a", "alpha");
+    line(
+        &mut tracker,
+        1,
+        r#"{"type":"generic_event_frame","frame":{"event":"turn_started","turn_id":"t1"}}"#,
+        1_000,
+    );
+    line(
+        &mut tracker,
+        1,
+        r#"{"type":"generic_event_frame","frame":{"event":"tool_call_start","tool_name":"shell"}}"#,
+        2_000,
+    );
+    line(
+        &mut tracker,
+        2,
+        r#"{"type":"approval_lifecycle","approval_id":"ap-1","phase":"requested","reason":"Writes outside the workspace"}"#,
+        3_000,
+    );
+    line(
+        &mut tracker,
+        2,
+        r#"{"type":"generic_event_frame","frame":{"event":"exec_approval_request","approval_id":"ap-1","command":"rm -rf /tmp/x","cwd":"/src/alpha","available_decisions":[{"type":"approved"},{"type":"denied"}]}}"#,
+        3_100,
+    );
+
+    let b = board(&tracker);
+    assert_eq!(b.tray.state, TrayState::NeedsYou);
+    assert_eq!(icon_name(b.tray.state), "attention");
+    assert_eq!(b.summary, "1 needs you, 1 working");
+    // Waiting sessions first.
+    let ids: Vec<&str> = b.sessions.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["s-a", "s-b"]);
+    let alpha = &b.sessions[0];
+    assert_eq!(alpha.state, SessionState::NeedsApproval);
+    assert_eq!(alpha.approvals.len(), 1);
+    let card = &alpha.approvals[0];
+    assert_eq!(card.command.as_deref(), Some("rm -rf /tmp/x"));
+    assert_eq!(card.cwd.as_deref(), Some("/src/alpha"));
+    assert_eq!(card.reason.as_deref(), Some("Writes outside the workspace"));
+    assert!(!card.for_session, "the agent did not offer it");
+    let beta = &b.sessions[1];
+    assert_eq!(beta.state, SessionState::Working);
+    assert_eq!(beta.tool.as_deref(), Some("shell"));
+    assert_eq!(beta.turn_started_ms, Some(at(1_000).unix_millis()));
+    assert!(menu_ticks(&b));
+
+    let menu = tray_menu(&b, at(181_000));
+    let items: Vec<(String, String)> = menu
+        .iter()
+        .filter_map(|e| match e {
+            MenuEntry::Item { command, label } => Some((command.id(), label.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("focus:s-a".into(), "alpha — needs you · 2 min".into()),
+            ("approve:ap-1".into(), "    Approve: rm -rf /tmp/x".into()),
+            ("deny:ap-1".into(), "    Deny".into()),
+            ("focus:s-b".into(), "beta — working · 3 min".into()),
+            ("show_widget".into(), "Show widget".into()),
+            ("settings".into(), "Settings…".into()),
+            ("quit".into(), "Quit Island".into()),
+        ]
+    );
+    assert_eq!(menu[0], MenuEntry::Note("1 needs you, 1 working".into()));
+    assert!(menu.contains(&MenuEntry::Check {
+        command: MenuCommand::DoNotDisturb(true),
+        label: "Do not disturb".into(),
+        checked: false,
+    }));
+
+    // Answered: the card and its entries go; do not disturb shows.
+    tracker.apply(
+        Input::Decide {
+            approval_id: "ap-1".into(),
+            decision: ReviewDecision::Approved,
+            source: island_protocol::DecisionSource::Widget,
+            reply_to: None,
+        },
+        at(4_000),
+    );
+    tracker.apply(Input::SetDoNotDisturb(true), at(4_000));
+    let b = board(&tracker);
+    assert!(b.sessions.iter().all(|s| s.approvals.is_empty()));
+    assert!(b.do_not_disturb);
+    assert!(
+        !tray_menu(&b, at(5_000))
+            .iter()
+            .any(|e| matches!(e, MenuEntry::Item { command: MenuCommand::Decide(..), .. }))
+    );
+}
+
+#[test]
+fn new_settings_apply_at_once_and_keep_do_not_disturb_consistent() {
+    let mut tracker = SessionTracker::new(Policy::default());
+    let policy = Policy {
+        turn_notice_min_secs: 42,
+        do_not_disturb: true,
+        ..Policy::default()
+    };
+    tracker.apply(Input::SetPolicy(policy.clone()), at(0));
+    assert_eq!(tracker.policy, policy);
+    assert!(board(&tracker).do_not_disturb);
+    tracker.apply(Input::SetPolicy(Policy::default()), at(1));
+    assert_eq!(tracker.policy, Policy::default());
+}
