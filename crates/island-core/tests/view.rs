@@ -9,7 +9,13 @@ fn at(ms: i64) -> Timestamp {
     Timestamp::from_unix_millis(1_790_000_000_000 + ms).expect("a valid time")
 }
 
+/// Feeds a line; an event is wrapped in its envelope.
 fn line(tracker: &mut SessionTracker, conn: u64, text: &str, ms: i64) {
+    let text = if text.starts_with(r#"{"type""#) {
+        format!(r#"{{"at":"{}","event":{text}}}"#, at(ms))
+    } else {
+        text.to_owned()
+    };
     let message = decode_agent_line(text.as_bytes()).expect("a valid line");
     tracker.apply(
         Input::Message {
@@ -69,7 +75,7 @@ fn cards_and_menu_follow_the_sessions() {
     line(
         &mut tracker,
         2,
-        r#"{"type":"generic_event_frame","frame":{"event":"exec_approval_request","approval_id":"ap-1","command":"rm -rf /tmp/x","cwd":"/src/alpha","available_decisions":[{"type":"approved"},{"type":"denied"}]}}"#,
+        r#"{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"call_id":"c1","approval_id":"ap-1","turn_id":"t0","command":"rm -rf /tmp/x","cwd":"/src/alpha","available_decisions":[{"type":"approved"},{"type":"denied"}]}}}"#,
         3_100,
     );
 
@@ -121,7 +127,8 @@ fn cards_and_menu_follow_the_sessions() {
         checked: false,
     }));
 
-    // Answered: the card and its entries go; do not disturb shows.
+    // Answered from the widget, and the agent's closing phase arrives: the
+    // card and its entries go; do not disturb shows.
     tracker.apply(
         Input::Decide {
             approval_id: "ap-1".into(),
@@ -130,6 +137,12 @@ fn cards_and_menu_follow_the_sessions() {
             reply_to: None,
         },
         at(4_000),
+    );
+    line(
+        &mut tracker,
+        2,
+        r#"{"type":"approval_lifecycle","approval_id":"ap-1","phase":"approved"}"#,
+        4_010,
     );
     tracker.apply(Input::SetDoNotDisturb(true), at(4_000));
     let b = board(&tracker);
