@@ -47,7 +47,8 @@ async fn connect(port: u16, dir: &Path) -> Client {
     let capabilities = serde_json::json!({
         "tauri:options": {
             "application": env!("CARGO_BIN_EXE_island"),
-            "args": ["--no-notifications", "--socket", dir.join("run/island.sock")],
+            // No notification service on this bus: the widget works anyway.
+            "args": ["--socket", dir.join("run/island.sock")],
         }
     });
     let serde_json::Value::Object(capabilities) = capabilities else {
