@@ -39,7 +39,11 @@ ensure_node_modules() {
   if [ ! -f "$ROOT/node_modules/.package-lock.json" ] ||
     [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     log "installing npm packages"
-    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+    # Not `npm ci`: the lock file cannot list the CLI's packages for other
+    # platforms when the registry mirror does not serve them, and `npm ci`
+    # refuses such a lock. `--no-save` installs what the lock says and
+    # changes neither file.
+    (cd "$ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error)
   fi
 }
 
