@@ -24,22 +24,30 @@ pub fn run() -> std::process::ExitCode {
             config: args.config,
         });
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("island: cannot start the async runtime: {e}");
-            return std::process::ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return std::process::ExitCode::FAILURE;
     };
     match runtime.block_on(commands::dispatch(args)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("island: {e:#}");
             std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The async runtime of every mode: two workers are plenty for a socket
+/// server and a few clients. `None` (said on stderr) if it cannot start.
+pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            eprintln!("island: cannot start the async runtime: {e}");
+            None
         }
     }
 }

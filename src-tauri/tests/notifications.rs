@@ -11,25 +11,11 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Call, SessionBus, agent, invoke_action, serve_recorder, start_island, wait_for};
-use island_protocol::{
-    DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
+use common::{
+    Call, SessionBus, agent, approval_request, invoke_action, serve_recorder, start_island,
+    wait_for,
 };
-
-fn request(id: &str, command: &str) -> ExecApprovalRequestEvent {
-    ExecApprovalRequestEvent {
-        approval_id: id.into(),
-        command: command.into(),
-        cwd: "/home/me/demo".into(),
-        reason: Some("Unmatched command prefix requires approval.".into()),
-        available_decisions: vec![
-            ReviewDecision::Approved,
-            ReviewDecision::ApprovedForSession,
-            ReviewDecision::Denied,
-        ],
-        ..ExecApprovalRequestEvent::default()
-    }
-}
+use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_agent() {
@@ -41,7 +27,7 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
 
     // An approval: a critical notice that never expires, with the buttons
     // the agent accepts.
-    hooks.request_approval(request("a1", "cargo publish"));
+    hooks.request_approval(approval_request("a1", "cargo publish"));
     let shown = wait_for(
         &calls,
         "the approval notice with its command",
@@ -99,7 +85,7 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
     .await;
 
     // Answered in the agent's terminal: the notice closes too.
-    hooks.request_approval(request("a2", "rm -rf target"));
+    hooks.request_approval(approval_request("a2", "rm -rf target"));
     let Call::Notify { id: id2, .. } = wait_for(
         &calls,
         "the second approval",
@@ -147,7 +133,7 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
     let socket = dir.path().join("run/island.sock");
     let hooks = agent(&socket);
     // No service on the bus: the approval still reaches Island.
-    hooks.request_approval(request("b1", "make deploy"));
+    hooks.request_approval(approval_request("b1", "make deploy"));
     let snapshot = loop {
         if let Ok(s) = island_core::client::status(&socket).await {
             if s.sessions.first().is_some_and(|s| !s.approvals.is_empty()) {
@@ -159,7 +145,7 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
     assert_eq!(snapshot.sessions[0].approvals[0].approval_id, "b1");
     // The service appears: the next notice is shown.
     let (server, calls) = serve_recorder(&bus).await;
-    hooks.request_approval(request("b2", "make release"));
+    hooks.request_approval(approval_request("b2", "make release"));
     wait_for(
         &calls,
         "a notice once the service is back",
@@ -179,10 +165,10 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
     // the new service.
     drop(server);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    hooks.request_approval(request("b3", "make clean"));
+    hooks.request_approval(approval_request("b3", "make clean"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_server, calls) = serve_recorder(&bus).await;
-    hooks.request_approval(request("b4", "make docs"));
+    hooks.request_approval(approval_request("b4", "make docs"));
     wait_for(
         &calls,
         "a notice after the service restarted",

@@ -10,20 +10,8 @@ mod common;
 use std::time::Duration;
 
 use common::sni::Tray;
-use common::{Desktop, agent};
-use island_protocol::{
-    DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
-};
-
-fn approval(id: &str, command: &str) -> ExecApprovalRequestEvent {
-    ExecApprovalRequestEvent {
-        approval_id: id.into(),
-        command: command.into(),
-        cwd: "/home/me/demo".into(),
-        available_decisions: vec![ReviewDecision::Approved, ReviewDecision::Denied],
-        ..ExecApprovalRequestEvent::default()
-    }
-}
+use common::{Desktop, agent, approval_request};
+use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
@@ -48,7 +36,7 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
         assert!(labels.iter().any(|l| l == fixed), "{fixed} in {labels:#?}");
     }
 
-    hooks.request_approval(approval("tray-1", "cargo publish --dry-run"));
+    hooks.request_approval(approval_request("tray-1", "cargo publish --dry-run"));
     tray.wait_for("with the session needing the user", |l| {
         l.starts_with("demo — needs you")
     })

@@ -12,11 +12,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::sni::Tray;
-use common::{Desktop, Running, agent};
+use common::{Desktop, Running, agent, approval_request};
 use fantoccini::{Client, ClientBuilder, Locator};
-use island_protocol::{
-    DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
-};
+use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -104,21 +102,6 @@ async fn click(client: &Client, css: &str) {
     panic!("cannot click {css}");
 }
 
-fn approval(id: &str, command: &str) -> ExecApprovalRequestEvent {
-    ExecApprovalRequestEvent {
-        approval_id: id.into(),
-        command: command.into(),
-        cwd: "/home/me/demo".into(),
-        reason: Some("Writes outside the workspace".into()),
-        available_decisions: vec![
-            ReviewDecision::Approved,
-            ReviewDecision::ApprovedForSession,
-            ReviewDecision::Denied,
-        ],
-        ..ExecApprovalRequestEvent::default()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     let desktop = Desktop::start();
@@ -152,7 +135,7 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
 
     // An approval: its card shows the command, cwd and reason, and the
     // widget opens by itself.
-    hooks.request_approval(approval("w-1", "cargo publish --dry-run"));
+    hooks.request_approval(approval_request("w-1", "cargo publish --dry-run"));
     let card = "section.approval[data-approval='w-1']";
     wait_count(&client, card, 1, "the approval card").await;
     let text = client
@@ -166,7 +149,7 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     for part in [
         "cargo publish --dry-run",
         "/home/me/demo",
-        "Writes outside the workspace",
+        "Unmatched command prefix requires approval.",
         "Approve",
         "For session",
         "Deny",
@@ -195,7 +178,7 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     wait_count(&client, card, 0, "the answered card gone").await;
 
     // Answered in the terminal instead: the card goes too.
-    hooks.request_approval(approval("w-2", "rm -rf target"));
+    hooks.request_approval(approval_request("w-2", "rm -rf target"));
     let card = "section.approval[data-approval='w-2']";
     wait_count(&client, card, 1, "the second approval card").await;
     assert!(hooks.resolve_approval("w-2", ReviewDecision::Denied, DecisionSource::Terminal));

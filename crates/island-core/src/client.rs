@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use futures_util::StreamExt;
 use island_protocol::{
     AgentMessage, DecideRequest, Decided, FocusRequest, Focused, IslandMessage, ReviewDecision,
-    SessionState, Snapshot, StatusRequest, Timestamp, WatchRequest, decode_agent_line,
-    decode_island_line, encode_line,
+    Snapshot, StatusRequest, Timestamp, WatchRequest, decode_agent_line, decode_island_line,
+    encode_line,
 };
 use tokio::io::AsyncWriteExt;
 use tokio::net::UnixStream;
@@ -179,14 +179,7 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
     }
     let mut out = String::new();
     for s in &snapshot.sessions {
-        let state = match s.state {
-            SessionState::Idle => "idle",
-            SessionState::Working => "working",
-            SessionState::NeedsApproval => "needs you",
-            SessionState::Done => "done",
-            SessionState::Aborted => "aborted",
-            SessionState::Disconnected => "disconnected",
-        };
+        let state = crate::view::state_label(s.state);
         let elapsed = s
             .turn_started_at
             .map(|t| {

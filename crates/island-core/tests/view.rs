@@ -148,11 +148,13 @@ fn cards_and_menu_follow_the_sessions() {
     let b = board(&tracker);
     assert!(b.sessions.iter().all(|s| s.approvals.is_empty()));
     assert!(b.do_not_disturb);
-    assert!(
-        !tray_menu(&b, at(5_000))
-            .iter()
-            .any(|e| matches!(e, MenuEntry::Item { command: MenuCommand::Decide(..), .. }))
-    );
+    assert!(!tray_menu(&b, at(5_000)).iter().any(|e| matches!(
+        e,
+        MenuEntry::Item {
+            command: MenuCommand::Decide(..),
+            ..
+        }
+    )));
 }
 
 #[test]

@@ -126,6 +126,23 @@ pub fn start_island_with(dir: &Path, bus: &SessionBus, config_text: &str) -> Run
     Running(child)
 }
 
+/// An approval request as an agent sends it, offering all three answers.
+pub fn approval_request(id: &str, command: &str) -> island_protocol::ExecApprovalRequestEvent {
+    use island_protocol::ReviewDecision;
+    island_protocol::ExecApprovalRequestEvent {
+        approval_id: id.into(),
+        command: command.into(),
+        cwd: "/home/me/demo".into(),
+        reason: Some("Unmatched command prefix requires approval.".into()),
+        available_decisions: vec![
+            ReviewDecision::Approved,
+            ReviewDecision::ApprovedForSession,
+            ReviewDecision::Denied,
+        ],
+        ..island_protocol::ExecApprovalRequestEvent::default()
+    }
+}
+
 pub fn agent(socket: &Path) -> HookDispatcher {
     let mut session = SessionInfo::from_environment("test-agent", "0");
     session.title = Some("demo".into());

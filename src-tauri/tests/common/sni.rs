@@ -195,14 +195,20 @@ impl Tray {
         .unwrap()
     }
 
-    /// Every entry as (id, label).
-    pub async fn entries(&self) -> Vec<(i32, String)> {
+    /// The whole layout: the root's id, properties and children.
+    async fn layout(&self) -> (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>) {
         let menu = self.dbusmenu().await;
         type Layout = (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>));
-        let (_revision, (id, props, children)): Layout = menu
+        let (_revision, root): Layout = menu
             .call("GetLayout", &(0i32, -1i32, Vec::<&str>::new()))
             .await
             .unwrap();
+        root
+    }
+
+    /// Every entry as (id, label).
+    pub async fn entries(&self) -> Vec<(i32, String)> {
+        let (id, props, children) = self.layout().await;
         let mut out = vec![(id, label(&props))];
         for child in &children {
             entry(child).flatten(&mut out);
@@ -212,12 +218,7 @@ impl Tray {
 
     /// The check state of the entry labelled `label` (1 checked).
     pub async fn toggle_state(&self, label: &str) -> Option<i32> {
-        let menu = self.dbusmenu().await;
-        type Layout = (u32, (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>));
-        let (_revision, (_id, _props, children)): Layout = menu
-            .call("GetLayout", &(0i32, -1i32, Vec::<&str>::new()))
-            .await
-            .unwrap();
+        let (_id, _props, children) = self.layout().await;
         children
             .iter()
             .find_map(|c| entry(c).find(label).map(|e| e.toggle))

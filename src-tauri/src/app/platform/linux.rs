@@ -13,7 +13,10 @@ pub const TEMPLATE_ICONS: bool = false;
 /// Measured in `scripts/bench-memory`. Values the user set are kept.
 #[allow(unsafe_code)]
 pub fn prepare_webkit() {
-    for (var, value) in [("WEBKIT_DISABLE_COMPOSITING_MODE", "1"), ("GDK_GL", "disable")] {
+    for (var, value) in [
+        ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
+        ("GDK_GL", "disable"),
+    ] {
         if std::env::var_os(var).is_none() {
             // SAFETY: called first thing in `app::run`, before the async
             // runtime, GTK or anything else has started a thread, so
