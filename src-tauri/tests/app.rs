@@ -150,3 +150,40 @@ fn headless_and_the_clients_need_no_display() {
     );
     drop(headless);
 }
+
+#[test]
+fn the_app_says_when_a_headless_island_holds_the_socket() {
+    let desktop = Desktop::start();
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("run/island.sock");
+    let _headless = common::Running(
+        desktop
+            .command(env!("CARGO_BIN_EXE_island"), dir.path())
+            .arg("--headless")
+            .arg("--socket")
+            .arg(&socket)
+            .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+            .spawn()
+            .unwrap(),
+    );
+    for _ in 0..200 {
+        if socket.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    let out = desktop
+        .command(env!("CARGO_BIN_EXE_island"), dir.path())
+        .arg("--socket")
+        .arg(&socket)
+        .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("already running without its window"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -74,7 +74,13 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
     let got = hooks
         .await_decision("a1", Duration::from_secs(10))
         .await
-        .unwrap();
+        .unwrap_or_else(|e| {
+            panic!(
+                "{e:?}; Island's log: {}",
+                std::fs::read_to_string(dir.path().join("state/island/island.log"))
+                    .unwrap_or_default()
+            )
+        });
     assert_eq!(
         (got.decision, got.source),
         (ReviewDecision::Approved, DecisionSource::Notification)

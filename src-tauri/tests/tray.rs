@@ -17,8 +17,7 @@ use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
     let desktop = Desktop::start();
     let dir = tempfile::tempdir().unwrap();
-    // No notification service on this bus: Island logs that and the tray
-    // still works.
+    // No notification service on this bus: the tray works anyway.
     let _app = desktop.start_app(dir.path(), "", &[]);
     let hooks = agent(&dir.path().join("run/island.sock"));
     // The agent connects with its first event.

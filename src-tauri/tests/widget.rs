@@ -28,7 +28,11 @@ fn free_port() -> u16 {
 fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
     let driver = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
     let config = dir.join("config.toml");
-    std::fs::write(&config, "[widget]\nauto_hide = false\n").unwrap();
+    std::fs::write(
+        &config,
+        "[widget]\nauto_hide = false\n\n# mine\n[focus]\ncommand = \"wmctrl -a {pid}\" # kept\n",
+    )
+    .unwrap();
     let child = desktop
         .command(driver, dir)
         .args(["--port", &port.to_string()])

@@ -50,11 +50,26 @@ form.addEventListener("submit", (e) => {
     .catch((err) => say(ipc.errorText(err), false));
 });
 
-ipc
-  .loadSettings()
-  .then((view) => {
-    (document.getElementById("config-path") as HTMLElement).textContent = view.config_path;
-    (document.getElementById("socket") as HTMLElement).textContent = view.socket;
-    fill(view.form);
-  })
-  .catch((err) => say(ipc.errorText(err), false));
+const save = form.querySelector("button[type='submit']") as HTMLButtonElement;
+
+/** Reads the file again: on open, and whenever the window comes back (the
+ * tray or a hand edit may have changed it). Save stays off until a read
+ * succeeded, so that a failed read never writes blanks. */
+function load(): void {
+  ipc
+    .loadSettings()
+    .then((view) => {
+      (document.getElementById("config-path") as HTMLElement).textContent = view.config_path;
+      (document.getElementById("socket") as HTMLElement).textContent = view.socket;
+      fill(view.form);
+      save.disabled = false;
+    })
+    .catch((err) => {
+      save.disabled = true;
+      say(ipc.errorText(err), false);
+    });
+}
+
+save.disabled = true;
+window.addEventListener("focus", load);
+load();

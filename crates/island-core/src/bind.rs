@@ -183,6 +183,11 @@ fn prepare_dir(dir: &Path) -> Result<(), BindError> {
                 .mode(0o700)
                 .create(dir)
                 .map_err(io_err("create the directory", dir))?;
+            // The umask is process-wide, and `bind` narrows it for a moment
+            // (see `bind`): a directory made by another thread in that
+            // moment would lose its x bit. Set the mode outright.
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(io_err("set the mode of", dir))?;
             std::fs::metadata(dir).map_err(io_err("inspect", dir))?
         }
         Err(e) => return Err(io_err("inspect", dir)(e)),

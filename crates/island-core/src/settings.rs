@@ -99,6 +99,10 @@ pub fn save(
     };
     let new_text = change(&text)?;
     let config = IslandConfig::parse(&new_text, path)?;
+    // A config kept elsewhere and linked here (dotfile managers) is
+    // written where it lives; the link stays.
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = target.as_path();
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
     let write = || -> std::io::Result<()> {
@@ -133,6 +137,10 @@ fn edit(
 /// replaced if a hand edit made it something else).
 fn section<'a>(doc: &'a mut DocumentMut, name: &str) -> &'a mut Table {
     let item = doc.entry(name).or_insert_with(|| Item::Table(Table::new()));
+    if let Some(inline) = item.as_inline_table() {
+        // `notifications = { ... }` by hand: the same keys, as a table.
+        *item = Item::Table(inline.clone().into_table());
+    }
     if !item.is_table() {
         *item = Item::Table(Table::new());
     }
@@ -221,6 +229,27 @@ mod tests {
                 .notifications
                 .do_not_disturb
         );
+        Ok(())
+    }
+
+    #[test]
+    fn inline_tables_and_linked_files_keep_their_values() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let real = dir.path().join("dotfiles/island.toml");
+        std::fs::create_dir_all(real.parent().ok_or("no parent")?)?;
+        std::fs::write(
+            &real,
+            "notifications = { mute_all = true, errors = false }\n",
+        )?;
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink(&real, &link)?;
+        let config = save(&link, |t| apply_do_not_disturb(t, true, &link))?;
+        assert!(config.notifications.do_not_disturb);
+        assert!(config.notifications.mute_all, "kept from the inline table");
+        assert!(!config.notifications.errors, "kept from the inline table");
+        assert!(std::fs::symlink_metadata(&link)?.file_type().is_symlink());
+        assert!(std::fs::read_to_string(&real)?.contains("do_not_disturb = true"));
         Ok(())
     }
 

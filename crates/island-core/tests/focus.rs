@@ -85,7 +85,7 @@ impl Screen {
         let start = Instant::now();
         while !check(self) {
             assert!(
-                start.elapsed() < Duration::from_secs(15),
+                start.elapsed() < Duration::from_secs(30),
                 "timed out waiting for {what}"
             );
             std::thread::sleep(Duration::from_millis(50));

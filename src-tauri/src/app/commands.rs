@@ -101,7 +101,9 @@ pub async fn load_settings(shared: State<'_, Shared>) -> Result<SettingsView, Ui
 #[tauri::command]
 pub async fn save_settings(app: AppHandle, form: SettingsForm) -> Result<(), UiError> {
     let path = app.state::<Shared>().config_path.clone();
+    let file = std::sync::Arc::clone(&app.state::<Shared>().config_file);
     let config = tauri::async_runtime::spawn_blocking(move || {
+        let _writing = super::state::lock(&file);
         settings::save(&path, |text| settings::apply(text, &form, &path))
     })
     .await
@@ -115,10 +117,12 @@ pub async fn save_settings(app: AppHandle, form: SettingsForm) -> Result<(), UiE
 fn apply_config(app: &AppHandle, config: island_core::config::IslandConfig) -> Result<(), UiError> {
     let shared = app.state::<Shared>();
     let policy = config.policy();
+    let corner_changed = shared.config().widget.corner != config.widget.corner;
     *shared.config() = config;
     shared.act(UserAction::SetPolicy(policy))?;
     super::state::reconcile_autostart(app);
-    super::widget::settings_changed(app);
+    let handle = app.clone();
+    app.run_on_main_thread(move || super::widget::settings_changed(&handle, corner_changed))?;
     Ok(())
 }
 
@@ -155,7 +159,9 @@ fn set_do_not_disturb(app: &AppHandle, on: bool) -> Result<(), UiError> {
     shared.act(UserAction::SetDoNotDisturb(on))?;
     shared.config().notifications.do_not_disturb = on;
     let path = shared.config_path.clone();
+    let file = std::sync::Arc::clone(&shared.config_file);
     tauri::async_runtime::spawn_blocking(move || {
+        let _writing = super::state::lock(&file);
         if let Err(e) = settings::save(&path, |text| {
             settings::apply_do_not_disturb(text, on, &path)
         }) {

@@ -47,6 +47,8 @@ pub fn run(options: AppOptions) -> ExitCode {
     let Some(runtime) = crate::runtime() else {
         return ExitCode::FAILURE;
     };
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failed_in_setup = std::sync::Arc::clone(&failed);
     // Tauri's tasks and the core's share one runtime.
     tauri::async_runtime::set(runtime.handle().clone());
     let app = tauri::Builder::default()
@@ -68,7 +70,18 @@ pub fn run(options: AppOptions) -> ExitCode {
             commands::load_settings,
             commands::save_settings,
         ])
-        .setup(move |app| setup(app, options))
+        .setup(move |app| {
+            // Tauri panics on a setup error: say it, and exit with status 1
+            // (an exit code asked for during setup does not reach
+            // `run_return`, hence the flag).
+            if let Err(e) = setup(app, options) {
+                eprintln!("island: {e}");
+                tracing::error!("{e}");
+                failed_in_setup.store(true, std::sync::atomic::Ordering::Relaxed);
+                app.handle().exit(1);
+            }
+            Ok(())
+        })
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,
@@ -78,6 +91,9 @@ pub fn run(options: AppOptions) -> ExitCode {
         }
     };
     let code = app.run_return(on_run_event);
+    if failed.load(std::sync::atomic::Ordering::Relaxed) {
+        return ExitCode::FAILURE;
+    }
     // The core stops last, so that the socket is removed on the way out.
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -103,10 +119,32 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
     let board = shared.board();
     app.manage(shared);
     tray::create(app.handle(), &board)?;
-    ui_events::spawn(app.handle().clone());
+    ui_events::spawn(app.handle().clone(), &board);
     state::reconcile_autostart(app.handle());
     widget::on_start(app.handle(), &board);
+    stop_on_signals(app.handle().clone());
     Ok(())
+}
+
+/// Logout and Ctrl-C end Island as Quit does, so that the socket is
+/// removed and the widget's position saved.
+fn stop_on_signals(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot listen for SIGTERM and SIGINT");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("stopping on a signal");
+        app.exit(0);
+    });
 }
 
 fn on_run_event(app: &AppHandle, event: RunEvent) {
@@ -115,8 +153,12 @@ fn on_run_event(app: &AppHandle, event: RunEvent) {
         // must not end Island; only Quit does.
         RunEvent::ExitRequested { api, code, .. } if code.is_none() => api.prevent_exit(),
         RunEvent::Exit => {
+            // Nothing is managed when setup failed.
+            let Some(shared) = app.try_state::<Shared>() else {
+                return;
+            };
             widget::save_position(app);
-            if let Some(running) = app.state::<Shared>().take_running() {
+            if let Some(running) = shared.take_running() {
                 tauri::async_runtime::block_on(running.stop());
             }
         }

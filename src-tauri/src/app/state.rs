@@ -21,6 +21,9 @@ pub struct Shared {
     pub config_path: PathBuf,
     /// The socket Island listens on.
     pub socket: PathBuf,
+    /// Held while the config file is read and written, so that the tray's
+    /// do-not-disturb and the settings view do not overwrite each other.
+    pub config_file: std::sync::Arc<Mutex<()>>,
     actions: mpsc::UnboundedSender<UserAction>,
     published: watch::Receiver<Published>,
     config: Mutex<IslandConfig>,
@@ -40,8 +43,25 @@ pub struct WidgetState {
     pub positions_path: Option<PathBuf>,
     /// Positions changed since the last save.
     pub unsaved: bool,
-    /// Where Island itself last put the window (a move elsewhere is a drag).
-    pub placed_at: Option<(i32, i32)>,
+    /// Where Island itself last put the window: the window system reports
+    /// those moves too (late, and again on resizes); a move elsewhere is
+    /// the user's drag.
+    pub placed_at: std::collections::VecDeque<(i32, i32)>,
+}
+
+impl WidgetState {
+    /// Island put the window at (x, y).
+    pub fn placed(&mut self, x: i32, y: i32) {
+        if self.placed_at.len() == 4 {
+            self.placed_at.pop_front();
+        }
+        self.placed_at.push_back((x, y));
+    }
+
+    /// Whether a reported position is one of Island's own.
+    pub fn placed_by_island(&self, x: i32, y: i32) -> bool {
+        self.placed_at.contains(&(x, y))
+    }
 }
 
 impl Shared {
@@ -55,6 +75,7 @@ impl Shared {
         Self {
             config_path: running.config_path.clone(),
             socket: running.socket.clone(),
+            config_file: std::sync::Arc::default(),
             actions: running.actions.clone(),
             published: running.published.clone(),
             config: Mutex::new(running.config.clone()),
@@ -63,7 +84,7 @@ impl Shared {
                 positions,
                 positions_path,
                 unsaved: false,
-                placed_at: None,
+                placed_at: std::collections::VecDeque::new(),
             }),
             running: Mutex::new(Some(running)),
         }
@@ -103,7 +124,7 @@ impl Shared {
 }
 
 /// A panic while a lock was held leaves plain data behind, still usable.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 

@@ -22,25 +22,38 @@ pub fn create(app: &AppHandle, board: &Board) -> tauri::Result<()> {
         .icon_as_template(platform::TEMPLATE_ICONS)
         .tooltip(&board.summary)
         .title(title(&board.tray))
-        .menu(&menu(app, board)?)
+        .menu(&menu(app, tray_menu(board, Timestamp::now()))?)
         .show_menu_on_left_click(true)
         .on_menu_event(on_menu_event)
         .build(app)?;
     Ok(())
 }
 
-/// Shows a new board.
-pub fn update(app: &AppHandle, board: &Board) {
+/// Shows what changed: the icon and title, the tooltip, the menu.
+pub fn update(
+    app: &AppHandle,
+    summary: Option<TraySummary>,
+    tooltip: Option<&str>,
+    entries: Option<Vec<MenuEntry>>,
+) {
     let Some(tray) = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let result = icon(&board.tray)
-        .and_then(|icon| tray.set_icon(Some(icon)))
-        .and_then(|()| tray.set_icon_as_template(platform::TEMPLATE_ICONS))
-        .and_then(|()| tray.set_tooltip(Some(&board.summary)))
-        .and_then(|()| tray.set_title(Some(title(&board.tray))))
-        .and_then(|()| menu(app, board))
-        .and_then(|menu| tray.set_menu(Some(menu)));
+    let mut result = Ok(());
+    if let Some(summary) = summary {
+        result = result
+            .and_then(|()| tray.set_icon(Some(icon(&summary)?)))
+            .and_then(|()| tray.set_icon_as_template(platform::TEMPLATE_ICONS))
+            .and_then(|()| tray.set_title(Some(title(&summary))));
+    }
+    if let Some(tooltip) = tooltip {
+        result = result.and_then(|()| tray.set_tooltip(Some(tooltip)));
+    }
+    if let Some(entries) = entries {
+        result = result
+            .and_then(|()| menu(app, entries))
+            .and_then(|menu| tray.set_menu(Some(menu)));
+    }
     if let Err(e) = result {
         tracing::warn!("cannot update the tray: {e}");
     }
@@ -62,9 +75,9 @@ fn title(summary: &TraySummary) -> String {
     }
 }
 
-fn menu(app: &AppHandle, board: &Board) -> tauri::Result<Menu<Wry>> {
+fn menu(app: &AppHandle, entries: Vec<MenuEntry>) -> tauri::Result<Menu<Wry>> {
     let menu = Menu::new(app)?;
-    for entry in tray_menu(board, Timestamp::now()) {
+    for entry in entries {
         let item: Box<dyn IsMenuItem<Wry>> = match entry {
             MenuEntry::Item { command, label } => Box::new(MenuItem::with_id(
                 app,

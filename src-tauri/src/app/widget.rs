@@ -6,8 +6,8 @@
 use island_core::placement::{self, Area};
 use island_core::view::Board;
 use tauri::{
-    AppHandle, LogicalSize, Manager, Monitor, PhysicalPosition, WebviewUrl, WebviewWindow,
-    WebviewWindowBuilder, WindowEvent,
+    AppHandle, LogicalSize, Manager, Monitor, PhysicalPosition, PhysicalSize, WebviewUrl,
+    WebviewWindow, WebviewWindowBuilder, WindowEvent,
 };
 
 use super::state::Shared;
@@ -40,9 +40,13 @@ pub fn on_board(app: &AppHandle, board: &Board) {
     }
 }
 
-/// "Show widget" in the tray, or a second launch.
+/// "Show widget" in the tray, or a second launch (which may come before
+/// setup finished: then there is nothing to show yet).
 pub fn show_requested(app: &AppHandle) {
-    app.state::<Shared>().widget().dismissed = false;
+    let Some(shared) = app.try_state::<Shared>() else {
+        return;
+    };
+    shared.widget().dismissed = false;
     show(app);
     if let Some(window) = app.get_webview_window(LABEL) {
         let _ = window.set_focus(); // a window manager may refuse; it is shown anyway
@@ -55,12 +59,20 @@ pub fn dismiss(app: &AppHandle) {
     hide(app);
 }
 
-/// Settings changed: auto-hide and the start corner apply now.
-pub fn settings_changed(app: &AppHandle) {
-    let board = app.state::<Shared>().board();
+/// Settings changed: auto-hide and the start corner apply now. A new
+/// corner is a request to put the widget there: dragged positions are
+/// forgotten.
+pub fn settings_changed(app: &AppHandle, corner_changed: bool) {
+    let shared = app.state::<Shared>();
+    if corner_changed {
+        let mut state = shared.widget();
+        state.positions.displays.clear();
+        state.unsaved = true;
+    }
+    let board = shared.board();
     on_board(app, &board);
     if let Some(window) = app.get_webview_window(LABEL)
-        && let Err(e) = place(&window)
+        && let Err(e) = place(&window, None)
     {
         tracing::warn!("cannot place the widget: {e}");
     }
@@ -72,6 +84,10 @@ fn show(app: &AppHandle) {
     }
     if let Err(e) = create(app) {
         tracing::error!("cannot show the widget: {e}");
+        // A half-made window would stop the next attempt.
+        if let Some(window) = app.get_webview_window(LABEL) {
+            let _ = window.destroy(); // it is already broken; nothing more to do
+        }
     }
 }
 
@@ -91,7 +107,7 @@ fn create(app: &AppHandle) -> tauri::Result<()> {
         .inner_size(START_SIZE.0, START_SIZE.1)
         .visible(false)
         .build()?;
-    place(&window)?;
+    place(&window, None)?;
     window.show()?;
     let handle = app.clone();
     window.on_window_event(move |event| {
@@ -113,15 +129,16 @@ fn hide(app: &AppHandle) {
 
 /// The page measured itself: fit the window and keep it on screen.
 pub fn resize(window: &WebviewWindow, width: f64, height: f64) -> tauri::Result<()> {
-    window.set_size(LogicalSize::new(
-        width.clamp(120.0, 800.0),
-        height.clamp(40.0, 900.0),
-    ))?;
-    place(window)
+    let size = LogicalSize::new(width.clamp(120.0, 800.0), height.clamp(40.0, 900.0));
+    window.set_size(size)?;
+    // The window system applies the size later: place with the new one.
+    let scale = window.scale_factor()?;
+    place(window, Some(size.to_physical::<u32>(scale)))
 }
 
-/// Puts the window where it belongs on its display.
-fn place(window: &WebviewWindow) -> tauri::Result<()> {
+/// Puts the window where it belongs on its display; `size` when it was
+/// just changed and the window may not report it yet.
+fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Result<()> {
     let Some(monitor) = monitor_of(window)? else {
         return Ok(());
     };
@@ -129,7 +146,10 @@ fn place(window: &WebviewWindow) -> tauri::Result<()> {
     let shared = window.state::<Shared>();
     let corner = shared.config().widget.corner;
     let saved = shared.widget().positions.displays.get(&key).copied();
-    let size = window.outer_size()?;
+    let size = match size {
+        Some(size) => size,
+        None => window.outer_size()?,
+    };
     let (x, y) = placement::place(
         saved,
         corner,
@@ -137,9 +157,7 @@ fn place(window: &WebviewWindow) -> tauri::Result<()> {
         area,
         monitor.scale_factor(),
     );
-    let mut state = shared.widget();
-    state.placed_at = Some((x, y));
-    drop(state);
+    shared.widget().placed(x, y);
     window.set_position(PhysicalPosition::new(x, y))
 }
 
@@ -150,7 +168,7 @@ fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
         return;
     };
     let shared = app.state::<Shared>();
-    if shared.widget().placed_at == Some((at.x, at.y)) {
+    if shared.widget().placed_by_island(at.x, at.y) {
         return;
     }
     let Ok(Some(monitor)) = monitor_of(&window) else {
@@ -159,7 +177,7 @@ fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
     let (key, area) = display(&monitor);
     let mut state = shared.widget();
     state.positions.remember(key, area, (at.x, at.y));
-    state.placed_at = Some((at.x, at.y));
+    state.placed(at.x, at.y);
     state.unsaved = true;
 }
 

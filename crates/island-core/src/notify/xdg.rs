@@ -1,14 +1,15 @@
 //! Notifications on Linux and BSD desktops: the freedesktop Notifications
 //! service on the session bus, through notify-rust. One task owns every
-//! shown notification; a waiter task per notification turns its actions
-//! into [`UserAction`]s.
+//! shown notification and turns the daemon's `ActionInvoked` signals into
+//! [`UserAction`]s. It subscribes to those signals once, before it shows
+//! anything: a subscription made after `Notify` returned (notify-rust's
+//! per-notification wait) misses a click that comes first.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use notify_rust::{Notification, NotificationHandle, NotificationResponse, Timeout, Urgency};
+use futures_util::StreamExt;
+use notify_rust::{Notification, NotificationHandle, Timeout, Urgency};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use super::{NoticeSink, UserAction, action_for, forward};
 use crate::tracker::{Notice, NoticeKey};
@@ -54,8 +55,20 @@ impl NoticeSink for DesktopNotifier {
 }
 
 struct Shown {
-    handle: Arc<NotificationHandle>,
-    waiter: JoinHandle<()>,
+    handle: NotificationHandle,
+    notice: Notice,
+}
+
+/// The daemon's `ActionInvoked(id, action)` signals, from any daemon that
+/// owns the name now or later (a restarted one included).
+async fn action_signals() -> zbus::Result<zbus::MessageStream> {
+    let conn = zbus::Connection::session().await?;
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface("org.freedesktop.Notifications")
+        .member("ActionInvoked")
+        .build()?;
+    zbus::MessageStream::for_match_rule(rule, &conn, None).await
 }
 
 async fn run(
@@ -63,16 +76,32 @@ async fn run(
     actions: mpsc::UnboundedSender<UserAction>,
 ) {
     let mut shown: HashMap<NoticeKey, Shown> = HashMap::new();
+    let mut signals = match action_signals().await {
+        Ok(stream) => Some(stream),
+        Err(e) => {
+            tracing::warn!("no session bus ({e}): notifications cannot be shown or answered");
+            None
+        }
+    };
     // Log a missing daemon once, not per notice; say when it is back.
     let mut failing = false;
-    while let Some(command) = queue.recv().await {
+    loop {
+        let command = tokio::select! {
+            command = queue.recv() => match command {
+                Some(command) => command,
+                None => return,
+            },
+            Some(signal) = next_signal(&mut signals) => {
+                on_action(&shown, signal, &actions);
+                continue;
+            }
+        };
         match command {
             Command::Show(notice) => {
                 let previous = shown.remove(&notice.key);
                 let mut n = build(&notice);
                 if let Some(previous) = &previous {
                     n.id(previous.handle.id());
-                    previous.waiter.abort();
                 }
                 match n.show_async().await {
                     Ok(handle) => {
@@ -80,13 +109,7 @@ async fn run(
                             tracing::info!("the notification service is back");
                             failing = false;
                         }
-                        let handle = Arc::new(handle);
-                        let waiter = tokio::spawn(wait_for_action(
-                            Arc::clone(&handle),
-                            notice.clone(),
-                            actions.clone(),
-                        ));
-                        shown.insert(notice.key.clone(), Shown { handle, waiter });
+                        shown.insert(notice.key.clone(), Shown { handle, notice });
                     }
                     Err(e) => {
                         if !failing {
@@ -100,7 +123,6 @@ async fn run(
             }
             Command::Close(key) => {
                 if let Some(entry) = shown.remove(&key) {
-                    entry.waiter.abort();
                     entry.handle.close_async().await;
                 }
             }
@@ -128,22 +150,27 @@ fn build(notice: &Notice) -> Notification {
     n
 }
 
-async fn wait_for_action(
-    handle: Arc<NotificationHandle>,
-    notice: Notice,
-    actions: mpsc::UnboundedSender<UserAction>,
+/// The next signal, or never when there is no bus.
+async fn next_signal(
+    signals: &mut Option<zbus::MessageStream>,
+) -> Option<zbus::Result<zbus::Message>> {
+    match signals {
+        Some(stream) => stream.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// An action on one of Island's notifications; others' are not ours.
+fn on_action(
+    shown: &HashMap<NoticeKey, Shown>,
+    signal: zbus::Result<zbus::Message>,
+    actions: &mpsc::UnboundedSender<UserAction>,
 ) {
-    let mut chosen: Option<String> = None;
-    handle
-        .wait_for_action_async(|response| {
-            if let NotificationResponse::Action(action) = response {
-                chosen = Some(action.clone());
-            } else if let NotificationResponse::Default = response {
-                chosen = Some("default".into());
-            }
-        })
-        .await;
-    if let Some(action) = chosen {
-        forward(&actions, action_for(&action, &notice));
+    let Ok(message) = signal else { return };
+    let Ok((id, action)) = message.body().deserialize::<(u32, String)>() else {
+        return;
+    };
+    if let Some(entry) = shown.values().find(|s| s.handle.id() == id) {
+        forward(actions, action_for(&action, &entry.notice));
     }
 }

@@ -205,6 +205,8 @@ impl SessionTracker {
                     ..policy
                 };
                 self.set_do_not_disturb(on, &mut out);
+                // New delays: the next deadline is computed again.
+                self.force_finish = true;
             }
         }
         self.finish(now, &mut out);
