@@ -18,6 +18,7 @@ export interface ApprovalCard {
   cwd: string | null;
   reason: string | null;
   for_session: boolean;
+  answerable: boolean;
   requested_ms: number;
 }
 

@@ -103,12 +103,19 @@ function sessionCard(s: SessionCard): HTMLElement {
     title,
     detail.childElementCount > 0 ? detail : null,
   );
-  for (const approval of s.approvals) card.append(approvalCard(approval));
+  for (const approval of s.approvals) card.append(approvalCard(approval, s.id));
   return card;
 }
 
-function approvalCard(a: ApprovalCard): HTMLElement {
+function approvalCard(a: ApprovalCard, sessionId: string): HTMLElement {
   const buttons = el("div", { class: "buttons" });
+  if (!a.answerable) {
+    // This agent takes answers only in its terminal: offer to go there.
+    const go = el("button", { class: "terminal" }, "Answer in the terminal");
+    go.addEventListener("click", () => ipc.focus(sessionId).catch(showError));
+    buttons.append(go);
+    return approvalSection(a, buttons);
+  }
   const button = (label: string, cls: string, decision: "approved" | "approved_for_session" | "denied") => {
     const b = el("button", { class: cls, "data-decision": decision }, label);
     b.addEventListener("click", () => {
@@ -123,6 +130,10 @@ function approvalCard(a: ApprovalCard): HTMLElement {
   button("Approve", "approve", "approved");
   if (a.for_session) button("For session", "for-session", "approved_for_session");
   button("Deny", "deny", "denied");
+  return approvalSection(a, buttons);
+}
+
+function approvalSection(a: ApprovalCard, buttons: HTMLElement): HTMLElement {
   return el(
     "section",
     { class: "approval", "data-approval": a.id, "aria-label": "Approval" },

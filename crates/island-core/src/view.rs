@@ -58,6 +58,9 @@ pub struct ApprovalCard {
     pub reason: Option<String>,
     /// "Approve for session" is offered.
     pub for_session: bool,
+    /// Island can deliver an answer (the agent takes decisions from it);
+    /// otherwise it is answered in the agent's terminal.
+    pub answerable: bool,
     /// When it was asked (Unix ms).
     pub requested_ms: i64,
 }
@@ -90,7 +93,8 @@ pub fn board(tracker: &SessionTracker) -> Board {
     let tray = tracker.tray();
     let mut sessions: Vec<SessionCard> = tracker
         .sessions()
-        .map(|s| SessionCard {
+        .map(|s| (s, s.decision_conn().is_some()))
+        .map(|(s, answerable)| SessionCard {
             id: s.id.clone(),
             title: s.title.clone(),
             agent: s.agent.clone(),
@@ -111,6 +115,7 @@ pub fn board(tracker: &SessionTracker) -> Board {
                     // this one out.
                     for_session: a.decisions.is_empty()
                         || a.decisions.contains(&ReviewDecision::ApprovedForSession),
+                    answerable,
                     requested_ms: a.requested_at.unix_millis(),
                 })
                 .collect(),
@@ -265,6 +270,15 @@ pub fn tray_menu(board: &Board, now: Timestamp) -> Vec<MenuEntry> {
         });
         for approval in &session.approvals {
             let what = approval.command.as_deref().unwrap_or("an approval");
+            if !approval.answerable {
+                // Only the agent's terminal can answer it: clicking brings
+                // that terminal up.
+                menu.push(MenuEntry::Item {
+                    command: MenuCommand::Focus(session.id.clone()),
+                    label: cut(&format!("    Answer in the terminal: {what}")),
+                });
+                continue;
+            }
             menu.push(MenuEntry::Item {
                 command: MenuCommand::Decide(approval.id.clone(), ReviewDecision::Approved),
                 label: cut(&format!("    Approve: {what}")),

@@ -38,7 +38,7 @@ fn session(tracker: &mut SessionTracker, conn: u64, id: &str, title: &str) {
         tracker,
         conn,
         &format!(
-            r#"{{"hello":{{"protocol":1,"session_id":"{id}","agent":"demo","title":"{title}","cwd":"/src/{title}","capabilities":["decisions"]}}}}"#
+            r#"{{"hello":{{"protocol":1,"session_id":"{id}","agent":"demo","title":"{title}","cwd":"/src/{title}","accepts_decisions":true}}}}"#
         ),
         0,
     );
@@ -170,4 +170,46 @@ fn new_settings_apply_at_once_and_keep_do_not_disturb_consistent() {
     assert!(board(&tracker).do_not_disturb);
     tracker.apply(Input::SetPolicy(Policy::default()), at(1));
     assert_eq!(tracker.policy, Policy::default());
+}
+
+#[test]
+fn approvals_of_agents_that_take_no_decisions_point_to_the_terminal() {
+    let mut tracker = SessionTracker::new(Policy::default());
+    // An upstream agent: one connection per line, no hello.
+    tracker.apply(
+        Input::Opened {
+            conn: ConnId(7),
+            peer: Peer {
+                pid: Some(4242),
+                start_time: Some(1),
+            },
+        },
+        at(0),
+    );
+    line(
+        &mut tracker,
+        7,
+        r#"{"type":"approval_lifecycle","approval_id":"up-1","phase":"requested","reason":"needs approval"}"#,
+        10,
+    );
+    let b = board(&tracker);
+    let card = &b.sessions[0].approvals[0];
+    assert_eq!(card.id, "up-1");
+    assert!(!card.answerable);
+    let menu = tray_menu(&b, at(20));
+    let session = &b.sessions[0].id;
+    assert!(menu.contains(&MenuEntry::Item {
+        command: MenuCommand::Focus(session.clone()),
+        label: "    Answer in the terminal: an approval".into(),
+    }));
+    assert!(
+        !menu.iter().any(|e| matches!(
+            e,
+            MenuEntry::Item {
+                command: MenuCommand::Decide(..),
+                ..
+            }
+        )),
+        "no Approve or Deny that could not be delivered"
+    );
 }
