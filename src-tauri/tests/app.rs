@@ -28,6 +28,16 @@ fn island_windows(desktop: &Desktop) -> usize {
         .count()
 }
 
+/// `island` on this desktop, with its socket and config in `dir`.
+fn island(desktop: &Desktop, dir: &Path) -> Command {
+    let mut command = desktop.command(env!("CARGO_BIN_EXE_island"), dir);
+    command
+        .arg("--socket")
+        .arg(dir.join("run/island.sock"))
+        .env("ISLAND_CONFIG", dir.join("config.toml"));
+    command
+}
+
 fn wait_windows(desktop: &Desktop, want: impl Fn(usize) -> bool, what: &str, log: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -74,13 +84,7 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
 
     // A second launch hands over to the first and exits; the first shows
     // its widget even with no session.
-    let second = desktop
-        .command(env!("CARGO_BIN_EXE_island"), dir.path())
-        .arg("--socket")
-        .arg(&socket)
-        .env("ISLAND_CONFIG", dir.path().join("config.toml"))
-        .output()
-        .unwrap();
+    let second = island(&desktop, dir.path()).output().unwrap();
     assert!(second.status.success(), "the second launch: {second:?}");
     wait_windows(
         &desktop,
@@ -157,12 +161,8 @@ fn the_app_says_when_a_headless_island_holds_the_socket() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("run/island.sock");
     let _headless = common::Running(
-        desktop
-            .command(env!("CARGO_BIN_EXE_island"), dir.path())
+        island(&desktop, dir.path())
             .arg("--headless")
-            .arg("--socket")
-            .arg(&socket)
-            .env("ISLAND_CONFIG", dir.path().join("config.toml"))
             .spawn()
             .unwrap(),
     );
@@ -172,13 +172,7 @@ fn the_app_says_when_a_headless_island_holds_the_socket() {
         }
         std::thread::sleep(Duration::from_millis(25));
     }
-    let out = desktop
-        .command(env!("CARGO_BIN_EXE_island"), dir.path())
-        .arg("--socket")
-        .arg(&socket)
-        .env("ISLAND_CONFIG", dir.path().join("config.toml"))
-        .output()
-        .unwrap();
+    let out = island(&desktop, dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(

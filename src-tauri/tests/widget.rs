@@ -278,5 +278,25 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     }
     assert_eq!(tray.toggle_state("Do not disturb").await, Some(1));
 
-    client.close().await.unwrap();
+    // The widget's × hides it: its window (and webview) goes.
+    client.switch_to_window(widget).await.unwrap();
+    click(&client, "#close").await;
+    let mut windows = usize::MAX;
+    for _ in 0..100 {
+        let out = std::process::Command::new("xwininfo")
+            .args(["-root", "-tree", "-display", &desktop.x.display])
+            .output()
+            .unwrap();
+        windows = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains("\"Island\": ("))
+            .count();
+        if windows == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(windows, 0, "the widget's window is gone");
+    // Its webview is gone with it, so the session may not close cleanly.
+    let _ = client.close().await;
 }

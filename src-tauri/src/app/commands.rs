@@ -66,10 +66,13 @@ pub fn resize_widget(window: WebviewWindow, width: f64, height: f64) -> Result<(
     super::widget::resize(&window, width, height).map_err(UiError::from)
 }
 
-/// The widget's close button.
+/// The widget's close button. The window is destroyed after this call has
+/// returned, not inside its own webview's callback.
 #[tauri::command]
-pub fn hide_widget(app: AppHandle) {
-    super::widget::dismiss(&app);
+pub fn hide_widget(app: AppHandle) -> Result<(), UiError> {
+    let handle = app.clone();
+    app.run_on_main_thread(move || super::widget::dismiss(&handle))?;
+    Ok(())
 }
 
 /// What the settings view shows.
