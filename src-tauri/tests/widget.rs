@@ -92,6 +92,33 @@ async fn wait_count(client: &Client, css: &str, want: usize, what: &str) {
     panic!("{what}: expected {want} of {css}; the page: {page}");
 }
 
+/// The text of the first element matching `css`, read again if the board
+/// re-rendered it between finding and reading.
+async fn text(client: &Client, css: &str) -> String {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(text) = element.prop("textContent").await
+        {
+            return text.unwrap_or_default();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot read {css}");
+}
+
+/// Whether the first element matching `css` is shown (as `text`).
+async fn displayed(client: &Client, css: &str) -> bool {
+    for _ in 0..50 {
+        if let Ok(element) = client.find(Locator::Css(css)).await
+            && let Ok(shown) = element.is_displayed().await
+        {
+            return shown;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("cannot see {css}");
+}
+
 /// Clicks the first element matching `css`, again if the board re-rendered
 /// it between finding and clicking.
 async fn click(client: &Client, css: &str) {
@@ -122,34 +149,16 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     }));
     wait_count(&client, "article.card.working", 1, "a working card").await;
     // Collapsed, the cards are in the page but not shown.
-    let project = client
-        .find(Locator::Css("article.card .project"))
-        .await
-        .unwrap();
-    assert_eq!(
-        project.prop("textContent").await.unwrap().as_deref(),
-        Some("demo")
-    );
-    assert!(!project.is_displayed().await.unwrap());
-    let summary = client.find(Locator::Id("summary")).await.unwrap();
-    assert_eq!(
-        summary.prop("textContent").await.unwrap().as_deref(),
-        Some("1 working")
-    );
+    assert_eq!(text(&client, "article.card .project").await, "demo");
+    assert!(!displayed(&client, "article.card .project").await);
+    assert_eq!(text(&client, "#summary").await, "1 working");
 
     // An approval: its card shows the command, cwd and reason, and the
     // widget opens by itself.
     hooks.request_approval(approval_request("w-1", "cargo publish --dry-run"));
     let card = "section.approval[data-approval='w-1']";
     wait_count(&client, card, 1, "the approval card").await;
-    let text = client
-        .find(Locator::Css(card))
-        .await
-        .unwrap()
-        .prop("textContent")
-        .await
-        .unwrap()
-        .unwrap_or_default();
+    let text = text(&client, card).await;
     for part in [
         "cargo publish --dry-run",
         "/home/me/demo",
@@ -161,13 +170,7 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
         assert!(text.contains(part), "{part} in {text:?}");
     }
     assert!(
-        client
-            .find(Locator::Id("cards"))
-            .await
-            .unwrap()
-            .is_displayed()
-            .await
-            .unwrap(),
+        displayed(&client, "#cards").await,
         "an approval opens the widget"
     );
     click(&client, &format!("{card} button.approve")).await;
@@ -254,6 +257,13 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     // The autostart plugin writes to ~/.config/autostart (it does not read
     // XDG_CONFIG_HOME).
     let autostart = dir.path().join("home/.config/autostart");
+    // Written right after the save returns.
+    for _ in 0..100 {
+        if autostart.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let entries: Vec<_> = std::fs::read_dir(&autostart)
         .unwrap_or_else(|e| {
             panic!(
@@ -280,7 +290,10 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
 
     // The widget's × hides it: its window (and webview) goes.
     client.switch_to_window(widget).await.unwrap();
-    click(&client, "#close").await;
+    // The click's own reply may be lost as its window goes: what counts
+    // is the window.
+    let close = client.find(Locator::Id("close")).await.unwrap();
+    let _ = close.click().await;
     let mut windows = usize::MAX;
     for _ in 0..100 {
         let out = std::process::Command::new("xwininfo")

@@ -123,7 +123,9 @@ fn apply_config(app: &AppHandle, config: island_core::config::IslandConfig) -> R
     let corner_changed = shared.config().widget.corner != config.widget.corner;
     *shared.config() = config;
     shared.act(UserAction::SetPolicy(policy))?;
-    super::state::reconcile_autostart(app);
+    // The login item is a file (or a LaunchAgent): not on the async runtime.
+    let handle = app.clone();
+    tauri::async_runtime::spawn_blocking(move || super::state::reconcile_autostart(&handle));
     let handle = app.clone();
     app.run_on_main_thread(move || super::widget::settings_changed(&handle, corner_changed))?;
     Ok(())

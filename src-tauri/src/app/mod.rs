@@ -55,7 +55,12 @@ pub fn run(options: AppOptions) -> ExitCode {
         // First: a second launch hands over to the first and exits here.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
             tracing::info!("a second launch asked for the widget");
-            widget::show_requested(app);
+            // This runs on the plugin's D-Bus thread; windows are made on
+            // the main thread.
+            let handle = app.clone();
+            if let Err(e) = app.run_on_main_thread(move || widget::show_requested(&handle)) {
+                tracing::warn!("cannot show the widget: {e}");
+            }
         }))
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
