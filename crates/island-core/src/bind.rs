@@ -126,6 +126,9 @@ impl Drop for BoundSocket {
     }
 }
 
+/// Held while the umask is narrowed for a bind.
+static UMASK_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Binds `path` with every duty of PROTOCOL section 3.
 ///
 /// Call it before other threads start creating files: it narrows the
@@ -148,10 +151,18 @@ pub fn bind(path: &Path) -> Result<BoundSocket, BindError> {
         Err(e) => return Err(io_err("inspect", path)(e)),
     }
     // 0600 from the first moment: the socket file takes its mode from the
-    // umask at bind(2); a chmod afterwards would leave a window.
-    let previous = umask(Mode::from_bits_truncate(0o177));
-    let bound = UnixListener::bind(path);
-    umask(previous);
+    // umask at bind(2); a chmod afterwards would leave a window. The umask
+    // is the process's, so two binds at once (tests do that) would restore
+    // each other's: they take turns.
+    let bound = {
+        let _turn = UMASK_TURN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let previous = umask(Mode::from_bits_truncate(0o177));
+        let bound = UnixListener::bind(path);
+        umask(previous);
+        bound
+    };
     let listener = bound.map_err(|e| {
         if e.kind() == io::ErrorKind::AddrInUse {
             // Another Island bound it between our check and our bind.
