@@ -93,8 +93,7 @@ pub fn board(tracker: &SessionTracker) -> Board {
     let tray = tracker.tray();
     let mut sessions: Vec<SessionCard> = tracker
         .sessions()
-        .map(|s| (s, s.decision_conn().is_some()))
-        .map(|(s, answerable)| SessionCard {
+        .map(|s| SessionCard {
             id: s.id.clone(),
             title: s.title.clone(),
             agent: s.agent.clone(),
@@ -115,7 +114,7 @@ pub fn board(tracker: &SessionTracker) -> Board {
                     // this one out.
                     for_session: a.decisions.is_empty()
                         || a.decisions.contains(&ReviewDecision::ApprovedForSession),
-                    answerable,
+                    answerable: s.answer_conn(a).is_some(),
                     requested_ms: a.requested_at.unix_millis(),
                 })
                 .collect(),

@@ -35,6 +35,12 @@ pub struct Hello {
     /// Where the agent runs, to bring its terminal to the front.
     #[serde(default)]
     pub terminal: Option<TerminalInfo>,
+    /// A hook bridge: each connection carries one hook's lines and closes,
+    /// and several may be open at once. The session outlives them and
+    /// lives as long as `pid`. (This project's extension of PROTOCOL 4.2;
+    /// an Island that does not know it ignores it.)
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transient: bool,
 }
 
 /// What the agent's environment says about its terminal. Every field is

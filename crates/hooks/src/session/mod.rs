@@ -66,6 +66,7 @@ impl SessionInfo {
             title: self.title.clone(),
             accepts_decisions,
             terminal: Some(self.terminal.clone()),
+            transient: false,
         }
     }
 }

@@ -82,6 +82,8 @@ struct ConnState {
     /// A newer connection took over this one's session: its remaining
     /// lines are stale and dropped.
     superseded: bool,
+    /// Its hello set `accepts_decisions`.
+    accepts_decisions: bool,
 }
 
 /// How many closed approval ids are remembered, so that a replayed
@@ -162,8 +164,7 @@ impl SessionTracker {
                     conn,
                     ConnState {
                         peer,
-                        session: None,
-                        superseded: false,
+                        ..ConnState::default()
                     },
                 );
             }
@@ -230,7 +231,7 @@ impl SessionTracker {
             AgentMessage::Hello(hello) => self.on_hello(conn, *hello, now, out),
             AgentMessage::Event(envelope) => {
                 if let Some(id) = self.session_for_event(conn, now) {
-                    self.on_event(&id, envelope, now, out);
+                    self.on_event(conn, &id, envelope, now, out);
                 }
             }
             // Decisions go from Island to agents; one sent the other way is
@@ -247,6 +248,7 @@ impl SessionTracker {
         let id = hello.session_id.clone();
         let state = self.conns.entry(conn).or_default();
         state.session = Some(Arc::from(id.as_str()));
+        state.accepts_decisions = hello.accepts_decisions;
         let peer_pid = state.peer.pid;
         let session = self.sessions.entry(id.clone()).or_insert_with(|| {
             Session::new(
@@ -259,7 +261,20 @@ impl SessionTracker {
             )
         });
         let mut stale_approvals = Vec::new();
-        if let Link::Connected { conn: old, .. } = session.link {
+        let mut abandoned = Vec::new();
+        if hello.transient {
+            // A hook bridge: hooks come and go, several at once. None
+            // supersedes another; what no hook waits for any more was
+            // answered in the terminal, and the next hook says the agent
+            // moved on.
+            session.transient = true;
+            abandoned = session
+                .approvals
+                .iter()
+                .filter(|a| a.answer_to.is_none())
+                .map(|a| a.id.clone())
+                .collect();
+        } else if let Link::Connected { conn: old, .. } = session.link {
             if old != conn {
                 if let Some(previous) = self.conns.get_mut(&old) {
                     previous.session = None;
@@ -272,10 +287,13 @@ impl SessionTracker {
         }
         session.agent = hello.agent.or(session.agent.take());
         session.cwd = hello.cwd.or(session.cwd.take());
+        // A hello without a title (a hook's) keeps the one already known.
+        let known = Some(session.title.clone()).filter(|t| *t != id);
         session.title = hello
             .title
             .filter(|t| !t.trim().is_empty())
             .or_else(|| session.cwd.as_deref().and_then(notices::project_name))
+            .or(known)
             .unwrap_or_else(|| id.clone());
         session.pid = hello.pid.or(peer_pid);
         session.terminal = hello.terminal.or(session.terminal.take());
@@ -286,6 +304,9 @@ impl SessionTracker {
         session.last_activity = now;
         for approval_id in stale_approvals {
             self.close_notice(NoticeKey::Approval(approval_id), out);
+        }
+        for approval_id in abandoned {
+            self.close_approval(&id, &approval_id, out);
         }
         let Some(session) = self.sessions.get(&id) else {
             return;
@@ -337,7 +358,14 @@ impl SessionTracker {
         Some(shared)
     }
 
-    fn on_event(&mut self, id: &str, envelope: EventEnvelope, now: Timestamp, out: &mut Out) {
+    fn on_event(
+        &mut self,
+        conn: ConnId,
+        id: &str,
+        envelope: EventEnvelope,
+        now: Timestamp,
+        out: &mut Out,
+    ) {
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -368,10 +396,10 @@ impl SessionTracker {
                 if phase.is_closing() {
                     self.close_approval(id, &approval_id, out);
                 } else {
-                    self.open_approval(id, &approval_id, reason, None, now, out);
+                    self.open_approval(conn, id, &approval_id, reason, None, now, out);
                 }
             }
-            HookEvent::GenericEventFrame { frame } => self.on_frame(id, frame, now, out),
+            HookEvent::GenericEventFrame { frame } => self.on_frame(conn, id, frame, now, out),
             HookEvent::ResponseStart { .. }
             | HookEvent::ResponseDelta { .. }
             | HookEvent::ResponseEnd { .. }
@@ -380,7 +408,14 @@ impl SessionTracker {
         }
     }
 
-    fn on_frame(&mut self, id: &str, frame: EventFrame, now: Timestamp, out: &mut Out) {
+    fn on_frame(
+        &mut self,
+        conn: ConnId,
+        id: &str,
+        frame: EventFrame,
+        now: Timestamp,
+        out: &mut Out,
+    ) {
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -431,7 +466,7 @@ impl SessionTracker {
                 }
                 let approval_id = request.approval_id.clone();
                 let reason = request.reason.clone();
-                self.open_approval(id, &approval_id, reason, Some(*request), now, out);
+                self.open_approval(conn, id, &approval_id, reason, Some(*request), now, out);
             }
             EventFrame::UserInputRequest { .. } => {
                 let notice = notices::input_wanted(id, &session.title);
@@ -456,8 +491,10 @@ impl SessionTracker {
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // the reducer's own plumbing
     fn open_approval(
         &mut self,
+        conn: ConnId,
         id: &str,
         approval_id: &str,
         reason: Option<String>,
@@ -470,8 +507,22 @@ impl SessionTracker {
             // it again.
             return;
         }
+        // Where an answer to this approval can go: for a hook bridge, the
+        // connection that asked, if it takes answers.
+        let answer_to = self
+            .conns
+            .get(&conn)
+            .filter(|c| c.accepts_decisions)
+            .map(|_| conn);
         if let Some((decision, source)) = self.decided.get(approval_id).cloned() {
-            if let Some(conn) = self.sessions.get(id).and_then(Session::decision_conn) {
+            let target = self.sessions.get(id).and_then(|s| {
+                if s.transient {
+                    answer_to
+                } else {
+                    s.decision_conn()
+                }
+            });
+            if let Some(conn) = target {
                 out.push(Effect::Send {
                     conn,
                     message: IslandMessage::Decision(Decision {
@@ -500,6 +551,7 @@ impl SessionTracker {
                     decisions: Vec::new(),
                     requested_at: now,
                     realerted: false,
+                    answer_to,
                 });
                 session.approvals.len() - 1
             }
@@ -558,6 +610,22 @@ impl SessionTracker {
         let Some(session) = self.sessions.get_mut(&*id) else {
             return;
         };
+        if session.transient {
+            // A hook ended. Its approvals, if it still waited, are now
+            // answered in the terminal; the session lives on with its
+            // process.
+            for approval in &mut session.approvals {
+                if approval.answer_to == Some(conn) {
+                    approval.answer_to = None;
+                    out.changed = true;
+                }
+            }
+            if matches!(session.link, Link::Connected { conn: c, .. } if c == conn) {
+                session.link = Link::OneLine { pid: session.pid };
+                out.changed = true;
+            }
+            return;
+        }
         if !matches!(session.link, Link::Connected { conn: c, .. } if c == conn) {
             return; // a one-line connection, or one already replaced
         }
@@ -622,6 +690,8 @@ impl SessionTracker {
             .values()
             .filter(|s| match s.link {
                 Link::Disconnected { since_ms } => now_ms - since_ms >= grace,
+                // A hook bridge's session lives as long as its process.
+                Link::OneLine { pid: Some(_) } if s.transient => false,
                 Link::OneLine { .. } => now_ms - s.last_activity.unix_millis() >= idle,
                 Link::Connected { .. } => false,
             })
@@ -657,11 +727,12 @@ impl SessionTracker {
         reply_to: Option<ConnId>,
         out: &mut Out,
     ) {
-        let owner = self
-            .sessions
-            .values()
-            .find(|s| s.approvals.iter().any(|a| a.id == approval_id))
-            .map(|s| (s.id.clone(), s.decision_conn(), s.title.clone()));
+        let owner = self.sessions.values().find_map(|s| {
+            s.approvals
+                .iter()
+                .find(|a| a.id == approval_id)
+                .map(|a| (s.id.clone(), s.answer_conn(a), s.title.clone()))
+        });
         let reply = match owner {
             None => Decided {
                 ok: false,

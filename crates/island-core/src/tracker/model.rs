@@ -245,6 +245,10 @@ pub struct Approval {
     pub requested_at: Timestamp,
     /// Whether the reminder was shown.
     pub realerted: bool,
+    /// For a hook-bridge session: the connection waiting for the answer,
+    /// while it is open. `None`: answered in the agent's terminal.
+    #[serde(default)]
+    pub answer_to: Option<ConnId>,
 }
 
 /// How a session talks to Island.
@@ -301,6 +305,9 @@ pub struct Session {
     pub events: u64,
     /// Turns finished.
     pub turns: u64,
+    /// Fed by a hook bridge (hello `transient`): one connection per hook.
+    #[serde(default)]
+    pub transient: bool,
 }
 
 impl Session {
@@ -322,6 +329,7 @@ impl Session {
             approvals: Vec::new(),
             events: 0,
             turns: 0,
+            transient: false,
         }
     }
 
@@ -334,6 +342,17 @@ impl Session {
             SessionState::NeedsApproval
         } else {
             self.activity
+        }
+    }
+
+    /// Where an answer to `approval` goes, if Island can deliver one: the
+    /// hook waiting for it (bridges), or the session's connection.
+    #[must_use]
+    pub fn answer_conn(&self, approval: &Approval) -> Option<ConnId> {
+        if self.transient {
+            approval.answer_to
+        } else {
+            self.decision_conn()
         }
     }
 

@@ -48,7 +48,7 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
         body.push_str(&shorten(reason, 200));
     }
     let mut actions = Vec::new();
-    if session.decision_conn().is_some() {
+    if session.answer_conn(approval).is_some() {
         // Offer what the agent accepts; before the frame says, the two
         // answers every agent takes.
         let offered =
