@@ -62,6 +62,14 @@ pub enum Command {
         /// The line.
         line: String,
     },
+    /// Run as an agent's own hook: read its event, tell Island, and for a
+    /// permission request print Island's answer. Never fails the agent:
+    /// with no answer it prints nothing and exits 0.
+    Hook {
+        /// Which agent's hook contract.
+        #[command(subcommand)]
+        agent: HookAgent,
+    },
     /// Bring a session's terminal to the front.
     Focus {
         /// The session id.
@@ -70,5 +78,18 @@ pub enum Command {
         /// The session whose approval has waited longest.
         #[arg(long)]
         waiting: bool,
+    },
+}
+
+/// Agents whose hooks `island hook` speaks.
+#[derive(Debug, Subcommand)]
+pub enum HookAgent {
+    /// Claude Code: the hook's JSON on standard input (every hook event;
+    /// `PermissionRequest` waits for Island's answer).
+    Claude {
+        /// Seconds a permission request waits for an answer; keep it under
+        /// the hook's own timeout (Claude Code's default is 60).
+        #[arg(long, default_value_t = 50)]
+        wait_secs: u64,
     },
 }

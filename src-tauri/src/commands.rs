@@ -10,7 +10,7 @@ use island_core::config::IslandConfig;
 use island_core::runtime::{RunOptions, RunOutcome, run_headless};
 use island_protocol::{FocusRequest, ReviewDecision, Timestamp};
 
-use crate::cli::{Args, Command};
+use crate::cli::{Args, Command, HookAgent};
 
 pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     let Some(command) = args.command else {
@@ -75,6 +75,9 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             };
             client::send(&socket, &line).await?;
         }
+        Command::Hook {
+            agent: HookAgent::Claude { wait_secs },
+        } => claude_hook(&socket, wait_secs).await,
         Command::Focus {
             session_id,
             waiting,
@@ -99,6 +102,35 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `island hook claude`: whatever happens, Claude goes on; what went wrong
+/// is said on stderr (Claude shows it in its verbose mode).
+async fn claude_hook(socket: &std::path::Path, wait_secs: u64) {
+    use island_core::bridge::{claude, deliver};
+    let mut text = String::new();
+    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        eprintln!("island hook: cannot read the hook's input: {e}");
+        return;
+    }
+    let input: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(input) => input,
+        Err(e) => {
+            eprintln!("island hook: the hook's input is not JSON: {e}");
+            return;
+        }
+    };
+    let agent = island_core::platform::hook_agent(std::process::id());
+    let terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let plan = claude::plan(&input, agent, terminal, unique);
+    match deliver(socket, &plan, std::time::Duration::from_secs(wait_secs)).await {
+        Ok(Some(decision)) => println!("{}", claude::output(&decision)),
+        Ok(None) => {}
+        Err(e) => eprintln!("island hook: {e}"),
+    }
 }
 
 fn decided(reply: island_protocol::Decided, verb: &str, id: &str) -> anyhow::Result<ExitCode> {

@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - [`bridge`]: agents' own hooks (Claude Code) as PROTOCOL lines.
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
 //! - [`config`]: Island's settings file.
@@ -20,6 +21,7 @@
 //! - [`placement`]: where the widget goes on a display.
 
 pub mod bind;
+pub mod bridge;
 pub mod client;
 pub mod config;
 pub mod focus;

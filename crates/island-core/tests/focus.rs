@@ -53,23 +53,45 @@ impl Screen {
         )
         .unwrap();
         let display = format!(":{}", n.trim());
-        let wm = Command::new("openbox")
-            .args(["--sm-disable"])
-            .env("DISPLAY", &display)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("openbox is installed by scripts/test");
-        let screen = Self {
-            display,
-            _x: Kill(x),
-            _wm: Kill(wm),
-        };
-        screen.wait("openbox to manage the screen", |s| {
-            s.xprop(&["-root", "_NET_SUPPORTING_WM_CHECK"])
-                .contains("window id")
-        });
-        screen
+        // openbox now and then never takes the screen (seen about once in
+        // ten full runs, cause unknown): a window manager that has not
+        // managed the screen within 10 s is replaced, up to three times.
+        let mut wm_log = String::new();
+        for _ in 0..3 {
+            let log = tempfile::NamedTempFile::new().unwrap();
+            let mut wm = Command::new("openbox")
+                .args(["--sm-disable"])
+                .env("DISPLAY", &display)
+                .stdout(Stdio::null())
+                .stderr(log.reopen().unwrap())
+                .spawn()
+                .expect("openbox is installed by scripts/test");
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(10) {
+                let managed = Command::new("xprop")
+                    .args(["-root", "_NET_SUPPORTING_WM_CHECK"])
+                    .env("DISPLAY", &display)
+                    .output()
+                    .map(|o| String::from_utf8_lossy(&o.stdout).contains("window id"))
+                    .unwrap_or(false);
+                if managed {
+                    return Self {
+                        display,
+                        _x: Kill(x),
+                        _wm: Kill(wm),
+                    };
+                }
+                if let Ok(Some(_)) = wm.try_wait() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = wm.kill();
+            let _ = wm.wait();
+            wm_log = std::fs::read_to_string(log.path()).unwrap_or_default();
+        }
+        drop(Kill(x));
+        panic!("openbox never managed the screen {display}; it said: {wm_log}");
     }
 
     fn xprop(&self, args: &[&str]) -> String {

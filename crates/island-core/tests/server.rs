@@ -214,8 +214,16 @@ async fn a_client_that_never_sends_a_newline_is_closed_and_delays_nobody() {
 async fn the_upstream_fixture_sent_line_by_line_makes_one_session() {
     let island = TestIsland::start(limits(), Policy::default());
     let fixture = include_str!("../../../tests/fixtures/upstream-approval-flow.jsonl");
-    for line in fixture.lines() {
+    for (i, line) in fixture.lines().enumerate() {
         client::send(&island.path, line).await.unwrap();
+        // One connection per line, each read by its own task: two lines
+        // sent back to back can be applied in the other order (a limit of
+        // the upstream one-line sink). This test checks the session, not
+        // that race: it waits until Island has read each line.
+        let read = u64::try_from(i + 1).unwrap();
+        while island.counters.lines.load(Ordering::Relaxed) < read {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
     }
     let snapshot = eventually("the fixture's session", async || {
         let s = client::status(&island.path).await.ok()?;

@@ -31,6 +31,14 @@ pub fn process_parent(pid: u32) -> Option<u32> {
         .filter(|p| *p != 0)
 }
 
+/// A process's command name (`/proc/<pid>/comm`).
+#[must_use]
+pub fn process_name(pid: u32) -> Option<String> {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .ok()
+        .map(|n| n.trim_end().to_owned())
+}
+
 /// A process's environment, when it is readable (same user).
 #[must_use]
 pub fn process_environ(pid: u32) -> Option<std::collections::HashMap<String, String>> {

@@ -8,7 +8,9 @@ mod imp;
 #[path = "other.rs"]
 mod imp;
 
-pub use imp::{process_cwd, process_environ, process_parent, process_start_time, process_tty};
+pub use imp::{
+    process_cwd, process_environ, process_name, process_parent, process_start_time, process_tty,
+};
 
 /// A process and its ancestors, nearest first (at most 64, against loops).
 #[must_use]
@@ -33,4 +35,19 @@ pub fn process_alive(pid: u32) -> bool {
         Ok(()) => true,
         Err(e) => e == nix::errno::Errno::EPERM,
     }
+}
+
+/// The agent that ran a hook: the first ancestor of `pid` (its parent
+/// first) that is not a shell, since agents run hook commands through
+/// `sh -c`. Falls back to the parent.
+#[must_use]
+pub fn hook_agent(pid: u32) -> Option<u32> {
+    const SHELLS: [&str; 7] = ["sh", "bash", "dash", "zsh", "fish", "ksh", "env"];
+    let chain = ancestry(pid);
+    let parents = chain.get(1..).unwrap_or_default();
+    parents
+        .iter()
+        .copied()
+        .find(|p| process_name(*p).is_some_and(|n| !SHELLS.contains(&n.as_str())))
+        .or_else(|| parents.first().copied())
 }

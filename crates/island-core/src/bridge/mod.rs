@@ -1,0 +1,100 @@
+//! Hook bridges: an agent's own hook runs `island hook AGENT` once per
+//! event; the bridge maps the agent's payload to PROTOCOL lines (a
+//! `transient` hello, then events) and, for a permission request, waits
+//! for Island's answer. Mapping is pure ([`claude`]); [`deliver`] does the
+//! I/O. A bridge never stands in the agent's way: any failure means
+//! "no answer", and the agent asks in its terminal as usual.
+
+pub mod claude;
+
+use std::path::Path;
+use std::time::Duration;
+
+use island_protocol::{
+    AgentMessage, ApprovalPhase, EventEnvelope, Hello, HookEvent, IslandMessage, ReviewDecision,
+    decode_island_line, encode_line,
+};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+
+/// What one hook sends, and whether it waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The session's hello.
+    pub hello: Hello,
+    /// The events, in order.
+    pub events: Vec<EventEnvelope>,
+    /// An approval to wait for an answer to.
+    pub wait_for: Option<String>,
+}
+
+/// Why a bridge got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum BridgeError {
+    /// Island is not there, or the socket failed.
+    #[error("cannot reach Island at {0}: {1}")]
+    Io(String, std::io::Error),
+    /// A line could not be encoded.
+    #[error("cannot encode a line: {0}")]
+    Encode(#[from] serde_json::Error),
+    /// No answer in time.
+    #[error("no answer within {0:?}")]
+    TimedOut(Duration),
+    /// Island closed the connection before answering.
+    #[error("Island closed the connection without an answer")]
+    Closed,
+}
+
+/// Sends the plan's lines; if it waits, returns the first decision for its
+/// approval within `wait`.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn deliver(
+    socket: &Path,
+    plan: &Plan,
+    wait: Duration,
+) -> Result<Option<ReviewDecision>, BridgeError> {
+    let io = |e| BridgeError::Io(socket.display().to_string(), e);
+    let stream = UnixStream::connect(socket).await.map_err(io)?;
+    let (read, mut write) = stream.into_split();
+    let mut out = encode_line(&AgentMessage::Hello(Box::new(plan.hello.clone())))?;
+    for event in &plan.events {
+        out.extend(encode_line(&AgentMessage::Event(event.clone()))?);
+    }
+    write.write_all(&out).await.map_err(io)?;
+    let Some(approval_id) = &plan.wait_for else {
+        write.shutdown().await.map_err(io)?;
+        return Ok(None);
+    };
+    let answer = async {
+        let mut lines = BufReader::new(read).lines();
+        while let Some(line) = lines.next_line().await.map_err(io)? {
+            if let Ok(IslandMessage::Decision(d)) = decode_island_line(line.as_bytes())
+                && d.approval_id == *approval_id
+            {
+                return Ok(d.decision);
+            }
+        }
+        Err(BridgeError::Closed)
+    };
+    let decision = tokio::time::timeout(wait, answer)
+        .await
+        .map_err(|_| BridgeError::TimedOut(wait))??;
+    // Say it is closed, as an agent does once it acts on an answer.
+    let phase = match decision {
+        ReviewDecision::Approved => ApprovalPhase::Approved,
+        ReviewDecision::ApprovedForSession => ApprovalPhase::ApprovedForSession,
+        _ => ApprovalPhase::Denied,
+    };
+    let closing = EventEnvelope::now(HookEvent::ApprovalLifecycle {
+        approval_id: approval_id.clone(),
+        phase,
+        reason: None,
+    });
+    write
+        .write_all(&encode_line(&AgentMessage::Event(closing))?)
+        .await
+        .map_err(io)?;
+    Ok(Some(decision))
+}

@@ -1,0 +1,214 @@
+//! `island hook claude` against a real `island --headless`: a transcript of
+//! Claude Code hook inputs (shapes from Claude Code's hook documentation),
+//! each run as its own process as Claude runs them, makes one session,
+//! turns and approvals; a permission request is answered from Island and
+//! prints Claude's allow output, and every failure lets Claude go on.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{SessionBus, start_island};
+use island_protocol::{ReviewDecision, SessionState, Snapshot};
+use serde_json::{Value, json};
+
+fn hook(socket: &Path, input: &Value, wait_secs: u64) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["hook", "--socket"])
+        .arg(socket)
+        .args(["claude", "--wait-secs", &wait_secs.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    child
+}
+
+fn run(socket: &Path, input: &Value) -> Output {
+    hook(socket, input, 5).wait_with_output().unwrap()
+}
+
+fn event(name: &str, extra: &Value) -> Value {
+    let mut input = json!({
+        "session_id": "abc123",
+        "transcript_path": "/home/me/.claude/projects/webapp/abc123.jsonl",
+        "cwd": "/home/me/webapp",
+        "hook_event_name": name,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        input[k] = v.clone();
+    }
+    input
+}
+
+async fn wait_status(socket: &Path, what: &str, check: impl Fn(&Snapshot) -> bool) -> Snapshot {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    while Instant::now() < deadline {
+        if let Ok(s) = island_core::client::status(socket).await {
+            if check(&s) {
+                return s;
+            }
+            last = Some(s);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what}: {last:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_code_hooks_make_a_session_turns_and_approvals() {
+    let bus = SessionBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let _island = start_island(dir.path(), &bus);
+    let socket = dir.path().join("run/island.sock");
+    wait_status(&socket, "Island up", |_| true).await;
+
+    // Session start: a session titled by its directory, and Claude goes on.
+    let out = run(
+        &socket,
+        &event("SessionStart", &json!({"source": "startup"})),
+    );
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    let s = wait_status(&socket, "the session", |s| s.sessions.len() == 1).await;
+    assert_eq!(s.sessions[0].id, "claude-abc123");
+    assert_eq!(s.sessions[0].title, "webapp");
+
+    // A prompt starts a turn; the prompt itself never reaches Island.
+    run(
+        &socket,
+        &event("UserPromptSubmit", &json!({"prompt": "a secret plan"})),
+    );
+    wait_status(&socket, "working", |s| {
+        s.sessions[0].state == SessionState::Working
+    })
+    .await;
+
+    // A permission request waits; answered from Island, it prints allow.
+    let waiting = hook(
+        &socket,
+        &event(
+            "PermissionRequest",
+            &json!({"tool_name": "Bash", "tool_input": {"command": "npm publish"}}),
+        ),
+        20,
+    );
+    let s = wait_status(&socket, "the approval", |s| {
+        s.sessions[0].approvals.len() == 1
+    })
+    .await;
+    let approval = &s.sessions[0].approvals[0];
+    assert_eq!(approval.command.as_deref(), Some("npm publish"));
+    // Other hooks meanwhile do not take the waiting one's place.
+    run(
+        &socket,
+        &event(
+            "PreToolUse",
+            &json!({"tool_name": "Read", "tool_input": {}}),
+        ),
+    );
+    let reply =
+        island_core::client::decide(&socket, &approval.approval_id, ReviewDecision::Approved)
+            .await
+            .unwrap();
+    assert!(reply.ok, "{reply:?}");
+    let out = waiting.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed,
+        json!({"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": {"behavior": "allow"}}})
+    );
+    wait_status(&socket, "the answered approval closed", |s| {
+        s.sessions[0].approvals.is_empty()
+    })
+    .await;
+
+    // Nobody answers in time: the hook prints nothing (Claude asks in its
+    // terminal), the card says so, and the next hook closes it.
+    let out = hook(
+        &socket,
+        &event(
+            "PermissionRequest",
+            &json!({"tool_name": "Edit", "tool_input": {"file_path": "/home/me/webapp/a.ts"}}),
+        ),
+        1,
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    let s = wait_status(&socket, "the unanswered approval", |s| {
+        s.sessions[0].approvals.len() == 1
+    })
+    .await;
+    let id = s.sessions[0].approvals[0].approval_id.clone();
+    let reply = island_core::client::decide(&socket, &id, ReviewDecision::Approved)
+        .await
+        .unwrap();
+    assert!(!reply.ok, "no hook waits any more: {reply:?}");
+    run(
+        &socket,
+        &event("PostToolUse", &json!({"tool_name": "Edit"})),
+    );
+    wait_status(&socket, "closed by the next hook", |s| {
+        s.sessions[0].approvals.is_empty()
+    })
+    .await;
+
+    // The turn ends; the session stays between hooks.
+    run(&socket, &event("Stop", &json!({"stop_hook_active": false})));
+    wait_status(&socket, "done", |s| {
+        s.sessions[0].state == SessionState::Done
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let s = wait_status(&socket, "still there", |_| true).await;
+    assert_eq!(s.sessions.len(), 1);
+    assert_eq!(s.sessions[0].state, SessionState::Done);
+
+    let log = std::fs::read_to_string(dir.path().join("state/island/island.log")).unwrap();
+    assert!(!log.contains("a secret plan"), "{log}");
+}
+
+#[test]
+fn a_hook_never_stands_in_claudes_way() {
+    let dir = tempfile::tempdir().unwrap();
+    // Island absent: nothing printed, success, at once.
+    let started = Instant::now();
+    let out = hook(
+        &dir.path().join("none.sock"),
+        &event("PermissionRequest", &json!({"tool_name": "Bash"})),
+        30,
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach Island"));
+    // Input that is not JSON: the same, with the reason on stderr.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["hook", "--socket"])
+        .arg(dir.path().join("none.sock"))
+        .arg("claude")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"{oops").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not JSON"));
+}
