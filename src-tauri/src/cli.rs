@@ -92,4 +92,11 @@ pub enum HookAgent {
         #[arg(long, default_value_t = 50)]
         wait_secs: u64,
     },
+    /// Codex CLI's `notify` program: the JSON payload is the last argument.
+    Codex {
+        /// The payload Codex passes.
+        payload: String,
+    },
+    /// CodeWhale TUI's command hooks: the hook's JSON on standard input.
+    Codewhale,
 }

@@ -75,9 +75,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             };
             client::send(&socket, &line).await?;
         }
-        Command::Hook {
-            agent: HookAgent::Claude { wait_secs },
-        } => claude_hook(&socket, wait_secs).await,
+        Command::Hook { agent } => run_hook(&socket, agent).await,
         Command::Focus {
             session_id,
             waiting,
@@ -104,29 +102,41 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `island hook claude`: whatever happens, Claude goes on; what went wrong
-/// is said on stderr (Claude shows it in its verbose mode).
-async fn claude_hook(socket: &std::path::Path, wait_secs: u64) {
-    use island_core::bridge::{claude, deliver};
-    let mut text = String::new();
-    if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-        eprintln!("island hook: cannot read the hook's input: {e}");
-        return;
-    }
-    let input: serde_json::Value = match serde_json::from_str(&text) {
+/// `island hook AGENT`: whatever happens, the agent goes on; what went
+/// wrong is said on stderr (Claude Code shows it in its verbose mode).
+async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
+    use island_core::bridge::{claude, deliver, others};
+    let input = match &agent {
+        HookAgent::Codex { payload } => serde_json::from_str(payload),
+        HookAgent::Claude { .. } | HookAgent::Codewhale => {
+            let mut text = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                eprintln!("island hook: cannot read the hook's input: {e}");
+                return;
+            }
+            serde_json::from_str(&text)
+        }
+    };
+    let input: serde_json::Value = match input {
         Ok(input) => input,
         Err(e) => {
             eprintln!("island hook: the hook's input is not JSON: {e}");
             return;
         }
     };
-    let agent = island_core::platform::hook_agent(std::process::id());
+    let pid = island_core::platform::hook_agent(std::process::id());
     let terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
-    let unique = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let plan = claude::plan(&input, agent, terminal, unique);
-    match deliver(socket, &plan, std::time::Duration::from_secs(wait_secs)).await {
+    let (plan, wait) = match agent {
+        HookAgent::Claude { wait_secs } => {
+            let unique = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            (claude::plan(&input, pid, terminal, unique), wait_secs)
+        }
+        HookAgent::Codex { .. } => (others::codex(&input, pid, terminal), 0),
+        HookAgent::Codewhale => (others::codewhale(&input, pid, terminal), 0),
+    };
+    match deliver(socket, &plan, std::time::Duration::from_secs(wait)).await {
         Ok(Some(decision)) => println!("{}", claude::output(&decision)),
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{SessionBus, start_island};
+use common::{Call, SessionBus, serve_recorder, start_island, wait_for};
 use island_protocol::{ReviewDecision, SessionState, Snapshot};
 use serde_json::{Value, json};
 
@@ -211,4 +211,82 @@ fn a_hook_never_stands_in_claudes_way() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not JSON"));
+}
+
+fn island_hook(socket: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
+        .args(["hook", "--socket"])
+        .arg(socket)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codex_and_codewhale_turn_ends_are_announced() {
+    let bus = SessionBus::start();
+    let (_server, calls) = serve_recorder(&bus).await;
+    let dir = tempfile::tempdir().unwrap();
+    let _island = start_island(dir.path(), &bus);
+    let socket = dir.path().join("run/island.sock");
+    wait_status(&socket, "Island up", |_| true).await;
+
+    // Codex: `notify` with its payload as the last argument.
+    let payload = json!({
+        "type": "agent-turn-complete",
+        "thread-id": "b5f6c1c2",
+        "turn-id": "12345",
+        "cwd": "/home/me/api",
+        "input-messages": ["Rename `foo` to `bar`"],
+        "last-assistant-message": "Rename complete."
+    });
+    let out = island_hook(&socket, &["codex", &payload.to_string()], "");
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    wait_for(&calls, "the Codex turn notice", |c| {
+        matches!(c, Call::Notify { summary, body, .. }
+            if summary == "api finished" && body == "The turn is done.")
+    })
+    .await;
+    let s = wait_status(&socket, "the Codex session", |s| {
+        s.sessions
+            .iter()
+            .any(|x| x.id == "codex-b5f6c1c2" && x.state == SessionState::Done)
+    })
+    .await;
+    assert!(s.sessions.iter().all(|x| x.title != "Rename complete."));
+
+    // CodeWhale TUI: turn_end on stdin, completed and then aborted.
+    let turn_end = |status: &str| {
+        json!({"event": "turn_end", "session_id": "cw1", "workspace": "/home/me/tui",
+               "turn_id": "t9", "status": status, "duration_ms": 42000})
+        .to_string()
+    };
+    let out = island_hook(&socket, &["codewhale"], &turn_end("completed"));
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
+    wait_for(
+        &calls,
+        "the CodeWhale turn notice",
+        |c| matches!(c, Call::Notify { summary, .. } if summary == "tui finished"),
+    )
+    .await;
+    island_hook(&socket, &["codewhale"], &turn_end("interrupted"));
+    wait_status(&socket, "the aborted CodeWhale turn", |s| {
+        s.sessions
+            .iter()
+            .any(|x| x.id == "codewhale-cw1" && x.state == SessionState::Aborted)
+    })
+    .await;
+    // Bad input never fails the agent.
+    let out = island_hook(&socket, &["codex", "not json"], "");
+    assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
 }

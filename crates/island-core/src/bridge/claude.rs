@@ -135,7 +135,8 @@ fn summary(tool: Option<&str>, input: Option<&Value>) -> String {
     }
 }
 
-fn project(cwd: &str) -> Option<String> {
+/// The project's name: the directory's last part.
+pub(crate) fn project(cwd: &str) -> Option<String> {
     std::path::Path::new(cwd)
         .file_name()
         .and_then(|n| n.to_str())

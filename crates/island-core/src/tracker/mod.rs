@@ -70,7 +70,9 @@ impl Default for Policy {
 struct TurnNotice {
     session_id: String,
     title: String,
-    duration_ms: i64,
+    /// `None` when Island did not see the turn start (a hook bridge that
+    /// reports only the end).
+    duration_ms: Option<i64>,
     at_ms: i64,
 }
 
@@ -437,11 +439,17 @@ impl SessionTracker {
                 let threshold =
                     i64::try_from(self.policy.turn_notice_min_secs.saturating_mul(1000))
                         .unwrap_or(i64::MAX);
-                if started.is_some() && duration_ms >= threshold {
+                // A bridge that reports only a turn's end (Codex's notify)
+                // is announced: its agent said the turn mattered.
+                let announce = match started {
+                    Some(_) => duration_ms >= threshold,
+                    None => session.transient,
+                };
+                if announce {
                     let notice = TurnNotice {
                         session_id: id.to_owned(),
                         title: session.title.clone(),
-                        duration_ms,
+                        duration_ms: started.map(|_| duration_ms),
                         at_ms: now.unix_millis(),
                     };
                     self.pending_turns.push(notice);

@@ -79,22 +79,28 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
     }
 }
 
-pub(crate) fn finished(session_id: &str, title: &str, duration_ms: i64) -> Notice {
+pub(crate) fn finished(session_id: &str, title: &str, duration_ms: Option<i64>) -> Notice {
     Notice {
         key: NoticeKey::Turn(session_id.to_owned()),
         title: format!("{title} finished"),
-        body: format!("The turn took {}.", duration(duration_ms)),
+        body: match duration_ms {
+            Some(ms) => format!("The turn took {}.", duration(ms)),
+            None => "The turn is done.".to_owned(),
+        },
         critical: false,
         actions: Vec::new(),
         session_id: Some(session_id.to_owned()),
     }
 }
 
-pub(crate) fn summary<'a>(turns: impl Iterator<Item = (&'a str, i64)>) -> Notice {
+pub(crate) fn summary<'a>(turns: impl Iterator<Item = (&'a str, Option<i64>)>) -> Notice {
     let turns: Vec<_> = turns.collect();
     let body = turns
         .iter()
-        .map(|(title, ms)| format!("{title} ({})", duration(*ms)))
+        .map(|(title, ms)| match ms {
+            Some(ms) => format!("{title} ({})", duration(*ms)),
+            None => (*title).to_owned(),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     Notice {
