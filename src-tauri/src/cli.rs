@@ -70,6 +70,10 @@ pub enum Command {
         #[command(subcommand)]
         agent: HookAgent,
     },
+    /// Check what Island needs here: the socket, Island itself, the
+    /// session bus, notifications, the tray host, the desktop (and what
+    /// click-through can do), and which agents send to Island.
+    Doctor,
     /// Bring a session's terminal to the front.
     Focus {
         /// The session id.

@@ -76,6 +76,22 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             client::send(&socket, &line).await?;
         }
         Command::Hook { agent } => run_hook(&socket, agent).await,
+        Command::Doctor => {
+            use island_core::doctor::Level;
+            let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
+            let checks = island_core::doctor::run(&socket, home.as_deref()).await;
+            for check in &checks {
+                let level = match check.level {
+                    Level::Ok => "ok  ",
+                    Level::Warn => "warn",
+                    Level::Fail => "FAIL",
+                };
+                println!("{level}  {}: {}", check.name, check.detail);
+            }
+            if checks.iter().any(|c| c.level == Level::Fail) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
         Command::Focus {
             session_id,
             waiting,

@@ -7,6 +7,7 @@
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
 //! - [`config`]: Island's settings file.
+//! - [`doctor`]: `island doctor`'s checks.
 //! - [`focus`]: click-through to the agent's terminal.
 //! - [`framing`]: capped line framing.
 //! - [`runtime`]: everything assembled, for `island --headless`.
@@ -24,6 +25,7 @@ pub mod bind;
 pub mod bridge;
 pub mod client;
 pub mod config;
+pub mod doctor;
 pub mod focus;
 pub mod framing;
 pub mod host;

@@ -91,7 +91,7 @@ impl Desktop {
         }
     }
 
-    fn gnome_wayland(&self) -> bool {
+    pub(crate) fn gnome_wayland(&self) -> bool {
         self.wayland.is_some()
             && self
                 .current_desktop

@@ -1,0 +1,188 @@
+//! `island doctor`: checks what Island needs on this desktop and says, for
+//! each, what it found and what to do. Read-only: it changes nothing.
+
+#[cfg(target_os = "linux")]
+#[path = "bus_linux.rs"]
+mod bus;
+#[cfg(not(target_os = "linux"))]
+#[path = "bus_other.rs"]
+mod bus;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use crate::focus::Desktop;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Fine.
+    Ok,
+    /// Works, with a limit worth knowing.
+    Warn,
+    /// Does not work.
+    Fail,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// How it came out.
+    pub level: Level,
+    /// What was checked.
+    pub name: &'static str,
+    /// What was found, and what to do.
+    pub detail: String,
+}
+
+impl Check {
+    fn new(level: Level, name: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            level,
+            name,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Runs every check for the socket `socket`; `home` is where the agents'
+/// config files are looked for.
+pub async fn run(socket: &Path, home: Option<&Path>) -> Vec<Check> {
+    let mut checks = vec![socket_dir(socket)];
+    checks.push(match crate::client::status(socket).await {
+        Ok(s) => Check::new(
+            Level::Ok,
+            "Island",
+            format!(
+                "running on {}, {} session(s)",
+                socket.display(),
+                s.sessions.len()
+            ),
+        ),
+        Err(e) => Check::new(Level::Fail, "Island", e.to_string()),
+    });
+    checks.extend(bus::checks().await);
+    checks.push(display());
+    checks.extend(agents(home));
+    checks
+}
+
+fn socket_dir(socket: &Path) -> Check {
+    let Some(dir) = socket.parent() else {
+        return Check::new(Level::Fail, "socket", "the socket path has no directory");
+    };
+    match std::fs::metadata(dir) {
+        Err(_) => Check::new(
+            Level::Warn,
+            "socket",
+            format!(
+                "{} does not exist yet; Island creates it (0700) when it starts",
+                dir.display()
+            ),
+        ),
+        Ok(meta) => {
+            let mode = meta.permissions().mode() & 0o777;
+            let me = nix::unistd::geteuid().as_raw();
+            if meta.uid() != me {
+                Check::new(
+                    Level::Fail,
+                    "socket",
+                    format!(
+                        "{} belongs to uid {}, not to you ({me}); Island refuses it",
+                        dir.display(),
+                        meta.uid()
+                    ),
+                )
+            } else if mode & 0o022 != 0 {
+                Check::new(
+                    Level::Fail,
+                    "socket",
+                    format!(
+                        "{} is writable by others (mode {mode:o}); run `chmod 700 {}`",
+                        dir.display(),
+                        dir.display()
+                    ),
+                )
+            } else {
+                Check::new(
+                    Level::Ok,
+                    "socket",
+                    format!("{} (directory mode {mode:o}, yours)", socket.display()),
+                )
+            }
+        }
+    }
+}
+
+fn display() -> Check {
+    let desktop = Desktop::from_env();
+    let how = if desktop.macos {
+        "macOS: the menu bar and the widget; click-through through AppleScript"
+    } else if desktop.swaysock.is_some() {
+        "Sway: click-through focuses the agent's window through swaymsg"
+    } else if desktop.hyprland.is_some() {
+        "Hyprland: click-through focuses the agent's window through hyprctl"
+    } else if desktop.display.is_some() && !desktop.gnome_wayland() {
+        "X11: click-through raises the agent's terminal window (and selects its tmux pane, kitty or WezTerm tab)"
+    } else if desktop.gnome_wayland() {
+        return Check::new(
+            Level::Warn,
+            "desktop",
+            "GNOME on Wayland: no program may raise another's window, so click-through can select a tmux pane or kitty tab but you switch to the terminal yourself",
+        );
+    } else {
+        return Check::new(
+            Level::Warn,
+            "desktop",
+            "no display here: the tray app cannot run; `island --headless` and notifications over D-Bus still work",
+        );
+    };
+    Check::new(Level::Ok, "desktop", how)
+}
+
+/// Which agents send to Island: each one's config file, looked at as text.
+fn agents(home: Option<&Path>) -> Vec<Check> {
+    let Some(home) = home else {
+        return vec![Check::new(Level::Warn, "agents", "no home directory known")];
+    };
+    let probe = |name: &'static str, file: &str, needle: &str, how: &str| {
+        let path = home.join(file);
+        match std::fs::read_to_string(&path) {
+            Ok(text) if text.contains(needle) => Check::new(
+                Level::Ok,
+                name,
+                format!("{} uses `{needle}`", path.display()),
+            ),
+            Ok(_) => Check::new(
+                Level::Warn,
+                name,
+                format!("{} has no Island hook; {how}", path.display()),
+            ),
+            Err(_) => Check::new(
+                Level::Warn,
+                name,
+                format!("{} not found; {how}", path.display()),
+            ),
+        }
+    };
+    vec![
+        probe(
+            "Claude Code",
+            ".claude/settings.json",
+            "island hook claude",
+            "see the README's \"Claude Code\" section",
+        ),
+        probe(
+            "Codex CLI",
+            ".codex/config.toml",
+            "\"hook\", \"codex\"",
+            "set notify = [\"island\", \"hook\", \"codex\"]",
+        ),
+        probe(
+            "CodeWhale TUI",
+            ".codewhale/config.toml",
+            "island hook codewhale",
+            "add a command hook running `island hook codewhale`",
+        ),
+    ]
+}
