@@ -410,6 +410,11 @@ fn fake(bin: &Path, name: &str, stdout: &str) -> PathBuf {
     );
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // A process another test forked while the script was open for writing
+    // holds that descriptor until it execs, and running the script then
+    // fails with ETXTBSY (seen once: Hyprland's fake "failed", so the next
+    // pid was tried). Those children exec within moments.
+    std::thread::sleep(Duration::from_millis(100));
     record
 }
 
