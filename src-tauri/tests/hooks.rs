@@ -17,11 +17,12 @@ use common::{Call, SessionBus, serve_recorder, start_island, wait_for};
 use island_protocol::{ReviewDecision, SessionState, Snapshot};
 use serde_json::{Value, json};
 
-fn hook(socket: &Path, input: &Value, wait_secs: u64) -> Child {
+/// `island hook ARGS` with `stdin` written to it, running.
+fn spawn_hook(socket: &Path, args: &[&str], stdin: &str) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
         .args(["hook", "--socket"])
         .arg(socket)
-        .args(["claude", "--wait-secs", &wait_secs.to_string()])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -31,9 +32,19 @@ fn hook(socket: &Path, input: &Value, wait_secs: u64) -> Child {
         .stdin
         .take()
         .unwrap()
-        .write_all(input.to_string().as_bytes())
+        .write_all(stdin.as_bytes())
         .unwrap();
     child
+}
+
+/// `island hook claude` with a hook's input, running.
+fn hook(socket: &Path, input: &Value, wait_secs: u64) -> Child {
+    let wait = wait_secs.to_string();
+    spawn_hook(
+        socket,
+        &["claude", "--wait-secs", &wait],
+        &input.to_string(),
+    )
 }
 
 fn run(socket: &Path, input: &Value) -> Output {
@@ -198,38 +209,13 @@ fn a_hook_never_stands_in_claudes_way() {
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach Island"));
     // Input that is not JSON: the same, with the reason on stderr.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
-        .args(["hook", "--socket"])
-        .arg(dir.path().join("none.sock"))
-        .arg("claude")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(b"{oops").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = island_hook(&dir.path().join("none.sock"), &["claude"], "{oops");
     assert!(out.status.success() && out.stdout.is_empty(), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not JSON"));
 }
 
 fn island_hook(socket: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
-        .args(["hook", "--socket"])
-        .arg(socket)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    spawn_hook(socket, args, stdin).wait_with_output().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,8 +7,8 @@
 //! is never sent.
 
 use island_protocol::{
-    ApprovalPhase, EventEnvelope, EventFrame, ExecApprovalRequestEvent, Hello, HookEvent,
-    PROTOCOL_VERSION, ReviewDecision, TerminalInfo,
+    ApprovalPhase, EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
+    TerminalInfo,
 };
 use serde_json::Value;
 
@@ -27,18 +27,14 @@ pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, uniqu
     let event = text("hook_event_name").unwrap_or_default();
     let tool = text("tool_name");
     let waits = event == "PermissionRequest";
-    let hello = Hello {
-        protocol: PROTOCOL_VERSION,
-        agent: Some("claude-code".into()),
-        session_id: format!("claude-{session}"),
-        pid: agent_pid,
-        title: cwd.as_deref().and_then(project),
-        cwd: cwd.clone(),
-        accepts_decisions: waits,
-        terminal: Some(terminal),
-        transient: true,
-        ..Hello::default()
-    };
+    let mut hello = super::hook_hello(
+        "claude-code",
+        format!("claude-{session}"),
+        cwd.clone(),
+        agent_pid,
+        terminal,
+    );
+    hello.accepts_decisions = waits;
     let frame = |frame| vec![EventEnvelope::now(HookEvent::frame(frame))];
     let mut wait_for = None;
     let events = match event.as_str() {
@@ -133,14 +129,6 @@ fn summary(tool: Option<&str>, input: Option<&Value>) -> String {
         Some(input) => format!("{tool} {input}"),
         None => tool.to_owned(),
     }
-}
-
-/// The project's name: the directory's last part.
-pub(crate) fn project(cwd: &str) -> Option<String> {
-    std::path::Path::new(cwd)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
 }
 
 #[cfg(test)]

@@ -13,8 +13,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use island_protocol::{
-    AgentMessage, ApprovalPhase, EventEnvelope, Hello, HookEvent, IslandMessage, ReviewDecision,
-    decode_island_line, encode_line,
+    AgentMessage, ApprovalPhase, EventEnvelope, Hello, HookEvent, IslandMessage, PROTOCOL_VERSION,
+    ReviewDecision, TerminalInfo, decode_island_line, encode_line,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
@@ -28,6 +28,30 @@ pub struct Plan {
     pub events: Vec<EventEnvelope>,
     /// An approval to wait for an answer to.
     pub wait_for: Option<String>,
+}
+
+/// A bridge's hello: `transient`, titled by the directory's last part,
+/// taking no decisions (a hook that waits for one says so itself).
+pub(crate) fn hook_hello(
+    agent: &str,
+    session_id: String,
+    cwd: Option<String>,
+    pid: Option<u32>,
+    terminal: TerminalInfo,
+) -> Hello {
+    Hello {
+        protocol: PROTOCOL_VERSION,
+        agent: Some(agent.into()),
+        session_id,
+        pid,
+        title: cwd
+            .as_deref()
+            .and_then(crate::tracker::notices::project_name),
+        cwd,
+        terminal: Some(terminal),
+        transient: true,
+        ..Hello::default()
+    }
 }
 
 /// Why a bridge got no answer.

@@ -2,9 +2,7 @@
 //! and CodeWhale TUI's command hooks (JSON on stdin) as PROTOCOL lines.
 //! Both report only a turn's end, which Island announces as it comes.
 
-use island_protocol::{
-    EventEnvelope, EventFrame, Hello, HookEvent, PROTOCOL_VERSION, TerminalInfo,
-};
+use island_protocol::{EventEnvelope, EventFrame, HookEvent, TerminalInfo};
 use serde_json::Value;
 
 use super::Plan;
@@ -13,26 +11,6 @@ fn text(input: &Value, keys: &[&str]) -> Option<String> {
     keys.iter()
         .find_map(|k| input.get(*k).and_then(Value::as_str))
         .map(str::to_owned)
-}
-
-fn hello(
-    agent: &str,
-    session: String,
-    cwd: Option<String>,
-    pid: Option<u32>,
-    terminal: TerminalInfo,
-) -> Hello {
-    Hello {
-        protocol: PROTOCOL_VERSION,
-        agent: Some(agent.into()),
-        session_id: session,
-        pid,
-        title: cwd.as_deref().and_then(super::claude::project),
-        cwd,
-        terminal: Some(terminal),
-        transient: true,
-        ..Hello::default()
-    }
 }
 
 /// Codex's `notify` payload: `agent-turn-complete` with `thread-id`,
@@ -50,7 +28,7 @@ pub fn codex(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo) -> P
         Vec::new()
     };
     Plan {
-        hello: hello("codex", format!("codex-{thread}"), cwd, agent_pid, terminal),
+        hello: super::hook_hello("codex", format!("codex-{thread}"), cwd, agent_pid, terminal),
         events,
         wait_for: None,
     }
@@ -81,7 +59,7 @@ pub fn codewhale(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo) 
         Vec::new()
     };
     Plan {
-        hello: hello(
+        hello: super::hook_hello(
             "codewhale",
             format!("codewhale-{session}"),
             cwd,

@@ -12,7 +12,7 @@
 //! approval left waiting.
 
 mod model;
-mod notices;
+pub(crate) mod notices;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
