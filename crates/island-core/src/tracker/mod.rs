@@ -310,6 +310,9 @@ impl SessionTracker {
         for approval_id in abandoned {
             self.close_approval(&id, &approval_id, out);
         }
+        if hello.transient {
+            self.forget_replaced(&id, out);
+        }
         let Some(session) = self.sessions.get(&id) else {
             return;
         };
@@ -707,6 +710,24 @@ impl SessionTracker {
             .collect();
         for id in expired {
             self.forget(&id, out);
+        }
+    }
+
+    /// A hook bridge's agent runs one session at a time: a new session id
+    /// from the same process (Claude Code's `/clear`, a new chat) means
+    /// the one before it ended, though no hook said so.
+    fn forget_replaced(&mut self, id: &str, out: &mut Out) {
+        let Some(pid) = self.sessions.get(id).and_then(|s| s.pid) else {
+            return;
+        };
+        let replaced: Vec<String> = self
+            .sessions
+            .values()
+            .filter(|s| s.transient && s.pid == Some(pid) && s.id != id)
+            .map(|s| s.id.clone())
+            .collect();
+        for old in replaced {
+            self.forget(&old, out);
         }
     }
 
