@@ -70,6 +70,25 @@ pub enum Command {
         #[command(subcommand)]
         agent: HookAgent,
     },
+    /// Add Island's hook to an agent's own config file, or take it out
+    /// again: shows the exact change, asks before writing (or `--yes`),
+    /// keeps a backup of the file, and never replaces a hook of yours.
+    Setup {
+        /// The agent.
+        #[arg(value_enum)]
+        agent: SetupAgent,
+        /// Apply without asking (for scripts).
+        #[arg(long)]
+        yes: bool,
+        /// Take Island's hook out again.
+        #[arg(long)]
+        undo: bool,
+        /// The agent's config file (default: where the agent looks:
+        /// `~/.claude/settings.json`, `$CODEX_HOME/config.toml`,
+        /// `$CODEWHALE_HOME/config.toml`).
+        #[arg(long)]
+        file: Option<PathBuf>,
+    },
     /// Check what Island needs here: the socket, Island itself, the
     /// session bus, notifications, the tray host, the desktop (and what
     /// click-through can do), and which agents send to Island.
@@ -83,6 +102,17 @@ pub enum Command {
         #[arg(long)]
         waiting: bool,
     },
+}
+
+/// Agents `island setup` configures.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SetupAgent {
+    /// Claude Code.
+    Claude,
+    /// Codex CLI.
+    Codex,
+    /// The CodeWhale TUI.
+    Codewhale,
 }
 
 /// Agents whose hooks `island hook` speaks.
@@ -101,6 +131,11 @@ pub enum HookAgent {
         /// The payload Codex passes.
         payload: String,
     },
-    /// CodeWhale TUI's command hooks: the hook's JSON on standard input.
-    Codewhale,
+    /// The CodeWhale TUI's command hooks (`[[hooks.hooks]]`): the event's
+    /// JSON on standard input where it has one, else its environment.
+    Codewhale {
+        /// The hook's event (`session_start`, `message_submit`,
+        /// `turn_end`, `session_end`); default: the payload's `event`.
+        event: Option<String>,
+    },
 }

@@ -16,7 +16,11 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     let Some(command) = args.command else {
         return run_island(args.no_notifications, args.socket, args.config).await;
     };
-    let socket = socket_path(args.socket, args.config)?;
+    // `setup` edits an agent's file and talks to no Island.
+    let socket = match command {
+        Command::Setup { .. } => PathBuf::new(),
+        _ => socket_path(args.socket, args.config)?,
+    };
     match command {
         Command::Status { json } => {
             let snapshot = client::status(&socket).await?;
@@ -76,6 +80,12 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             client::send(&socket, &line).await?;
         }
         Command::Hook { agent } => run_hook(&socket, agent).await,
+        Command::Setup {
+            agent,
+            yes,
+            undo,
+            file,
+        } => return crate::setup::run(agent, yes, undo, file),
         Command::Doctor => {
             use island_core::doctor::Level;
             let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
@@ -124,13 +134,17 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
     use island_core::bridge::{claude, deliver, others};
     let input = match &agent {
         HookAgent::Codex { payload } => serde_json::from_str(payload),
-        HookAgent::Claude { .. } | HookAgent::Codewhale => {
-            let mut text = String::new();
-            if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-                eprintln!("island hook: cannot read the hook's input: {e}");
-                return;
+        HookAgent::Claude { .. } | HookAgent::Codewhale { .. } => {
+            if !hook_has_stdin(&agent) {
+                Ok(serde_json::Value::Null)
+            } else {
+                let mut text = String::new();
+                if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+                    eprintln!("island hook: cannot read the hook's input: {e}");
+                    return;
+                }
+                serde_json::from_str(&text)
             }
-            serde_json::from_str(&text)
         }
     };
     let input: serde_json::Value = match input {
@@ -150,12 +164,33 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
             (claude::plan(&input, pid, terminal, unique), wait_secs)
         }
         HookAgent::Codex { .. } => (others::codex(&input, pid, terminal), 0),
-        HookAgent::Codewhale => (others::codewhale(&input, pid, terminal), 0),
+        HookAgent::Codewhale { event } => {
+            let env = |k: &str| std::env::var(k).ok();
+            match others::codewhale(event.as_deref(), &input, env, pid, terminal) {
+                Some(plan) => (plan, 0),
+                None => return,
+            }
+        }
     };
     match deliver(socket, &plan, std::time::Duration::from_secs(wait)).await {
         Ok(Some(decision)) => println!("{}", claude::output(&decision)),
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),
+    }
+}
+
+/// Whether the hook's event comes with a payload on standard input. A
+/// CodeWhale event named on the command line that has none (its session
+/// events) is not read, nor is a terminal: either would wait forever.
+fn hook_has_stdin(agent: &HookAgent) -> bool {
+    if std::io::stdin().is_terminal() {
+        return false;
+    }
+    match agent {
+        HookAgent::Codewhale { event: Some(event) } => {
+            island_core::bridge::others::CODEWHALE_STDIN_EVENTS.contains(&event.as_str())
+        }
+        _ => true,
     }
 }
 
