@@ -7,6 +7,7 @@ mod app;
 mod cli;
 mod commands;
 mod logging;
+mod setup;
 
 use clap::Parser;
 

@@ -21,6 +21,9 @@ fn doctor(socket: &Path, bus: &SessionBus, home: &Path) -> Output {
         .env_remove("WAYLAND_DISPLAY")
         .env_remove("SWAYSOCK")
         .env_remove("HYPRLAND_INSTANCE_SIGNATURE")
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .env_remove("CODEWHALE_HOME")
         .output()
         .unwrap()
 }

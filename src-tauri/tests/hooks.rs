@@ -13,8 +13,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Call, SessionBus, serve_recorder, start_island, wait_for};
-use island_protocol::{ReviewDecision, SessionState, Snapshot};
+use common::{Call, SessionBus, serve_recorder, start_island, wait_for, wait_status};
+use island_protocol::{ReviewDecision, SessionState};
 use serde_json::{Value, json};
 
 /// `island hook ARGS` with `stdin` written to it, running.
@@ -62,21 +62,6 @@ fn event(name: &str, extra: &Value) -> Value {
         input[k] = v.clone();
     }
     input
-}
-
-async fn wait_status(socket: &Path, what: &str, check: impl Fn(&Snapshot) -> bool) -> Snapshot {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut last = None;
-    while Instant::now() < deadline {
-        if let Ok(s) = island_core::client::status(socket).await {
-            if check(&s) {
-                return s;
-            }
-            last = Some(s);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{what}: {last:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,7 @@
 //! - [`view`]: what the tray menu and the widget show, as data.
 //! - [`placement`]: where the widget goes on a display.
 
+mod atomic;
 pub mod bind;
 pub mod bridge;
 pub mod client;
@@ -35,5 +36,6 @@ pub mod platform;
 pub mod runtime;
 pub mod server;
 pub mod settings;
+pub mod setup;
 pub mod tracker;
 pub mod view;

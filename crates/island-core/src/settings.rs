@@ -103,16 +103,7 @@ pub fn save(
     // written where it lives; the link stays.
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let path = target.as_path();
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| io_error("create", dir, e))?;
-    let write = || -> std::io::Result<()> {
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        std::io::Write::write_all(&mut file, new_text.as_bytes())?;
-        file.as_file().sync_all()?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|e| io_error("write", path, e))?;
+    crate::atomic::write(path, &new_text).map_err(|e| io_error("write", path, e))?;
     Ok(config)
 }
 

@@ -228,6 +228,26 @@ impl Recorder {
     }
 }
 
+/// Island's snapshot once `check` holds (10 s at most).
+pub async fn wait_status(
+    socket: &Path,
+    what: &str,
+    check: impl Fn(&island_protocol::Snapshot) -> bool,
+) -> island_protocol::Snapshot {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut last = None;
+    while std::time::Instant::now() < deadline {
+        if let Ok(s) = island_core::client::status(socket).await {
+            if check(&s) {
+                return s;
+            }
+            last = Some(s);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what}: {last:#?}");
+}
+
 pub async fn wait_for(
     calls: &Arc<Mutex<Vec<Call>>>,
     what: &str,

@@ -140,49 +140,37 @@ fn display() -> Check {
     Check::new(Level::Ok, "desktop", how)
 }
 
-/// Which agents send to Island: each one's config file, looked at as text.
+/// Which agents send to Island: each one's config file, where the agent
+/// itself looks for it.
 fn agents(home: Option<&Path>) -> Vec<Check> {
+    use crate::setup::Agent;
     let Some(home) = home else {
         return vec![Check::new(Level::Warn, "agents", "no home directory known")];
     };
-    let probe = |name: &'static str, file: &str, needle: &str, how: &str| {
-        let path = home.join(file);
-        match std::fs::read_to_string(&path) {
-            Ok(text) if text.contains(needle) => Check::new(
-                Level::Ok,
-                name,
-                format!("{} uses `{needle}`", path.display()),
-            ),
-            Ok(_) => Check::new(
-                Level::Warn,
-                name,
-                format!("{} has no Island hook; {how}", path.display()),
-            ),
-            Err(_) => Check::new(
-                Level::Warn,
-                name,
-                format!("{} not found; {how}", path.display()),
-            ),
-        }
-    };
-    vec![
-        probe(
-            "Claude Code",
-            ".claude/settings.json",
-            "island hook claude",
-            "see the README's \"Claude Code\" section",
-        ),
-        probe(
-            "Codex CLI",
-            ".codex/config.toml",
-            "\"hook\", \"codex\"",
-            "set notify = [\"island\", \"hook\", \"codex\"]",
-        ),
-        probe(
-            "CodeWhale TUI",
-            ".codewhale/config.toml",
-            "island hook codewhale",
-            "add a command hook running `island hook codewhale`",
-        ),
-    ]
+    let env = |k: &str| std::env::var(k).ok();
+    [Agent::Claude, Agent::Codex, Agent::Codewhale]
+        .into_iter()
+        .map(|agent| {
+            let name = agent.title().trim_start_matches("the ");
+            let path = agent.config_path(home, env);
+            let how = format!("`island setup {}` adds it", agent.name());
+            match std::fs::read_to_string(&path) {
+                Ok(text) if agent.is_configured(&text) => Check::new(
+                    Level::Ok,
+                    name,
+                    format!("{} runs `island hook {}`", path.display(), agent.name()),
+                ),
+                Ok(_) => Check::new(
+                    Level::Warn,
+                    name,
+                    format!("{} has no Island hook; {how}", path.display()),
+                ),
+                Err(_) => Check::new(
+                    Level::Warn,
+                    name,
+                    format!("{} not found; {how}", path.display()),
+                ),
+            }
+        })
+        .collect()
 }

@@ -1,0 +1,273 @@
+//! `island setup AGENT`: adds Island's hook to an agent's own config file,
+//! or with `undo` takes it out again. [`plan`] reads the file and works
+//! out the new text without writing anything; the caller shows
+//! [`Edit::diff`], asks, and then [`apply`] writes it atomically after
+//! keeping a backup. What the user wrote is never replaced: other hooks
+//! stay, a setting Island would have to overwrite is refused with the
+//! reason, and a file changed meanwhile is left alone.
+
+mod claude;
+mod toml_agents;
+
+use std::path::{Path, PathBuf};
+
+/// The agents `island setup` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agent {
+    /// Claude Code: `~/.claude/settings.json`, one hook per event.
+    Claude,
+    /// Codex CLI: `notify` in `$CODEX_HOME/config.toml`.
+    Codex,
+    /// The CodeWhale TUI: `[[hooks.hooks]]` in `$CODEWHALE_HOME/config.toml`.
+    Codewhale,
+}
+
+impl Agent {
+    /// The agent's name, as `island hook` spells it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::Claude => "claude",
+            Agent::Codex => "codex",
+            Agent::Codewhale => "codewhale",
+        }
+    }
+
+    /// The agent's name for people.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Agent::Claude => "Claude Code",
+            Agent::Codex => "Codex CLI",
+            Agent::Codewhale => "the CodeWhale TUI",
+        }
+    }
+
+    /// The agent's config file, as the agent itself finds it: `env` looks
+    /// up an environment variable (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
+    /// `CODEWHALE_HOME`), else the file is under `home`.
+    #[must_use]
+    pub fn config_path(self, home: &Path, env: impl Fn(&str) -> Option<String>) -> PathBuf {
+        let (var, dir, file) = match self {
+            Agent::Claude => ("CLAUDE_CONFIG_DIR", ".claude", "settings.json"),
+            Agent::Codex => ("CODEX_HOME", ".codex", "config.toml"),
+            Agent::Codewhale => ("CODEWHALE_HOME", ".codewhale", "config.toml"),
+        };
+        env(var)
+            .filter(|v| !v.is_empty())
+            .map_or_else(|| home.join(dir), PathBuf::from)
+            .join(file)
+    }
+
+    /// Whether the config text already runs Island's hook for this agent.
+    #[must_use]
+    pub fn is_configured(self, text: &str) -> bool {
+        match self {
+            Agent::Claude => claude::configured(text),
+            Agent::Codex => toml_agents::codex_configured(text),
+            Agent::Codewhale => toml_agents::codewhale_configured(text),
+        }
+    }
+}
+
+/// Whether a hook command runs `island hook AGENT` (any path to `island`,
+/// any arguments after).
+pub(crate) fn runs_island_hook(words: &[&str], agent: Agent) -> bool {
+    match words {
+        [program, hook, name, ..] => {
+            Path::new(program).file_name().and_then(|n| n.to_str()) == Some("island")
+                && *hook == "hook"
+                && *name == agent.name()
+        }
+        _ => false,
+    }
+}
+
+/// [`runs_island_hook`] for a command line a shell runs.
+pub(crate) fn command_runs_island_hook(command: &str, agent: Agent) -> bool {
+    let words = shlex::split(command).unwrap_or_default();
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    runs_island_hook(&words, agent)
+}
+
+/// `program` as one word of a shell command line.
+pub(crate) fn shell_word(program: &str) -> Result<String, Problem> {
+    shlex::try_quote(program)
+        .map(std::borrow::Cow::into_owned)
+        .map_err(|e| Problem::Conflict(format!("cannot write {program:?} in a command: {e}")))
+}
+
+/// Why a config file cannot be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The file could not be read.
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    /// The file is not valid JSON or TOML; it is left as it is.
+    #[error("{0} is not valid {1}, so it is left as it is: {2}")]
+    Parse(PathBuf, &'static str, String),
+    /// The file holds something Island would have to overwrite.
+    #[error("{0}: {1}")]
+    Conflict(PathBuf, String),
+    /// The file changed between reading and writing.
+    #[error("{0} changed while this ran; it is left as it is, run the command again")]
+    Changed(PathBuf),
+    /// The file could not be written (nothing was changed).
+    #[error("cannot write {0}: {1}")]
+    Write(PathBuf, std::io::Error),
+}
+
+/// A change to one config file, worked out but not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text now; `None` when it does not exist.
+    pub before: Option<String>,
+    /// Its text after the change.
+    pub after: String,
+    /// Things the user should know that the change does not do.
+    pub notes: Vec<String>,
+}
+
+impl Edit {
+    /// Whether there is nothing to write.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.before.as_deref() == Some(self.after.as_str())
+            || (self.before.is_none() && self.after.is_empty())
+    }
+
+    /// The change as a unified diff, the way `diff -u` shows it.
+    #[must_use]
+    pub fn diff(&self) -> String {
+        let name = self.path.display().to_string();
+        let before = self.before.as_deref().unwrap_or("");
+        let old_name = if self.before.is_some() {
+            name.clone()
+        } else {
+            "/dev/null".to_owned()
+        };
+        similar::TextDiff::from_lines(before, self.after.as_str())
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_name, &name)
+            .to_string()
+    }
+}
+
+/// Works out the change that adds Island's hook to `agent`'s config file
+/// at `path` (or with `undo`, takes it out). `program` is how the agent
+/// should call Island: `island` when it is on `PATH`, else a full path.
+///
+/// # Errors
+/// See [`SetupError`]; nothing is written either way.
+pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit, SetupError> {
+    let before = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(SetupError::Read(path.to_owned(), e)),
+    };
+    let text = before.as_deref().unwrap_or("");
+    let conflict = |why: String| SetupError::Conflict(path.to_owned(), why);
+    let outcome = match (agent, undo) {
+        (Agent::Claude, false) => claude::add(text, program),
+        (Agent::Claude, true) => claude::remove(text),
+        (Agent::Codex, false) => toml_agents::codex_add(text, program),
+        (Agent::Codex, true) => toml_agents::codex_remove(text),
+        (Agent::Codewhale, false) => toml_agents::codewhale_add(text, program),
+        (Agent::Codewhale, true) => toml_agents::codewhale_remove(text),
+    };
+    let (after, notes) = match outcome {
+        Ok(done) => done,
+        Err(Problem::Parse(format, why)) => {
+            return Err(SetupError::Parse(path.to_owned(), format, why));
+        }
+        Err(Problem::Conflict(why)) => return Err(conflict(why)),
+    };
+    // Undoing in a file that does not exist changes nothing.
+    let after = if before.is_none() && undo {
+        String::new()
+    } else {
+        after
+    };
+    Ok(Edit {
+        path: path.to_owned(),
+        before,
+        after,
+        notes,
+    })
+}
+
+/// What a transform can run into.
+#[derive(Debug)]
+pub(crate) enum Problem {
+    /// The text does not parse (`"JSON"` or `"TOML"`, and why).
+    Parse(&'static str, String),
+    /// Island would have to overwrite something.
+    Conflict(String),
+}
+
+/// A transform's result: the new text and notes for the user.
+pub(crate) type Outcome = Result<(String, Vec<String>), Problem>;
+
+/// Writes the edit: first a copy of the file as it was (returned), then
+/// the new text, atomically, where a linked file really lives. The file
+/// must still hold what [`plan`] read.
+///
+/// # Errors
+/// See [`SetupError`]; on any error the file is as it was.
+pub fn apply(edit: &Edit) -> Result<Option<PathBuf>, SetupError> {
+    let path = edit.path.as_path();
+    let now = match std::fs::read_to_string(path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(SetupError::Read(path.to_owned(), e)),
+    };
+    if now != edit.before {
+        return Err(SetupError::Changed(path.to_owned()));
+    }
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let write_error = |e| SetupError::Write(target.clone(), e);
+    let backup = match &edit.before {
+        Some(_) => Some(backup(&target).map_err(write_error)?),
+        None => None,
+    };
+    crate::atomic::write(&target, &edit.after).map_err(write_error)?;
+    Ok(backup)
+}
+
+/// Copies the file next to itself as `NAME.island-backup-SECONDS`.
+fn backup(path: &Path) -> std::io::Result<PathBuf> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for n in 0..100 {
+        let suffix = if n == 0 {
+            String::new()
+        } else {
+            format!(".{n}")
+        };
+        let copy = path.with_file_name(format!("{name}.island-backup-{seconds}{suffix}"));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&copy)
+        {
+            Ok(_) => {
+                std::fs::copy(path, &copy)?;
+                return Ok(copy);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "too many backups in one second",
+    ))
+}

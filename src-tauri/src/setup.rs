@@ -1,0 +1,112 @@
+//! `island setup AGENT`: shows the change to the agent's config file, asks
+//! (or takes `--yes`), then writes it with a backup. The work is
+//! `island_core::setup`'s; this is the conversation.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use island_core::setup::{self, Agent};
+
+use crate::cli::SetupAgent;
+
+/// Runs `island setup`.
+///
+/// # Errors
+/// A file that cannot be read, parsed, changed safely or written; it is
+/// left as it was.
+pub fn run(
+    agent: SetupAgent,
+    yes: bool,
+    undo: bool,
+    file: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    let agent = match agent {
+        SetupAgent::Claude => Agent::Claude,
+        SetupAgent::Codex => Agent::Codex,
+        SetupAgent::Codewhale => Agent::Codewhale,
+    };
+    let path = match file {
+        Some(path) => path,
+        None => {
+            let home = directories::BaseDirs::new()
+                .context("no home directory known; name the file with --file")?;
+            agent.config_path(home.home_dir(), |k| std::env::var(k).ok())
+        }
+    };
+    let program = program()?;
+    if program != "island" {
+        println!(
+            "Note: `island` is not on PATH, so the hook runs {program}; run this again if \
+             that file moves."
+        );
+    }
+    let edit = setup::plan(agent, &path, &program, undo)?;
+    for note in &edit.notes {
+        println!("Note: {note}");
+    }
+    if edit.is_empty() {
+        let what = if undo {
+            "has no Island hook"
+        } else {
+            "already runs Island's hook"
+        };
+        println!("{} {what}; nothing to change.", path.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", edit.diff());
+    if !yes && !consent(&path)? {
+        println!("Nothing was changed.");
+        return Ok(ExitCode::FAILURE);
+    }
+    let backup = setup::apply(&edit)?;
+    match backup {
+        Some(backup) => println!(
+            "Changed {}; the file as it was is kept in {}.",
+            path.display(),
+            backup.display()
+        ),
+        None => println!("Wrote {}.", path.display()),
+    }
+    if !undo {
+        println!(
+            "Island hears from {} from its next start; `island doctor` checks it.",
+            agent.title()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks on the terminal; with none to ask on, the answer is no.
+fn consent(path: &Path) -> anyhow::Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        eprintln!("island setup: not applied: pass --yes to apply it without asking");
+        return Ok(false);
+    }
+    print!("Apply this change to {}? [y/N] ", path.display());
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+/// How the agent should run Island: `island` when that is on `PATH`, else
+/// this program's full path.
+fn program() -> anyhow::Result<String> {
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| is_executable(&dir.join("island")))
+    });
+    if on_path {
+        return Ok("island".to_owned());
+    }
+    let exe = std::env::current_exe().context("cannot tell where this program is")?;
+    exe.to_str()
+        .map(str::to_owned)
+        .context("this program's path is not UTF-8; put `island` on PATH")
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
