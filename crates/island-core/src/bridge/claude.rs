@@ -59,6 +59,12 @@ pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, uniqu
                 text("message").or_else(|| Some("Claude Code waits for your permission".into())),
             )]
         }
+        "Notification" if text("notification_type").as_deref() == Some("idle_prompt") => {
+            // Claude waits for the next prompt.
+            frame(EventFrame::UserInputRequest {
+                request: Value::Null,
+            })
+        }
         "PermissionRequest" => {
             let id = format!("claude-permission-{unique}");
             let what = tool.clone().unwrap_or_else(|| "a tool".into());
@@ -175,6 +181,22 @@ mod tests {
                 "the prompt is never sent"
             );
         }
+        let idle = serde_json::json!({"session_id": "s1", "hook_event_name": "Notification",
+            "notification_type": "idle_prompt", "message": "Claude is waiting for your input"});
+        let plan = plan(&idle, None, TerminalInfo::default(), 1);
+        assert!(
+            matches!(
+                &plan.events[..],
+                [EventEnvelope {
+                    event: HookEvent::GenericEventFrame {
+                        frame: EventFrame::UserInputRequest { .. }
+                    },
+                    ..
+                }]
+            ),
+            "{:?}",
+            plan.events
+        );
         assert_eq!(
             summary(
                 Some("Edit"),

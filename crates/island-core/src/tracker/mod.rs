@@ -480,8 +480,15 @@ impl SessionTracker {
                 self.open_approval(conn, id, &approval_id, reason, Some(*request), now, out);
             }
             EventFrame::UserInputRequest { .. } => {
-                let notice = notices::input_wanted(id, &session.title);
-                self.notify(notice, out);
+                // After a finished turn whose notice is still up, "waiting
+                // for your input" would say it again (Claude Code's idle
+                // reminder comes a minute after every turn).
+                let key = NoticeKey::Turn(id.to_owned());
+                let said = session.activity == SessionState::Done && self.shown.contains(&key);
+                if !said {
+                    let notice = notices::input_wanted(id, &session.title);
+                    self.notify(notice, out);
+                }
             }
             EventFrame::ToolCallStart { tool_name, .. } => {
                 session.current_tool = tool_name.or(session.current_tool.take());

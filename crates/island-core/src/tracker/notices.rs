@@ -23,12 +23,14 @@ pub(crate) fn shorten(text: &str, max: usize) -> String {
     cut
 }
 
-/// "42 s", "3 min 5 s", "1 h 2 min".
+/// "42 s", "3 min 5 s", "2 min", "1 h 2 min", "1 h".
 pub(crate) fn duration(ms: i64) -> String {
     let secs = (ms.max(0) + 500) / 1000;
     match secs {
         s if s < 60 => format!("{s} s"),
+        s if s < 3600 && s % 60 == 0 => format!("{} min", s / 60),
         s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
+        s if (s % 3600) / 60 == 0 => format!("{} h", s / 3600),
         s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
     }
 }
@@ -157,6 +159,8 @@ mod tests {
         assert_eq!(duration(9_400), "9 s");
         assert_eq!(duration(185_000), "3 min 5 s");
         assert_eq!(duration(3_720_000), "1 h 2 min");
+        assert_eq!(duration(120_000), "2 min");
+        assert_eq!(duration(3_600_000), "1 h");
     }
 
     #[test]
