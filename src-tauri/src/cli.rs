@@ -93,6 +93,10 @@ pub enum Command {
     /// session bus, notifications, the tray host, the desktop (and what
     /// click-through can do), and which agents send to Island.
     Doctor,
+    /// Island's windows (the widget, the settings), run by the tray app
+    /// as a process of its own; not for people.
+    #[command(hide = true)]
+    Windows,
     /// Bring a session's terminal to the front.
     Focus {
         /// The session id.

@@ -18,7 +18,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     };
     // `setup` edits an agent's file and talks to no Island.
     let socket = match command {
-        Command::Setup { .. } => PathBuf::new(),
+        Command::Setup { .. } | Command::Windows => PathBuf::new(),
         _ => socket_path(args.socket, args.config)?,
     };
     match command {
@@ -102,6 +102,8 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        // Run by `crate::run` before any client command.
+        Command::Windows => anyhow::bail!("`island windows` is started by the tray app"),
         Command::Focus {
             session_id,
             waiting,

@@ -7,7 +7,9 @@ mod app;
 mod cli;
 mod commands;
 mod logging;
+mod platform;
 mod setup;
+mod windows;
 
 use clap::Parser;
 
@@ -15,6 +17,10 @@ use clap::Parser;
 #[must_use]
 pub fn run() -> std::process::ExitCode {
     let args = cli::Args::parse();
+    if matches!(args.command, Some(cli::Command::Windows)) {
+        logging::init();
+        return windows::run();
+    }
     if args.command.is_none() && !args.headless {
         if let Some(log) = logging::init() {
             tracing::debug!("logging to {}", log.display());

@@ -1,7 +1,8 @@
 //! The app's lifecycle on a real desktop: one instance (a second launch
-//! brings up the first one's widget and exits), the widget created only
-//! while shown and hidden again with no sessions, and a clear message
-//! with no display at all.
+//! brings up the first one's widget and exits), the widget (and the window
+//! process that holds its webview) created only while shown, started again
+//! if it dies, and gone with no sessions; and a clear message with no
+//! display at all.
 
 #![allow(clippy::unwrap_used)]
 
@@ -38,6 +39,50 @@ fn island(desktop: &Desktop, dir: &Path) -> Command {
     command
 }
 
+/// Every process `pid` started, and theirs: (pid, command line).
+fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut found = Vec::new();
+    let mut queue = vec![pid];
+    while let Some(parent) = queue.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue;
+        };
+        for task in tasks.flatten() {
+            let children =
+                std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+                let cmdline = std::fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                found.push((child, cmdline));
+                queue.push(child);
+            }
+        }
+    }
+    found
+}
+
+/// The window process (`island windows`) of the app `pid`, once it runs.
+fn window_process(pid: u32) -> Option<u32> {
+    descendants(pid)
+        .into_iter()
+        .find(|(_, cmd)| cmd.contains("island windows"))
+        .map(|(p, _)| p)
+}
+
+fn wait_until(what: &str, log: &Path, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "{what}; the app said: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
+}
+
 fn wait_windows(desktop: &Desktop, want: impl Fn(usize) -> bool, what: &str, log: &Path) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -67,9 +112,12 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    // Auto-hide (the default) and no session: no widget, so no webview.
+    // Auto-hide (the default) and no session: no widget, so no webview,
+    // and no process besides Island's own.
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(island_windows(&desktop), 0, "no widget without sessions");
+    let pid = app.0.id();
+    assert_eq!(descendants(pid), vec![], "no window process while hidden");
 
     // A session appears: the widget shows.
     let hooks = agent(&socket);
@@ -77,10 +125,35 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
         turn_id: "t1".into(),
     }));
     wait_windows(&desktop, |n| n >= 1, "the widget with a session", &log);
+    // Its webview lives in the window process, with WebKit's under it.
+    let windows = window_process(pid).expect("a window process");
+    let webkit = descendants(windows);
+    assert!(
+        webkit
+            .iter()
+            .any(|(_, cmd)| cmd.contains("WebKitWebProcess")),
+        "{webkit:?}"
+    );
 
-    // The agent goes: after the grace period the widget closes.
+    // The window process dies: Island starts another, and the widget is
+    // back.
+    let killed = Command::new("kill")
+        .args(["-KILL", &windows.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait_until("a new window process", &log, || {
+        window_process(pid).is_some_and(|p| p != windows)
+    });
+    wait_windows(&desktop, |n| n >= 1, "the widget back", &log);
+
+    // The agent goes: after the grace period the widget closes, and the
+    // window process ends with everything WebKit started.
     drop(hooks);
     wait_windows(&desktop, |n| n == 0, "the widget closed again", &log);
+    wait_until("no process left under Island", &log, || {
+        descendants(pid).is_empty()
+    });
 
     // A second launch hands over to the first and exits; the first shows
     // its widget even with no session.
@@ -96,6 +169,18 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
         app.0.try_wait().unwrap().is_none(),
         "the first instance runs on"
     );
+
+    // Island dies: its window process does not outlive it (its stdin
+    // closes).
+    let windows = window_process(pid).expect("a window process");
+    app.0.kill().unwrap();
+    app.0.wait().unwrap();
+    wait_until("the window process gone with Island", &log, || {
+        // Gone, or a zombie its new parent has not reaped yet.
+        std::fs::read_to_string(format!("/proc/{windows}/stat"))
+            .map_or(true, |stat| stat.contains(") Z "))
+    });
+    wait_windows(&desktop, |n| n == 0, "no widget left behind", &log);
 }
 
 #[test]

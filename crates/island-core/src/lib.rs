@@ -39,3 +39,4 @@ pub mod settings;
 pub mod setup;
 pub mod tracker;
 pub mod view;
+pub mod window_link;

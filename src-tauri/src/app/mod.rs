@@ -2,15 +2,15 @@
 //! the core's board; everything the user does goes back as a
 //! [`UserAction`](island_core::notify::UserAction). Setup is a few named
 //! steps: check the display, start the core, create the tray, forward
-//! board changes, show the widget.
+//! board changes, show the widget. Its windows run in a process of their
+//! own ([`windows`]), so that the tray app itself never loads WebKit.
 
 mod commands;
-mod platform;
-mod settings_window;
-mod state;
+pub(crate) mod state;
 mod tray;
 mod ui_events;
 mod widget;
+mod windows;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,8 +34,8 @@ pub struct AppOptions {
 /// Runs the tray app until Quit (or a signal).
 #[must_use]
 pub fn run(options: AppOptions) -> ExitCode {
-    platform::prepare_webkit();
-    if let Err(why) = platform::check_display() {
+    crate::platform::prepare_webkit();
+    if let Err(why) = crate::platform::check_display() {
         eprintln!(
             "island: {why}.\n\
              The tray app needs a graphical session. Without one, run Island as \
@@ -66,15 +66,6 @@ pub fn run(options: AppOptions) -> ExitCode {
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
-        .invoke_handler(tauri::generate_handler![
-            commands::board,
-            commands::decide,
-            commands::focus,
-            commands::resize_widget,
-            commands::hide_widget,
-            commands::load_settings,
-            commands::save_settings,
-        ])
         .setup(move |app| {
             // Tauri panics on a setup error: say it, and exit with status 1
             // (an exit code asked for during setup does not reach
@@ -132,7 +123,8 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
 }
 
 /// Logout and Ctrl-C end Island as Quit does, so that the socket is
-/// removed and the widget's position saved.
+/// removed (and the window process, its stdin closed, saves the widget's
+/// position).
 fn stop_on_signals(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         use tokio::signal::unix::{SignalKind, signal};
@@ -154,15 +146,13 @@ fn stop_on_signals(app: AppHandle) {
 
 fn on_run_event(app: &AppHandle, event: RunEvent) {
     match event {
-        // Closing the last window (the widget is closed whenever it hides)
-        // must not end Island; only Quit does.
+        // Island has no window of its own; only Quit ends it.
         RunEvent::ExitRequested { api, code, .. } if code.is_none() => api.prevent_exit(),
         RunEvent::Exit => {
             // Nothing is managed when setup failed.
             let Some(shared) = app.try_state::<Shared>() else {
                 return;
             };
-            widget::save_position(app);
             if let Some(running) = shared.take_running() {
                 tauri::async_runtime::block_on(running.stop());
             }

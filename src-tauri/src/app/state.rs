@@ -1,13 +1,13 @@
 //! What the app's parts share: the way to the core (its board and its
-//! action channel), the settings in force, and where the widget was put.
+//! action channel), the settings in force, and the window process.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use island_core::config::IslandConfig;
 use island_core::host::Published;
 use island_core::notify::UserAction;
-use island_core::placement::Positions;
 use island_core::runtime::Running;
 use island_core::view::Board;
 use tauri::{AppHandle, Manager};
@@ -27,51 +27,16 @@ pub struct Shared {
     actions: mpsc::UnboundedSender<UserAction>,
     published: watch::Receiver<Published>,
     config: Mutex<IslandConfig>,
-    widget: Mutex<WidgetState>,
+    /// The widget was closed with its ×: hidden until asked for.
+    dismissed: AtomicBool,
+    /// The window process.
+    pub windows: super::windows::Windows,
     running: Mutex<Option<Running>>,
-}
-
-/// The widget's own state: whether the user hid it, and where it was
-/// dragged.
-#[derive(Debug)]
-pub struct WidgetState {
-    /// Hidden with its close button: it stays hidden until asked for.
-    pub dismissed: bool,
-    /// Dragged positions per display.
-    pub positions: Positions,
-    /// Where they are kept.
-    pub positions_path: Option<PathBuf>,
-    /// Positions changed since the last save.
-    pub unsaved: bool,
-    /// Where Island itself last put the window: the window system reports
-    /// those moves too (late, and again on resizes); a move elsewhere is
-    /// the user's drag.
-    pub placed_at: std::collections::VecDeque<(i32, i32)>,
-}
-
-impl WidgetState {
-    /// Island put the window at (x, y).
-    pub fn placed(&mut self, x: i32, y: i32) {
-        if self.placed_at.len() == 4 {
-            self.placed_at.pop_front();
-        }
-        self.placed_at.push_back((x, y));
-    }
-
-    /// Whether a reported position is one of Island's own.
-    pub fn placed_by_island(&self, x: i32, y: i32) -> bool {
-        self.placed_at.contains(&(x, y))
-    }
 }
 
 impl Shared {
     /// Takes over a started core.
     pub fn new(running: Running) -> Self {
-        let positions_path = Positions::default_path();
-        let positions = positions_path
-            .as_deref()
-            .map(Positions::load)
-            .unwrap_or_default();
         Self {
             config_path: running.config_path.clone(),
             socket: running.socket.clone(),
@@ -79,13 +44,8 @@ impl Shared {
             actions: running.actions.clone(),
             published: running.published.clone(),
             config: Mutex::new(running.config.clone()),
-            widget: Mutex::new(WidgetState {
-                dismissed: false,
-                positions,
-                positions_path,
-                unsaved: false,
-                placed_at: std::collections::VecDeque::new(),
-            }),
+            dismissed: AtomicBool::new(false),
+            windows: super::windows::Windows::default(),
             running: Mutex::new(Some(running)),
         }
     }
@@ -101,10 +61,10 @@ impl Shared {
     }
 
     /// Sends a user action to the core. It fails only while Island stops.
-    pub fn act(&self, action: UserAction) -> Result<(), super::commands::UiError> {
+    pub fn act(&self, action: UserAction) -> Result<(), String> {
         self.actions
             .send(action)
-            .map_err(|_| super::commands::UiError::new("stopping", "Island is stopping"))
+            .map_err(|_| "Island is stopping".to_owned())
     }
 
     /// The settings in force.
@@ -112,9 +72,14 @@ impl Shared {
         lock(&self.config)
     }
 
-    /// The widget's state.
-    pub fn widget(&self) -> MutexGuard<'_, WidgetState> {
-        lock(&self.widget)
+    /// Whether the user closed the widget.
+    pub fn dismissed(&self) -> bool {
+        self.dismissed.load(Ordering::Relaxed)
+    }
+
+    /// The user closed the widget, or asked for it again.
+    pub fn set_dismissed(&self, dismissed: bool) {
+        self.dismissed.store(dismissed, Ordering::Relaxed);
     }
 
     /// The core, once, for stopping it.
@@ -134,7 +99,7 @@ pub fn reconcile_autostart(app: &AppHandle) {
     let wanted = app.state::<Shared>().config().app.start_at_login;
     let autolaunch = app.autolaunch();
     let result = match (wanted, autolaunch.is_enabled()) {
-        (true, Ok(false)) => match super::platform::prepare_autostart() {
+        (true, Ok(false)) => match crate::platform::prepare_autostart() {
             Ok(()) => autolaunch.enable(),
             Err(e) => Err(e.into()),
         },

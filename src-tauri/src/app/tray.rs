@@ -10,8 +10,8 @@ use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, Predefin
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
-use super::platform;
 use super::state::Shared;
+use crate::platform;
 
 const TRAY_ID: &str = "island";
 

@@ -1,15 +1,17 @@
 //! The one place where core changes become UI updates: each new board goes
 //! to the tray (icon, tooltip, menu: each only when it changed, so that an
-//! open menu is not replaced while the user reads it), to the widget as a
-//! `board` event, and to the widget's auto-hide. Window and tray calls run
+//! open menu is not replaced while the user reads it), to the window
+//! process (the widget gets it as a `board` event), and to the widget's
+//! auto-hide. Window and tray calls run
 //! on the main thread, where the user's own clicks are handled too.
 
 use std::time::Duration;
 
 use island_core::tracker::TraySummary;
 use island_core::view::{Board, MenuEntry, menu_ticks, tray_menu};
+use island_core::window_link::ToWindows;
 use island_protocol::Timestamp;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
 use super::state::Shared;
 use super::{tray, widget};
@@ -63,9 +65,9 @@ fn show(app: &AppHandle, board: Board, shown: &mut Shown) {
     shown.tray = Some(board.tray);
     shown.summary.clone_from(&board.summary);
     shown.menu = menu;
-    if let Err(e) = app.emit_to(widget::LABEL, "board", &board) {
-        tracing::debug!("the widget missed a board: {e}");
-    }
+    app.state::<Shared>()
+        .windows
+        .send(ToWindows::Board(board.clone()));
     let handle = app.clone();
     let ran = app.run_on_main_thread(move || {
         tray::update(&handle, icon, summary.as_deref(), new_menu);

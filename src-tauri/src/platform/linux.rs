@@ -41,10 +41,10 @@ pub fn check_display() -> Result<(), String> {
 /// The PNG for a tray state.
 pub fn tray_icon(state: TrayState) -> &'static [u8] {
     match state {
-        TrayState::Idle => include_bytes!("../../../../icons/tray/idle@2x.png"),
-        TrayState::Working => include_bytes!("../../../../icons/tray/working@2x.png"),
-        TrayState::NeedsYou => include_bytes!("../../../../icons/tray/attention@2x.png"),
-        TrayState::Error => include_bytes!("../../../../icons/tray/error@2x.png"),
+        TrayState::Idle => include_bytes!("../../../icons/tray/idle@2x.png"),
+        TrayState::Working => include_bytes!("../../../icons/tray/working@2x.png"),
+        TrayState::NeedsYou => include_bytes!("../../../icons/tray/attention@2x.png"),
+        TrayState::Error => include_bytes!("../../../icons/tray/error@2x.png"),
     }
 }
 

@@ -1,6 +1,9 @@
 //! The settings window: created when asked for, destroyed when closed.
 
-use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+use island_core::window_link::FromWindows;
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+
+use super::state::WindowState;
 
 /// Its window label.
 pub const LABEL: &str = "settings";
@@ -11,11 +14,19 @@ pub fn open(app: &AppHandle) -> tauri::Result<()> {
         window.show()?;
         return window.set_focus();
     }
-    WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("settings.html".into()))
+    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("settings.html".into()))
         .title("Island settings")
         .inner_size(560.0, 620.0)
         .min_inner_size(420.0, 420.0)
         .center()
         .build()?;
+    let handle = app.clone();
+    window.on_window_event(move |event| {
+        if let WindowEvent::Destroyed = event {
+            handle
+                .state::<WindowState>()
+                .send(&FromWindows::SettingsClosed);
+        }
+    });
     Ok(())
 }

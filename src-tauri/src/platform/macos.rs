@@ -17,10 +17,10 @@ pub fn check_display() -> Result<(), String> {
 /// The template PNG for a tray state.
 pub fn tray_icon(state: TrayState) -> &'static [u8] {
     match state {
-        TrayState::Idle => include_bytes!("../../../../icons/tray/idleTemplate@2x.png"),
-        TrayState::Working => include_bytes!("../../../../icons/tray/workingTemplate@2x.png"),
-        TrayState::NeedsYou => include_bytes!("../../../../icons/tray/attentionTemplate@2x.png"),
-        TrayState::Error => include_bytes!("../../../../icons/tray/errorTemplate@2x.png"),
+        TrayState::Idle => include_bytes!("../../../icons/tray/idleTemplate@2x.png"),
+        TrayState::Working => include_bytes!("../../../icons/tray/workingTemplate@2x.png"),
+        TrayState::NeedsYou => include_bytes!("../../../icons/tray/attentionTemplate@2x.png"),
+        TrayState::Error => include_bytes!("../../../icons/tray/errorTemplate@2x.png"),
     }
 }
 

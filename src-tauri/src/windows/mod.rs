@@ -1,0 +1,136 @@
+//! Island's window process (`island windows`, started by the tray app):
+//! the widget and the settings window, and nothing else. It shows what the
+//! tray app sends on stdin ([`ToWindows`]) and writes what the user does
+//! to stdout ([`FromWindows`]); see `island_core::window_link`. It ends
+//! when its stdin closes: the tray app wants no window any more, or is
+//! gone.
+
+mod commands;
+mod settings_window;
+mod state;
+mod widget;
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use island_core::window_link::ToWindows;
+use tauri::{App, AppHandle, Emitter, Manager, RunEvent};
+
+use state::WindowState;
+
+/// Runs the window process until its stdin closes.
+#[must_use]
+pub fn run() -> ExitCode {
+    crate::platform::prepare_webkit();
+    if let Err(why) = crate::platform::check_display() {
+        eprintln!("island windows: {why}");
+        return ExitCode::from(2);
+    }
+    let Some(runtime) = crate::runtime() else {
+        return ExitCode::FAILURE;
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
+    let app = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![
+            commands::board,
+            commands::decide,
+            commands::focus,
+            commands::resize_widget,
+            commands::hide_widget,
+            commands::load_settings,
+            commands::save_settings,
+        ])
+        .setup(|app| {
+            setup(app);
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("island windows: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = app.run_return(on_run_event);
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn setup(app: &mut App) {
+    app.manage(WindowState::new());
+    let handle = app.handle().clone();
+    // Blocking reads of the pipe, on a thread of their own; each message
+    // is handled on the main thread, where windows are made.
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        for line in stdin.lock().lines() {
+            let line = match line {
+                Ok(line) => line,
+                Err(e) => {
+                    tracing::warn!("the tray app's pipe failed: {e}");
+                    break;
+                }
+            };
+            let message: ToWindows = match serde_json::from_str(&line) {
+                Ok(message) => message,
+                Err(e) => {
+                    tracing::warn!("a message from the tray app was not understood: {e}");
+                    continue;
+                }
+            };
+            let app = handle.clone();
+            if handle
+                .run_on_main_thread(move || on_message(&app, message))
+                .is_err()
+            {
+                return;
+            }
+        }
+        // Nothing more will come: the tray app wants no window, or is gone.
+        let app = handle.clone();
+        let _ = handle.run_on_main_thread(move || app.exit(0)); // stopping anyway
+    });
+}
+
+fn on_message(app: &AppHandle, message: ToWindows) {
+    let state = app.state::<WindowState>();
+    match message {
+        ToWindows::Board(board) => {
+            if let Err(e) = app.emit_to(widget::LABEL, "board", &board) {
+                tracing::debug!("the widget missed a board: {e}");
+            }
+            *state.board() = board;
+        }
+        ToWindows::Layout { corner, reset } => {
+            state.widget().corner = corner;
+            widget::layout_changed(app, reset);
+        }
+        ToWindows::Widget { shown: true, raise } => widget::show(app, raise),
+        ToWindows::Widget { shown: false, .. } => widget::hide(app),
+        ToWindows::Settings => {
+            if let Err(e) = settings_window::open(app) {
+                tracing::error!("cannot open the settings: {e}");
+                state.send(&island_core::window_link::FromWindows::SettingsClosed);
+            }
+        }
+        ToWindows::SettingsLoaded { id, result } => {
+            state.answer(
+                id,
+                result.map(|view| serde_json::to_value(view).unwrap_or_default()),
+            );
+        }
+        ToWindows::SettingsSaved { id, result } => {
+            state.answer(id, result.map(|()| serde_json::Value::Null));
+        }
+    }
+}
+
+fn on_run_event(app: &AppHandle, event: RunEvent) {
+    match event {
+        // Windows close and open again; the process ends when its stdin
+        // does.
+        RunEvent::ExitRequested { api, code, .. } if code.is_none() => api.prevent_exit(),
+        RunEvent::Exit => widget::save_position(app),
+        _ => {}
+    }
+}

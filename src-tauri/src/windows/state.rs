@@ -1,0 +1,126 @@
+//! What the window process holds: the last board, where the widget goes,
+//! the way back to the tray app (stdout), and requests waiting for its
+//! answer.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use island_core::placement::{Corner, Positions};
+use island_core::view::Board;
+use island_core::window_link::{FromWindows, encode};
+use tokio::sync::oneshot;
+
+use crate::app::state::lock;
+
+/// An answer from the tray app: a JSON value, or why not.
+pub type Answer = Result<serde_json::Value, String>;
+
+/// Held by Tauri as managed state.
+#[derive(Debug)]
+pub struct WindowState {
+    board: Mutex<Board>,
+    widget: Mutex<WidgetState>,
+    out: Mutex<std::io::Stdout>,
+    pending: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
+    next_id: AtomicU64,
+}
+
+/// Where the widget goes.
+#[derive(Debug)]
+pub struct WidgetState {
+    /// The corner it starts in.
+    pub corner: Corner,
+    /// Dragged positions per display.
+    pub positions: Positions,
+    /// Where they are kept.
+    pub positions_path: Option<PathBuf>,
+    /// Positions changed since the last save.
+    pub unsaved: bool,
+    /// Where Island itself last put the window: the window system reports
+    /// those moves too (late, and again on resizes); a move elsewhere is
+    /// the user's drag.
+    pub placed_at: std::collections::VecDeque<(i32, i32)>,
+}
+
+impl WidgetState {
+    /// Island put the window at (x, y).
+    pub fn placed(&mut self, x: i32, y: i32) {
+        if self.placed_at.len() == 4 {
+            self.placed_at.pop_front();
+        }
+        self.placed_at.push_back((x, y));
+    }
+
+    /// Whether a reported position is one of Island's own.
+    pub fn placed_by_island(&self, x: i32, y: i32) -> bool {
+        self.placed_at.contains(&(x, y))
+    }
+}
+
+impl WindowState {
+    pub fn new() -> Self {
+        let positions_path = Positions::default_path();
+        let positions = positions_path
+            .as_deref()
+            .map(Positions::load)
+            .unwrap_or_default();
+        Self {
+            board: Mutex::default(),
+            widget: Mutex::new(WidgetState {
+                corner: Corner::default(),
+                positions,
+                positions_path,
+                unsaved: false,
+                placed_at: std::collections::VecDeque::new(),
+            }),
+            out: Mutex::new(std::io::stdout()),
+            pending: Mutex::default(),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// The last board the tray app sent.
+    pub fn board(&self) -> std::sync::MutexGuard<'_, Board> {
+        lock(&self.board)
+    }
+
+    /// Where the widget goes.
+    pub fn widget(&self) -> std::sync::MutexGuard<'_, WidgetState> {
+        lock(&self.widget)
+    }
+
+    /// Tells the tray app. A closed pipe means it is gone; stdin closes
+    /// next, and this process with it.
+    pub fn send(&self, message: &FromWindows) {
+        let line = match encode(message) {
+            Ok(line) => line,
+            Err(e) => {
+                tracing::warn!("cannot encode a message for the tray app: {e}");
+                return;
+            }
+        };
+        let mut out = lock(&self.out);
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+            tracing::warn!("cannot tell the tray app: {e}");
+        }
+    }
+
+    /// Asks the tray app; the answer comes through [`answer`](Self::answer).
+    pub fn request(&self, message: impl FnOnce(u64) -> FromWindows) -> oneshot::Receiver<Answer> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(id, tx);
+        self.send(&message(id));
+        rx
+    }
+
+    /// The tray app answered request `id`.
+    pub fn answer(&self, id: u64, answer: Answer) {
+        if let Some(tx) = lock(&self.pending).remove(&id) {
+            let _ = tx.send(answer); // the asker may have given up
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The floating widget's window. Its webview is what costs memory, so it
+//! exists only while the widget is shown (and this process only while a
+//! window is): hiding destroys it, showing creates it again. It goes where [`placement`] says: a corner at first,
+//! then where it was dragged on that display, always on screen.
+
+use island_core::placement::{self, Area};
+use tauri::{
+    AppHandle, LogicalSize, Manager, Monitor, PhysicalPosition, PhysicalSize, WebviewUrl,
+    WebviewWindow, WebviewWindowBuilder, WindowEvent,
+};
+
+use super::state::WindowState;
+
+/// Its window label.
+pub const LABEL: &str = "widget";
+
+/// The window's size before the page measures itself: the pill plus the
+/// page's margin for the shadow.
+const START_SIZE: (f64, f64) = (356.0, 56.0);
+
+/// Shows the widget (`raise`: and brings it forward, the user asked).
+pub fn show(app: &AppHandle, raise: bool) {
+    if app.get_webview_window(LABEL).is_none()
+        && let Err(e) = create(app)
+    {
+        tracing::error!("cannot show the widget: {e}");
+        // A half-made window would stop the next attempt.
+        if let Some(window) = app.get_webview_window(LABEL) {
+            let _ = window.destroy(); // it is already broken; nothing more to do
+        }
+        return;
+    }
+    if raise && let Some(window) = app.get_webview_window(LABEL) {
+        let _ = window.set_focus(); // a window manager may refuse; it is shown anyway
+    }
+}
+
+/// The start corner changed (`reset`: the user picked one, so dragged
+/// positions are forgotten): the widget goes where it now belongs.
+pub fn layout_changed(app: &AppHandle, reset: bool) {
+    if reset {
+        let state = app.state::<WindowState>();
+        let mut widget = state.widget();
+        widget.positions.displays.clear();
+        widget.unsaved = true;
+    }
+    if let Some(window) = app.get_webview_window(LABEL)
+        && let Err(e) = place(&window, None)
+    {
+        tracing::warn!("cannot place the widget: {e}");
+    }
+}
+
+fn create(app: &AppHandle) -> tauri::Result<()> {
+    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("widget.html".into()))
+        .title("Island")
+        .decorations(false)
+        .transparent(true)
+        .shadow(false)
+        .always_on_top(true)
+        .visible_on_all_workspaces(true)
+        .skip_taskbar(true)
+        // Not resizable by the user, but `resizable(false)` makes GTK keep
+        // the window at least 200 px tall (tao issue 561).
+        .resizable(true)
+        .focused(false)
+        .inner_size(START_SIZE.0, START_SIZE.1)
+        .visible(false)
+        .build()?;
+    place(&window, None)?;
+    window.show()?;
+    let handle = app.clone();
+    window.on_window_event(move |event| {
+        if let WindowEvent::Moved(at) = event {
+            moved(&handle, *at);
+        }
+    });
+    Ok(())
+}
+
+/// Hides the widget: its window and webview go.
+pub fn hide(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window(LABEL) {
+        save_position(app);
+        if let Err(e) = window.destroy() {
+            tracing::warn!("cannot close the widget: {e}");
+        }
+    }
+}
+
+/// The page measured itself: fit the window and keep it on screen.
+pub fn resize(window: &WebviewWindow, width: f64, height: f64) -> tauri::Result<()> {
+    let size = LogicalSize::new(width.clamp(120.0, 800.0), height.clamp(40.0, 900.0));
+    window.set_size(size)?;
+    // The window system applies the size later: place with the new one.
+    let scale = window.scale_factor()?;
+    place(window, Some(size.to_physical::<u32>(scale)))
+}
+
+/// Puts the window where it belongs on its display; `size` when it was
+/// just changed and the window may not report it yet.
+fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Result<()> {
+    let Some(monitor) = monitor_of(window)? else {
+        return Ok(());
+    };
+    let (key, area) = display(&monitor);
+    let state = window.state::<WindowState>();
+    let corner = state.widget().corner;
+    let saved = state.widget().positions.displays.get(&key).copied();
+    let size = match size {
+        Some(size) => size,
+        None => window.outer_size()?,
+    };
+    let (x, y) = placement::place(
+        saved,
+        corner,
+        (size.width, size.height),
+        area,
+        monitor.scale_factor(),
+    );
+    state.widget().placed(x, y);
+    window.set_position(PhysicalPosition::new(x, y))
+}
+
+/// A move Island did not make is the user's drag: remember it for this
+/// display.
+fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
+    let Some(window) = app.get_webview_window(LABEL) else {
+        return;
+    };
+    let state = app.state::<WindowState>();
+    if state.widget().placed_by_island(at.x, at.y) {
+        return;
+    }
+    let Ok(Some(monitor)) = monitor_of(&window) else {
+        return;
+    };
+    let (key, area) = display(&monitor);
+    let mut widget = state.widget();
+    widget.positions.remember(key, area, (at.x, at.y));
+    widget.placed(at.x, at.y);
+    widget.unsaved = true;
+}
+
+/// Writes dragged positions, if any changed.
+pub fn save_position(app: &AppHandle) {
+    let state = app.state::<WindowState>();
+    let mut widget = state.widget();
+    if !widget.unsaved {
+        return;
+    }
+    widget.unsaved = false;
+    if let Some(path) = widget.positions_path.clone()
+        && let Err(e) = widget.positions.save(&path)
+    {
+        tracing::warn!(
+            "cannot remember the widget's position in {}: {e}",
+            path.display()
+        );
+    }
+}
+
+fn monitor_of(window: &WebviewWindow) -> tauri::Result<Option<Monitor>> {
+    match window.current_monitor()? {
+        Some(monitor) => Ok(Some(monitor)),
+        None => window.primary_monitor(),
+    }
+}
+
+fn display(monitor: &Monitor) -> (String, Area) {
+    let work = monitor.work_area();
+    let area = Area {
+        x: work.position.x,
+        y: work.position.y,
+        width: work.size.width,
+        height: work.size.height,
+    };
+    let whole = Area {
+        x: monitor.position().x,
+        y: monitor.position().y,
+        width: monitor.size().width,
+        height: monitor.size().height,
+    };
+    (
+        placement::display_key(monitor.name().map(String::as_str), whole),
+        area,
+    )
+}
