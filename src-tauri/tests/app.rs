@@ -61,6 +61,19 @@ fn descendants(pid: u32) -> Vec<(u32, String)> {
     found
 }
 
+/// The pipes process `pid` has open.
+fn pipes(pid: u32) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|fds| {
+            fds.flatten()
+                .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+                .map(|target| target.display().to_string())
+                .filter(|target| target.starts_with("pipe:"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The window process (`island windows`) of the app `pid`, once it runs.
 fn window_process(pid: u32) -> Option<u32> {
     descendants(pid)

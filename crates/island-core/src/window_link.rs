@@ -6,6 +6,9 @@
 //! Island is the tray app alone. They talk over the child's stdin and
 //! stdout, one JSON object per line: the tray app says what to show
 //! ([`ToWindows`]), the windows say what the user did ([`FromWindows`]).
+//! [`Supervisor`] decides when the process runs.
+
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,12 +16,47 @@ use crate::placement::Corner;
 use crate::settings::SettingsForm;
 use crate::view::{Board, CardDecision};
 
+/// Why something asked of the tray app was not done; the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct WindowError {
+    /// What kind of failure.
+    pub kind: WindowErrorKind,
+    /// For people.
+    pub message: String,
+}
+
+/// The kinds of [`WindowError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WindowErrorKind {
+    /// The config file could not be read or written.
+    Settings,
+    /// A window could not be made or changed.
+    Window,
+    /// Island is stopping, or did not answer.
+    Stopping,
+}
+
+impl WindowError {
+    /// An error of `kind`.
+    pub fn new(kind: WindowErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
 /// From the tray app to the window process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWindows {
     /// The board now (first thing after start, then on every change).
-    Board(Board),
+    Board {
+        /// The board.
+        board: Board,
+    },
     /// Where the widget starts; `reset` forgets where it was dragged.
     Layout {
         /// The corner.
@@ -40,20 +78,20 @@ pub enum ToWindows {
         /// The request.
         id: u64,
         /// The view, or why not.
-        result: Result<SettingsView, String>,
+        result: Result<SettingsView, WindowError>,
     },
     /// The answer to [`FromWindows::SaveSettings`].
     SettingsSaved {
         /// The request.
         id: u64,
         /// Done, or why not.
-        result: Result<(), String>,
+        result: Result<(), WindowError>,
     },
 }
 
 /// From the window process to the tray app.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum FromWindows {
     /// An approval card's answer.
     Decide {
@@ -113,6 +151,156 @@ impl Wanted {
     }
 }
 
+/// What the tray app does next with its window process.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Start window process `generation`, then send it the board, the
+    /// layout and these.
+    Start {
+        /// Its generation: what it says later is matched against it.
+        generation: u64,
+        /// What it shows first.
+        first: Vec<ToWindows>,
+    },
+    /// Tell the running process.
+    Send(ToWindows),
+    /// End the running process (close its stdin).
+    Stop,
+    /// It ended on its own too often: no window until one is asked for.
+    GiveUp,
+}
+
+/// Starts allowed after unexpected ends, per [`CRASH_WINDOW_MS`].
+pub const MAX_CRASHES: usize = 3;
+/// The window over which unexpected ends are counted.
+pub const CRASH_WINDOW_MS: u64 = 60_000;
+
+/// When the window process runs: while a window is wanted, started again
+/// if it ends on its own (up to [`MAX_CRASHES`] a minute, until the user
+/// asks for a window again), never once Island stops. Pure: the tray app
+/// carries out the [`Step`]s.
+#[derive(Debug, Default)]
+pub struct Supervisor {
+    wanted: Wanted,
+    running: Option<u64>,
+    generation: u64,
+    crashes: VecDeque<u64>,
+    stopping: bool,
+}
+
+impl Supervisor {
+    /// What is wanted now.
+    #[must_use]
+    pub fn wanted(&self) -> Wanted {
+        self.wanted
+    }
+
+    /// The running process's generation.
+    #[must_use]
+    pub fn running(&self) -> Option<u64> {
+        self.running
+    }
+
+    /// Show or hide the widget; `raise`: the user asked for it.
+    pub fn widget(&mut self, shown: bool, raise: bool) -> Vec<Step> {
+        if self.wanted.widget == shown && !raise {
+            return Vec::new();
+        }
+        self.wanted.widget = shown;
+        if raise {
+            self.crashes.clear();
+        }
+        self.reconcile(Some(ToWindows::Widget { shown, raise }))
+    }
+
+    /// Open the settings window (or bring it forward).
+    pub fn settings(&mut self) -> Vec<Step> {
+        self.wanted.settings = true;
+        self.crashes.clear();
+        self.reconcile(Some(ToWindows::Settings))
+    }
+
+    /// Process `generation` says its settings window closed (an older
+    /// process's word is stale).
+    pub fn settings_closed(&mut self, generation: u64) -> Vec<Step> {
+        if self.running != Some(generation) {
+            return Vec::new();
+        }
+        self.wanted.settings = false;
+        self.reconcile(None)
+    }
+
+    /// Process `generation` ended at `now_ms` (a monotonic clock). If it
+    /// was the running one, it ended on its own.
+    pub fn ended(&mut self, generation: u64, now_ms: u64) -> Vec<Step> {
+        if self.running != Some(generation) {
+            return Vec::new();
+        }
+        self.running = None;
+        while self
+            .crashes
+            .front()
+            .is_some_and(|t| now_ms.saturating_sub(*t) > CRASH_WINDOW_MS)
+        {
+            self.crashes.pop_front();
+        }
+        if self.crashes.len() >= MAX_CRASHES {
+            return vec![Step::GiveUp];
+        }
+        self.crashes.push_back(now_ms);
+        self.reconcile(None)
+    }
+
+    /// Process `generation` could not be started: no retry until a window
+    /// is asked for again.
+    pub fn not_started(&mut self, generation: u64) {
+        if self.running == Some(generation) {
+            self.running = None;
+        }
+    }
+
+    /// Island stops: the process ends and is not started again.
+    pub fn shutdown(&mut self) -> Vec<Step> {
+        self.stopping = true;
+        self.running
+            .take()
+            .map(|_| Step::Stop)
+            .into_iter()
+            .collect()
+    }
+
+    fn reconcile(&mut self, message: Option<ToWindows>) -> Vec<Step> {
+        if self.stopping {
+            return Vec::new();
+        }
+        if !self.wanted.any() {
+            return self
+                .running
+                .take()
+                .map(|_| Step::Stop)
+                .into_iter()
+                .collect();
+        }
+        if self.running.is_some() {
+            return message.map(Step::Send).into_iter().collect();
+        }
+        self.generation += 1;
+        self.running = Some(self.generation);
+        let raise = matches!(message, Some(ToWindows::Widget { raise: true, .. }));
+        let mut first = Vec::new();
+        if self.wanted.widget {
+            first.push(ToWindows::Widget { shown: true, raise });
+        }
+        if self.wanted.settings {
+            first.push(ToWindows::Settings);
+        }
+        vec![Step::Start {
+            generation: self.generation,
+            first,
+        }]
+    }
+}
+
 /// One message as a line (with its newline).
 ///
 /// # Errors
@@ -125,42 +313,169 @@ pub fn encode<T: Serialize>(message: &T) -> serde_json::Result<String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use serde_json::json;
+
+    fn wire<T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+        message: &T,
+        want: &serde_json::Value,
+    ) {
+        let line = encode(message).unwrap();
+        assert!(line.ends_with('\n') && !line.trim_end().contains('\n'));
+        assert_eq!(
+            &serde_json::from_str::<serde_json::Value>(&line).unwrap(),
+            want
+        );
+        assert_eq!(&serde_json::from_str::<T>(&line).unwrap(), message);
+    }
 
     #[test]
-    fn messages_survive_the_pipe() {
-        let to = [
-            ToWindows::Board(Board::default()),
-            ToWindows::Layout {
+    fn every_message_has_its_pinned_shape() {
+        let board = serde_json::to_value(Board::default()).unwrap();
+        wire(
+            &ToWindows::Board {
+                board: Board::default(),
+            },
+            &json!({"type": "board", "board": board}),
+        );
+        wire(
+            &ToWindows::Layout {
                 corner: Corner::default(),
                 reset: true,
             },
-            ToWindows::Widget {
+            &json!({"type": "layout", "corner": "top-right", "reset": true}),
+        );
+        wire(
+            &ToWindows::Widget {
                 shown: true,
                 raise: false,
             },
-            ToWindows::SettingsSaved {
-                id: 3,
-                result: Err("the file is broken".into()),
-            },
-        ];
-        for message in to {
-            let line = encode(&message).unwrap();
-            assert!(line.ends_with('\n') && !line.trim_end().contains('\n'));
-            assert_eq!(serde_json::from_str::<ToWindows>(&line).unwrap(), message);
-        }
-        let from = FromWindows::Decide {
-            approval_id: "a1".into(),
-            decision: CardDecision::ApprovedForSession,
-        };
-        let line = encode(&from).unwrap();
-        assert_eq!(serde_json::from_str::<FromWindows>(&line).unwrap(), from);
-        assert!(
-            Wanted {
-                widget: false,
-                settings: true
-            }
-            .any()
-                && !Wanted::default().any()
+            &json!({"type": "widget", "shown": true, "raise": false}),
         );
+        wire(&ToWindows::Settings, &json!({"type": "settings"}));
+        let view = SettingsView {
+            form: SettingsForm::from_config(&crate::config::IslandConfig::default()),
+            config_path: "/c.toml".into(),
+            socket: "/s.sock".into(),
+        };
+        let loaded = ToWindows::SettingsLoaded {
+            id: 1,
+            result: Ok(view.clone()),
+        };
+        let line: serde_json::Value = serde_json::from_str(&encode(&loaded).unwrap()).unwrap();
+        assert_eq!(line["type"], "settings_loaded");
+        assert_eq!(line["result"]["Ok"]["config_path"], "/c.toml");
+        wire(
+            &ToWindows::SettingsSaved {
+                id: 3,
+                result: Err(WindowError::new(WindowErrorKind::Settings, "broken")),
+            },
+            &json!({"type": "settings_saved", "id": 3,
+                    "result": {"Err": {"kind": "settings", "message": "broken"}}}),
+        );
+        wire(
+            &FromWindows::Decide {
+                approval_id: "a1".into(),
+                decision: CardDecision::ApprovedForSession,
+            },
+            &json!({"type": "decide", "approval_id": "a1", "decision": "approved_for_session"}),
+        );
+        wire(
+            &FromWindows::Focus {
+                session_id: "s1".into(),
+            },
+            &json!({"type": "focus", "session_id": "s1"}),
+        );
+        wire(&FromWindows::Dismiss, &json!({"type": "dismiss"}));
+        wire(
+            &FromWindows::SettingsClosed,
+            &json!({"type": "settings_closed"}),
+        );
+        wire(
+            &FromWindows::LoadSettings { id: 4 },
+            &json!({"type": "load_settings", "id": 4}),
+        );
+        let save = FromWindows::SaveSettings {
+            id: 5,
+            form: view.form,
+        };
+        let line: serde_json::Value = serde_json::from_str(&encode(&save).unwrap()).unwrap();
+        assert_eq!(
+            (line["type"].as_str(), line["id"].as_u64()),
+            (Some("save_settings"), Some(5))
+        );
+    }
+
+    fn started(steps: &[Step]) -> u64 {
+        match steps {
+            [Step::Start { generation, .. }] => *generation,
+            other => panic!("expected a start: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_process_runs_while_a_window_is_wanted() {
+        let mut s = Supervisor::default();
+        assert!(s.widget(false, false).is_empty());
+        let first = started(&s.widget(true, false));
+        // Shown again: nothing to say.
+        assert!(s.widget(true, false).is_empty());
+        assert_eq!(s.settings(), vec![Step::Send(ToWindows::Settings)]);
+        assert_eq!(
+            s.widget(false, false),
+            vec![Step::Send(ToWindows::Widget {
+                shown: false,
+                raise: false
+            })]
+        );
+        // A stale word from another process changes nothing.
+        assert!(s.settings_closed(first + 7).is_empty());
+        assert_eq!(s.settings_closed(first), vec![Step::Stop]);
+        assert_eq!(s.running(), None);
+        // Its end, asked for, is not a crash.
+        assert!(s.ended(first, 10).is_empty());
+        // Many shows and hides are never counted as failures.
+        for _ in 0..10 {
+            started(&s.widget(true, false));
+            assert_eq!(s.widget(false, false), vec![Step::Stop]);
+        }
+        let Step::Start { first, .. } = &s.widget(true, true)[0] else {
+            panic!()
+        };
+        assert_eq!(
+            first,
+            &vec![ToWindows::Widget {
+                shown: true,
+                raise: true
+            }]
+        );
+    }
+
+    #[test]
+    fn a_process_that_dies_is_started_again_until_it_keeps_dying() {
+        let mut s = Supervisor::default();
+        let mut generation = started(&s.settings());
+        for at in [1_000, 2_000, 3_000] {
+            generation = started(&s.ended(generation, at));
+        }
+        assert_eq!(s.ended(generation, 4_000), vec![Step::GiveUp]);
+        assert_eq!(s.running(), None);
+        // Asked for again, it gets its tries back.
+        let generation = started(&s.settings());
+        let generation = started(&s.ended(generation, 200_000));
+        // One that cannot even start is not retried by itself; the user's
+        // next request tries again.
+        s.not_started(generation);
+        assert_eq!(s.running(), None);
+        // Failures older than a minute no longer count.
+        let mut generation = started(&s.widget(true, true));
+        for at in [1_000_000, 1_001_000, 1_002_000] {
+            generation = started(&s.ended(generation, at));
+        }
+        let generation = started(&s.ended(generation, 1_070_000));
+        let _ = generation;
+        // Stopping: ended, never started again.
+        assert_eq!(s.shutdown(), vec![Step::Stop]);
+        assert!(s.widget(true, true).is_empty());
+        assert!(s.settings().is_empty());
     }
 }

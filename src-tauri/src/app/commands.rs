@@ -5,23 +5,32 @@
 use island_core::notify::UserAction;
 use island_core::settings::{self, SettingsForm};
 use island_core::view::MenuCommand;
-use island_core::window_link::SettingsView;
+use island_core::window_link::{SettingsView, WindowError, WindowErrorKind};
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 
 use super::state::Shared;
 
+fn settings_error(e: impl std::fmt::Display) -> WindowError {
+    WindowError::new(WindowErrorKind::Settings, e.to_string())
+}
+
+/// A window call that failed, as the UI is told.
+pub fn window_error(e: tauri::Error) -> WindowError {
+    WindowError::new(WindowErrorKind::Window, e.to_string())
+}
+
 /// The settings for the settings view, read from the file (it may have
 /// been edited by hand).
-pub async fn load_settings(app: &AppHandle) -> Result<SettingsView, String> {
+pub async fn load_settings(app: &AppHandle) -> Result<SettingsView, WindowError> {
     let shared = app.state::<Shared>();
     let path = shared.config_path.clone();
     let config = tauri::async_runtime::spawn_blocking(move || {
         island_core::config::IslandConfig::load_or_create(&path)
     })
     .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .map_err(settings_error)?
+    .map_err(settings_error)?;
     Ok(SettingsView {
         form: SettingsForm::from_config(&config),
         config_path: shared.config_path.display().to_string(),
@@ -31,7 +40,7 @@ pub async fn load_settings(app: &AppHandle) -> Result<SettingsView, String> {
 
 /// The settings view's Save: writes the form into the config file and
 /// applies it.
-pub async fn save_settings(app: &AppHandle, form: SettingsForm) -> Result<(), String> {
+pub async fn save_settings(app: &AppHandle, form: SettingsForm) -> Result<(), WindowError> {
     let path = app.state::<Shared>().config_path.clone();
     let file = std::sync::Arc::clone(&app.state::<Shared>().config_file);
     let config = tauri::async_runtime::spawn_blocking(move || {
@@ -39,14 +48,17 @@ pub async fn save_settings(app: &AppHandle, form: SettingsForm) -> Result<(), St
         settings::save(&path, |text| settings::apply(text, &form, &path))
     })
     .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| e.to_string())?;
+    .map_err(settings_error)?
+    .map_err(settings_error)?;
     apply_config(app, config)
 }
 
 /// Puts new settings in force: the reducer's policy, the login item, the
 /// widget.
-fn apply_config(app: &AppHandle, config: island_core::config::IslandConfig) -> Result<(), String> {
+fn apply_config(
+    app: &AppHandle,
+    config: island_core::config::IslandConfig,
+) -> Result<(), WindowError> {
     let shared = app.state::<Shared>();
     let policy = config.policy();
     let corner_changed = shared.config().widget.corner != config.widget.corner;
@@ -57,7 +69,7 @@ fn apply_config(app: &AppHandle, config: island_core::config::IslandConfig) -> R
     tauri::async_runtime::spawn_blocking(move || super::state::reconcile_autostart(&handle));
     let handle = app.clone();
     app.run_on_main_thread(move || super::widget::settings_changed(&handle, corner_changed))
-        .map_err(|e| e.to_string())
+        .map_err(window_error)
 }
 
 /// Carries out a tray menu entry.
@@ -91,7 +103,7 @@ pub fn run_menu_command(app: &AppHandle, command: MenuCommand) {
 
 /// Do not disturb from the tray: in force at once, and written to the
 /// config file so that it lasts (a broken file is left alone, and said).
-fn set_do_not_disturb(app: &AppHandle, on: bool) -> Result<(), String> {
+fn set_do_not_disturb(app: &AppHandle, on: bool) -> Result<(), WindowError> {
     let shared = app.state::<Shared>();
     shared.act(UserAction::SetDoNotDisturb(on))?;
     shared.config().notifications.do_not_disturb = on;

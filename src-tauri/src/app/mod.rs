@@ -153,6 +153,9 @@ fn on_run_event(app: &AppHandle, event: RunEvent) {
             let Some(shared) = app.try_state::<Shared>() else {
                 return;
             };
+            // The window process goes (saving the widget's place), and is
+            // not started again while the core stops.
+            shared.windows.shutdown(app);
             if let Some(running) = shared.take_running() {
                 tauri::async_runtime::block_on(running.stop());
             }

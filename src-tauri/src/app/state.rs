@@ -10,6 +10,7 @@ use island_core::host::Published;
 use island_core::notify::UserAction;
 use island_core::runtime::Running;
 use island_core::view::Board;
+use island_core::window_link::{WindowError, WindowErrorKind};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
 use tokio::sync::{mpsc, watch};
@@ -61,10 +62,10 @@ impl Shared {
     }
 
     /// Sends a user action to the core. It fails only while Island stops.
-    pub fn act(&self, action: UserAction) -> Result<(), String> {
+    pub fn act(&self, action: UserAction) -> Result<(), WindowError> {
         self.actions
             .send(action)
-            .map_err(|_| "Island is stopping".to_owned())
+            .map_err(|_| WindowError::new(WindowErrorKind::Stopping, "Island is stopping"))
     }
 
     /// The settings in force.

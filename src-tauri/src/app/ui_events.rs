@@ -65,9 +65,9 @@ fn show(app: &AppHandle, board: Board, shown: &mut Shown) {
     shown.tray = Some(board.tray);
     shown.summary.clone_from(&board.summary);
     shown.menu = menu;
-    app.state::<Shared>()
-        .windows
-        .send(ToWindows::Board(board.clone()));
+    app.state::<Shared>().windows.send(ToWindows::Board {
+        board: board.clone(),
+    });
     let handle = app.clone();
     let ran = app.run_on_main_thread(move || {
         tray::update(&handle, icon, summary.as_deref(), new_menu);

@@ -1,195 +1,189 @@
 //! The tray app's side of the window process (`island windows`; see
-//! `island_core::window_link` for why it is a process of its own). It is
-//! started when a window is wanted and its stdin is closed when none is,
-//! which ends it; a hidden Island has no webview and no WebKit process.
-//! A window process that dies while a window is wanted is started again,
-//! at most [`MAX_STARTS`] times a minute.
+//! `island_core::window_link` for why it is a process of its own). The
+//! [`Supervisor`] decides when it runs; this carries its steps out: starts
+//! the process with two pipes, feeds it, reads what the user did, and ends
+//! it by closing its stdin (killing it if it does not go).
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{ChildStdout, Command, Stdio};
-use std::sync::Mutex;
+use std::process::{Child, ChildStdout, Stdio};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use island_core::notify::UserAction;
-use island_core::window_link::{FromWindows, ToWindows, Wanted, encode};
+use island_core::window_link::{FromWindows, Step, Supervisor, ToWindows, encode};
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 
 use super::state::{Shared, lock};
 
-/// Starts allowed per minute before Island stops trying (until the user
-/// asks for a window again).
-const MAX_STARTS: usize = 3;
+/// How long a window process may take to go after its stdin closed.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
-/// The window process, when one runs, and which windows are wanted.
-#[derive(Debug, Default)]
+/// The window process and its supervisor.
+#[derive(Debug)]
 pub struct Windows {
     inner: Mutex<Inner>,
+    /// The monotonic clock the supervisor counts failures on.
+    epoch: Instant,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
-    wanted: Wanted,
+    supervisor: Supervisor,
     process: Option<Process>,
-    generation: u64,
-    starts: VecDeque<Instant>,
 }
 
-/// A running window process: messages to it go through its writer thread.
+/// A running window process.
 #[derive(Debug)]
 struct Process {
+    /// Messages to it, written by its writer thread; dropping this closes
+    /// its stdin.
     to: mpsc::Sender<ToWindows>,
-    generation: u64,
+    child: Arc<Mutex<Child>>,
+}
+
+impl Default for Windows {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            epoch: Instant::now(),
+        }
+    }
 }
 
 impl Windows {
     /// Shows or hides the widget (`raise`: the user asked for it).
     pub fn widget(&self, app: &AppHandle, shown: bool, raise: bool) {
         let mut inner = lock(&self.inner);
-        if inner.wanted.widget == shown && !raise {
-            return;
-        }
-        inner.wanted.widget = shown;
-        if raise {
-            inner.starts.clear(); // asked for: try again
-        }
-        inner.apply(app, ToWindows::Widget { shown, raise });
+        let steps = inner.supervisor.widget(shown, raise);
+        inner.carry_out(app, steps);
     }
 
     /// Opens the settings window (or brings it forward).
     pub fn settings(&self, app: &AppHandle) {
         let mut inner = lock(&self.inner);
-        inner.wanted.settings = true;
-        inner.starts.clear();
-        inner.apply(app, ToWindows::Settings);
-    }
-
-    /// The window process says the settings window closed.
-    fn settings_closed(&self) {
-        let mut inner = lock(&self.inner);
-        inner.wanted.settings = false;
-        inner.stop_if_unwanted();
+        let steps = inner.supervisor.settings();
+        inner.carry_out(app, steps);
     }
 
     /// Sends a message if the window process runs (a new one gets the
-    /// state when it starts).
+    /// board and layout when it starts).
     pub fn send(&self, message: ToWindows) {
         if let Some(process) = &lock(&self.inner).process {
-            let _ = process.to.send(message); // gone: its reader notices
+            // A process that is gone is noticed by its reader.
+            let _ = process.to.send(message);
         }
     }
 
-    /// The window process `generation` ended.
-    fn ended(&self, app: &AppHandle, generation: u64) {
+    /// Island stops: the window process goes and is not started again.
+    pub fn shutdown(&self, app: &AppHandle) {
         let mut inner = lock(&self.inner);
-        if inner
-            .process
-            .as_ref()
-            .is_some_and(|p| p.generation == generation)
-        {
+        let steps = inner.supervisor.shutdown();
+        inner.carry_out(app, steps);
+    }
+
+    fn settings_closed(&self, app: &AppHandle, generation: u64) {
+        let mut inner = lock(&self.inner);
+        let steps = inner.supervisor.settings_closed(generation);
+        inner.carry_out(app, steps);
+    }
+
+    fn ended(&self, app: &AppHandle, generation: u64) {
+        let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let mut inner = lock(&self.inner);
+        let steps = inner.supervisor.ended(generation, now_ms);
+        if !steps.is_empty() {
+            tracing::warn!("the window process ended while a window was wanted");
             inner.process = None;
-            if inner.wanted.any() {
-                tracing::warn!("the window process ended while a window was wanted");
-                let wanted = inner.wanted;
-                inner.start(app, wanted, false);
-            }
         }
+        inner.carry_out(app, steps);
     }
 }
 
 impl Inner {
-    /// Makes the process match what is wanted, and tells it `message`.
-    fn apply(&mut self, app: &AppHandle, message: ToWindows) {
-        if !self.wanted.any() {
-            self.stop_if_unwanted();
-            return;
-        }
-        match &self.process {
-            Some(process) => {
-                let _ = process.to.send(message); // gone: its reader restarts it
-            }
-            None => {
-                let raise = matches!(message, ToWindows::Widget { raise: true, .. });
-                let wanted = self.wanted;
-                self.start(app, wanted, raise);
+    fn carry_out(&mut self, app: &AppHandle, steps: Vec<Step>) {
+        for step in steps {
+            match step {
+                Step::Start { generation, first } => self.start(app, generation, first),
+                Step::Send(message) => {
+                    if let Some(process) = &self.process {
+                        let _ = process.to.send(message); // gone: its reader notices
+                    }
+                }
+                Step::Stop => {
+                    if let Some(process) = self.process.take() {
+                        stop(process);
+                    }
+                }
+                Step::GiveUp => tracing::error!(
+                    "the window process keeps ending on its own; no window until one is \
+                     asked for again"
+                ),
             }
         }
     }
 
-    /// Ends the process if no window is wanted: its stdin closes.
-    fn stop_if_unwanted(&mut self) {
-        if !self.wanted.any() {
-            self.process = None;
-        }
-    }
-
-    fn start(&mut self, app: &AppHandle, wanted: Wanted, raise: bool) {
-        let now = Instant::now();
-        while self
-            .starts
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(60))
-        {
-            self.starts.pop_front();
-        }
-        if self.starts.len() >= MAX_STARTS {
-            tracing::error!(
-                "the window process failed {MAX_STARTS} times in a minute; \
-                 no window until one is asked for again"
-            );
-            return;
-        }
-        self.starts.push_back(now);
-        self.generation += 1;
-        match spawn(app, self.generation) {
-            Ok(to) => {
-                let shared = app.state::<Shared>();
-                let corner = shared.config().widget.corner;
-                let mut first = vec![
-                    ToWindows::Board(shared.board()),
-                    ToWindows::Layout {
-                        corner,
-                        reset: false,
-                    },
-                ];
-                if wanted.widget {
-                    first.push(ToWindows::Widget { shown: true, raise });
+    fn start(&mut self, app: &AppHandle, generation: u64, first: Vec<ToWindows>) {
+        let shared = app.state::<Shared>();
+        let corner = shared.config().widget.corner;
+        let mut messages = vec![
+            ToWindows::Board {
+                board: shared.board(),
+            },
+            ToWindows::Layout {
+                corner,
+                reset: false,
+            },
+        ];
+        messages.extend(first);
+        match spawn(app, generation) {
+            Ok(process) => {
+                for message in messages {
+                    let _ = process.to.send(message); // a failed start is noticed by its reader
                 }
-                if wanted.settings {
-                    first.push(ToWindows::Settings);
-                }
-                for message in first {
-                    let _ = to.send(message); // a failed start is noticed by its reader
-                }
-                self.process = Some(Process {
-                    to,
-                    generation: self.generation,
-                });
+                self.process = Some(process);
             }
-            Err(e) => tracing::error!("cannot start the window process: {e}"),
+            Err(e) => {
+                tracing::error!("cannot start the window process: {e}");
+                self.supervisor.not_started(generation);
+            }
         }
     }
 }
 
+/// Closes the process's stdin, and kills it if it has not gone soon after.
+fn stop(process: Process) {
+    let Process { to, child } = process;
+    drop(to);
+    std::thread::spawn(move || {
+        std::thread::sleep(STOP_GRACE);
+        let mut child = lock(&child);
+        if matches!(child.try_wait(), Ok(None)) {
+            tracing::warn!("the window process did not end; killing it");
+            let _ = child.kill(); // it may have ended meanwhile; either way it is gone
+            let _ = child.wait(); // reaped here, or by its reader
+        }
+    });
+}
+
 /// Starts `island windows` with a writer and a reader thread.
-fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<mpsc::Sender<ToWindows>> {
-    let exe = std::env::current_exe()?;
-    let mut child = Command::new(exe)
-        .arg("windows")
+fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
+    let mut child = crate::platform::window_process_command(&crate::platform::own_executable()?)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
     let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        let _ = child.kill(); // useless without its pipes
         return Err(std::io::Error::other("no pipes to the window process"));
     };
     tracing::debug!("window process {} started", child.id());
+    let child = Arc::new(Mutex::new(child));
     let (to, from_app) = mpsc::channel::<ToWindows>();
     std::thread::spawn(move || {
-        // Ends when the sender is dropped (no window wanted): stdin closes
-        // and the window process exits.
+        // Ends when every sender is dropped: stdin closes, and the window
+        // process exits.
         for message in from_app {
             let Ok(line) = encode(&message) else { continue };
             if stdin
@@ -202,29 +196,53 @@ fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<mpsc::Sender<ToWin
         }
     });
     let app = app.clone();
+    let reader_child = Arc::clone(&child);
+    let reply = to.clone();
     std::thread::spawn(move || {
-        read(&app, stdout);
+        read(&app, stdout, generation, &reply);
+        drop(reply);
+        let mut child = lock(&reader_child);
+        if let Err(e) = child.kill() {
+            tracing::debug!("the window process had ended: {e}");
+        }
         match child.wait() {
             Ok(status) => tracing::debug!("window process ended: {status}"),
             Err(e) => tracing::warn!("cannot reap the window process: {e}"),
         }
+        drop(child);
         app.state::<Shared>().windows.ended(&app, generation);
     });
-    Ok(to)
+    Ok(Process { to, child })
 }
 
-/// What the user did in a window, until the window process ends.
-fn read(app: &AppHandle, stdout: ChildStdout) {
-    for line in BufReader::new(stdout).lines() {
-        let Ok(line) = line else { return };
-        match serde_json::from_str::<FromWindows>(&line) {
-            Ok(message) => on_message(app, message),
+/// What the user did in a window, until the window process's stdout
+/// closes. A line that is not a message is said and skipped.
+fn read(app: &AppHandle, stdout: ChildStdout, generation: u64, reply: &mpsc::Sender<ToWindows>) {
+    let mut stdout = BufReader::new(stdout);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match stdout.read_until(b'\n', &mut line) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!("cannot read the window process: {e}");
+                return;
+            }
+        }
+        match serde_json::from_slice::<FromWindows>(&line) {
+            Ok(message) => on_message(app, message, generation, reply),
             Err(e) => tracing::warn!("a message from the window process was not understood: {e}"),
         }
     }
 }
 
-fn on_message(app: &AppHandle, message: FromWindows) {
+fn on_message(
+    app: &AppHandle,
+    message: FromWindows,
+    generation: u64,
+    reply: &mpsc::Sender<ToWindows>,
+) {
     let shared = app.state::<Shared>();
     let acted = match message {
         FromWindows::Decide {
@@ -239,29 +257,26 @@ fn on_message(app: &AppHandle, message: FromWindows) {
         FromWindows::Dismiss => {
             let handle = app.clone();
             app.run_on_main_thread(move || super::widget::dismiss(&handle))
-                .map_err(|e| e.to_string())
+                .map_err(super::commands::window_error)
         }
         FromWindows::SettingsClosed => {
-            shared.windows.settings_closed();
+            shared.windows.settings_closed(app, generation);
             Ok(())
         }
+        // Answered to the process that asked, even if another runs by then.
         FromWindows::LoadSettings { id } => {
-            let app = app.clone();
+            let (app, reply) = (app.clone(), reply.clone());
             tauri::async_runtime::spawn(async move {
                 let result = super::commands::load_settings(&app).await;
-                let shared = app.state::<Shared>();
-                shared
-                    .windows
-                    .send(ToWindows::SettingsLoaded { id, result });
+                let _ = reply.send(ToWindows::SettingsLoaded { id, result }); // it may be gone
             });
             Ok(())
         }
         FromWindows::SaveSettings { id, form } => {
-            let app = app.clone();
+            let (app, reply) = (app.clone(), reply.clone());
             tauri::async_runtime::spawn(async move {
                 let result = super::commands::save_settings(&app, form).await;
-                let shared = app.state::<Shared>();
-                shared.windows.send(ToWindows::SettingsSaved { id, result });
+                let _ = reply.send(ToWindows::SettingsSaved { id, result }); // it may be gone
             });
             Ok(())
         }

@@ -18,9 +18,10 @@ pub fn prepare_webkit() {
         ("GDK_GL", "disable"),
     ] {
         if std::env::var_os(var).is_none() {
-            // SAFETY: called first thing in `app::run`, before the async
-            // runtime, GTK or anything else has started a thread, so
-            // nothing reads the environment concurrently.
+            // SAFETY: called first thing in `app::run` and
+            // `windows::run`, before the async runtime, GTK or anything
+            // else has started a thread, so nothing reads the environment
+            // concurrently.
             unsafe { std::env::set_var(var, value) };
         }
     }
@@ -56,4 +57,10 @@ pub fn prepare_autostart() -> std::io::Result<()> {
         Some(dirs) => std::fs::create_dir_all(dirs.home_dir().join(".config")),
         None => Ok(()),
     }
+}
+
+/// This program, to start its window process: the file that runs now,
+/// even if a package upgrade has replaced or removed it on disk since.
+pub fn own_executable() -> std::io::Result<std::path::PathBuf> {
+    Ok(std::path::PathBuf::from("/proc/self/exe"))
 }

@@ -28,3 +28,8 @@ pub fn tray_icon(state: TrayState) -> &'static [u8] {
 pub fn prepare_autostart() -> std::io::Result<()> {
     Ok(())
 }
+
+/// This program, to start its window process.
+pub fn own_executable() -> std::io::Result<std::path::PathBuf> {
+    std::env::current_exe()
+}

@@ -1,5 +1,5 @@
-//! What differs per platform: whether a display is there, and which tray
-//! images to use.
+//! What differs per platform: whether a display is there, which tray
+//! images to use, and how the window process is started and talked to.
 
 #[cfg(target_os = "macos")]
 #[path = "macos.rs"]
@@ -8,4 +8,9 @@ mod imp;
 #[path = "linux.rs"]
 mod imp;
 
-pub use imp::{TEMPLATE_ICONS, check_display, prepare_autostart, prepare_webkit, tray_icon};
+mod unix;
+
+pub use imp::{
+    TEMPLATE_ICONS, check_display, own_executable, prepare_autostart, prepare_webkit, tray_icon,
+};
+pub use unix::{take_protocol_pipes, window_process_command};

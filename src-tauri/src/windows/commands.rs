@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use island_core::settings::SettingsForm;
 use island_core::view::{Board, CardDecision};
-use island_core::window_link::{FromWindows, SettingsView};
-use serde::Serialize;
+use island_core::window_link::{FromWindows, SettingsView, WindowError, WindowErrorKind};
 use tauri::{AppHandle, State, WebviewWindow};
 
 use super::state::{Answer, WindowState};
@@ -15,28 +14,8 @@ use super::state::{Answer, WindowState};
 /// How long the settings view waits for the tray app.
 const ASK_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An error as the UI receives it.
-#[derive(Debug, Clone, Serialize)]
-pub struct UiError {
-    /// What kind: `settings`, `window`, `stopping`.
-    pub kind: &'static str,
-    /// For people.
-    pub message: String,
-}
-
-impl UiError {
-    fn new(kind: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
-    }
-}
-
-impl From<tauri::Error> for UiError {
-    fn from(e: tauri::Error) -> Self {
-        Self::new("window", e.to_string())
-    }
+fn window_error(e: tauri::Error) -> WindowError {
+    WindowError::new(WindowErrorKind::Window, e.to_string())
 }
 
 /// The board now (the widget asks once when it loads, then gets events).
@@ -62,28 +41,30 @@ pub fn focus(state: State<'_, WindowState>, session_id: String) {
 
 /// The widget fits its window to its content.
 #[tauri::command]
-pub fn resize_widget(window: WebviewWindow, width: f64, height: f64) -> Result<(), UiError> {
-    super::widget::resize(&window, width, height).map_err(UiError::from)
+pub fn resize_widget(window: WebviewWindow, width: f64, height: f64) -> Result<(), WindowError> {
+    super::widget::resize(&window, width, height).map_err(window_error)
 }
 
-/// The widget's close button: hidden at once, and the tray app told. The
-/// window is destroyed after this call has returned, not inside its own
-/// webview's callback.
+/// The widget's close button: hidden at once, and the tray app told.
+/// `async`, so that it runs off the main thread and the window is
+/// destroyed by a later main-loop turn, not inside its own webview's
+/// callback.
 #[tauri::command]
-pub fn hide_widget(app: AppHandle, state: State<'_, WindowState>) -> Result<(), UiError> {
+pub async fn hide_widget(app: AppHandle, state: State<'_, WindowState>) -> Result<(), WindowError> {
     state.send(&FromWindows::Dismiss);
     let handle = app.clone();
-    app.run_on_main_thread(move || super::widget::hide(&handle))?;
-    Ok(())
+    app.run_on_main_thread(move || super::widget::hide(&handle))
+        .map_err(window_error)
 }
 
 /// The settings, read from the file by the tray app (it may have been
 /// edited by hand).
 #[tauri::command]
-pub async fn load_settings(state: State<'_, WindowState>) -> Result<SettingsView, UiError> {
-    let answer = state.request(|id| FromWindows::LoadSettings { id });
-    let value = wait(answer).await?;
-    serde_json::from_value(value).map_err(|e| UiError::new("settings", e.to_string()))
+pub async fn load_settings(state: State<'_, WindowState>) -> Result<SettingsView, WindowError> {
+    match ask(&state, |id| FromWindows::LoadSettings { id }).await? {
+        Answer::Loaded(result) => result,
+        Answer::Saved(_) => Err(mixed_up()),
+    }
 }
 
 /// Writes the form into the config file and puts it in force (the tray
@@ -92,18 +73,35 @@ pub async fn load_settings(state: State<'_, WindowState>) -> Result<SettingsView
 pub async fn save_settings(
     state: State<'_, WindowState>,
     form: SettingsForm,
-) -> Result<(), UiError> {
-    let answer = state.request(|id| FromWindows::SaveSettings { id, form });
-    wait(answer).await.map(drop)
+) -> Result<(), WindowError> {
+    match ask(&state, |id| FromWindows::SaveSettings { id, form }).await? {
+        Answer::Saved(result) => result,
+        Answer::Loaded(_) => Err(mixed_up()),
+    }
 }
 
-async fn wait(
-    answer: tokio::sync::oneshot::Receiver<Answer>,
-) -> Result<serde_json::Value, UiError> {
+fn mixed_up() -> WindowError {
+    WindowError::new(WindowErrorKind::Settings, "Island answered another request")
+}
+
+/// Asks the tray app and waits for its answer, [`ASK_TIMEOUT`] at most.
+async fn ask(
+    state: &WindowState,
+    message: impl FnOnce(u64) -> FromWindows,
+) -> Result<Answer, WindowError> {
+    let (id, answer) = state.request(message);
     match tokio::time::timeout(ASK_TIMEOUT, answer).await {
-        Ok(Ok(Ok(value))) => Ok(value),
-        Ok(Ok(Err(why))) => Err(UiError::new("settings", why)),
-        Ok(Err(_)) => Err(UiError::new("stopping", "Island is stopping")),
-        Err(_) => Err(UiError::new("settings", "Island did not answer in time")),
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(_)) => Err(WindowError::new(
+            WindowErrorKind::Stopping,
+            "Island is stopping",
+        )),
+        Err(_) => {
+            state.forget(id);
+            Err(WindowError::new(
+                WindowErrorKind::Stopping,
+                "Island did not answer in time",
+            ))
+        }
     }
 }

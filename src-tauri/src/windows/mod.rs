@@ -10,17 +10,26 @@ mod settings_window;
 mod state;
 mod widget;
 
-use std::io::BufRead;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
 use std::process::ExitCode;
 
 use island_core::window_link::ToWindows;
 use tauri::{App, AppHandle, Emitter, Manager, RunEvent};
 
-use state::WindowState;
+use state::{Answer, WindowState};
 
 /// Runs the window process until its stdin closes.
 #[must_use]
 pub fn run() -> ExitCode {
+    // First, before any thread or child process exists.
+    let (from_app, to_app) = match crate::platform::take_protocol_pipes() {
+        Ok(pipes) => pipes,
+        Err(e) => {
+            eprintln!("island windows: cannot take the pipes to the tray app: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     crate::platform::prepare_webkit();
     if let Err(why) = crate::platform::check_display() {
         eprintln!("island windows: {why}");
@@ -40,8 +49,8 @@ pub fn run() -> ExitCode {
             commands::load_settings,
             commands::save_settings,
         ])
-        .setup(|app| {
-            setup(app);
+        .setup(move |app| {
+            setup(app, from_app, to_app);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -56,14 +65,14 @@ pub fn run() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-fn setup(app: &mut App) {
-    app.manage(WindowState::new());
+fn setup(app: &mut App, from_app: File, to_app: File) {
+    app.manage(WindowState::new(to_app));
+    stop_on_terminate(app.handle().clone());
     let handle = app.handle().clone();
     // Blocking reads of the pipe, on a thread of their own; each message
     // is handled on the main thread, where windows are made.
     std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        for line in stdin.lock().lines() {
+        for line in BufReader::new(from_app).lines() {
             let line = match line {
                 Ok(line) => line,
                 Err(e) => {
@@ -95,7 +104,7 @@ fn setup(app: &mut App) {
 fn on_message(app: &AppHandle, message: ToWindows) {
     let state = app.state::<WindowState>();
     match message {
-        ToWindows::Board(board) => {
+        ToWindows::Board { board } => {
             if let Err(e) = app.emit_to(widget::LABEL, "board", &board) {
                 tracing::debug!("the widget missed a board: {e}");
             }
@@ -113,16 +122,23 @@ fn on_message(app: &AppHandle, message: ToWindows) {
                 state.send(&island_core::window_link::FromWindows::SettingsClosed);
             }
         }
-        ToWindows::SettingsLoaded { id, result } => {
-            state.answer(
-                id,
-                result.map(|view| serde_json::to_value(view).unwrap_or_default()),
-            );
-        }
-        ToWindows::SettingsSaved { id, result } => {
-            state.answer(id, result.map(|()| serde_json::Value::Null));
-        }
+        ToWindows::SettingsLoaded { id, result } => state.answer(id, Answer::Loaded(result)),
+        ToWindows::SettingsSaved { id, result } => state.answer(id, Answer::Saved(result)),
     }
+}
+
+/// Logout ends the whole session's processes: the widget's place is saved
+/// first, as when the tray app ends this process.
+fn stop_on_terminate(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            tracing::warn!("cannot listen for SIGTERM");
+            return;
+        };
+        term.recv().await;
+        app.exit(0);
+    });
 }
 
 fn on_run_event(app: &AppHandle, event: RunEvent) {

@@ -1,5 +1,5 @@
 //! What the window process holds: the last board, where the widget goes,
-//! the way back to the tray app (stdout), and requests waiting for its
+//! the way back to the tray app (its pipe), and requests waiting for its
 //! answer.
 
 use std::collections::HashMap;
@@ -10,20 +10,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use island_core::placement::{Corner, Positions};
 use island_core::view::Board;
-use island_core::window_link::{FromWindows, encode};
+use island_core::window_link::{FromWindows, SettingsView, WindowError, encode};
 use tokio::sync::oneshot;
 
 use crate::app::state::lock;
 
-/// An answer from the tray app: a JSON value, or why not.
-pub type Answer = Result<serde_json::Value, String>;
+/// An answer from the tray app to a request.
+#[derive(Debug)]
+pub enum Answer {
+    /// To [`FromWindows::LoadSettings`].
+    Loaded(Result<SettingsView, WindowError>),
+    /// To [`FromWindows::SaveSettings`].
+    Saved(Result<(), WindowError>),
+}
 
 /// Held by Tauri as managed state.
 #[derive(Debug)]
 pub struct WindowState {
     board: Mutex<Board>,
     widget: Mutex<WidgetState>,
-    out: Mutex<std::io::Stdout>,
+    out: Mutex<std::fs::File>,
     pending: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     next_id: AtomicU64,
 }
@@ -61,7 +67,7 @@ impl WidgetState {
 }
 
 impl WindowState {
-    pub fn new() -> Self {
+    pub fn new(to_app: std::fs::File) -> Self {
         let positions_path = Positions::default_path();
         let positions = positions_path
             .as_deref()
@@ -76,7 +82,7 @@ impl WindowState {
                 unsaved: false,
                 placed_at: std::collections::VecDeque::new(),
             }),
-            out: Mutex::new(std::io::stdout()),
+            out: Mutex::new(to_app),
             pending: Mutex::default(),
             next_id: AtomicU64::new(1),
         }
@@ -108,13 +114,33 @@ impl WindowState {
         }
     }
 
-    /// Asks the tray app; the answer comes through [`answer`](Self::answer).
-    pub fn request(&self, message: impl FnOnce(u64) -> FromWindows) -> oneshot::Receiver<Answer> {
+    /// Asks the tray app; the answer comes through [`answer`](Self::answer)
+    /// (or never: then [`forget`](Self::forget) the id).
+    pub fn request(
+        &self,
+        message: impl FnOnce(u64) -> FromWindows,
+    ) -> (u64, oneshot::Receiver<Answer>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
         self.send(&message(id));
-        rx
+        (id, rx)
+    }
+
+    /// Gives up on request `id`.
+    pub fn forget(&self, id: u64) {
+        lock(&self.pending).remove(&id);
+    }
+
+    /// Reads the dragged positions again: another window process may have
+    /// saved them since this one started.
+    pub fn reload_positions(&self) {
+        let mut widget = self.widget();
+        if let Some(path) = widget.positions_path.clone()
+            && !widget.unsaved
+        {
+            widget.positions = Positions::load(&path);
+        }
     }
 
     /// The tray app answered request `id`.

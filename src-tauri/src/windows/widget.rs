@@ -52,6 +52,7 @@ pub fn layout_changed(app: &AppHandle, reset: bool) {
 }
 
 fn create(app: &AppHandle) -> tauri::Result<()> {
+    app.state::<WindowState>().reload_positions();
     let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("widget.html".into()))
         .title("Island")
         .decorations(false)
