@@ -147,6 +147,28 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
             .any(|(_, cmd)| cmd.contains("WebKitWebProcess")),
         "{webkit:?}"
     );
+    // The pipes between Island and its window process are theirs alone:
+    // WebKit's processes could otherwise speak for the user.
+    // (Island's own stdin, stdout and stderr may be pipes too, and so may
+    // what it inherited from this test, such as cargo's jobserver.)
+    let standard: Vec<String> = (0..3)
+        .filter_map(|fd| std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok())
+        .map(|target| target.display().to_string())
+        .collect();
+    let inherited = pipes(std::process::id());
+    let link: Vec<String> = pipes(pid)
+        .intersection(&pipes(windows))
+        .filter(|p| !standard.contains(p) && !inherited.contains(*p))
+        .cloned()
+        .collect();
+    assert_eq!(link.len(), 2, "one pipe each way: {link:?}");
+    for (child, cmd) in &webkit {
+        let theirs = pipes(*child);
+        assert!(
+            link.iter().all(|p| !theirs.contains(p)),
+            "{cmd} holds a pipe to Island: {theirs:?}"
+        );
+    }
 
     // The window process dies: Island starts another, and the widget is
     // back.
