@@ -86,7 +86,7 @@ pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, uniqu
                 })),
             ]
         }
-        // SessionStart, SessionEnd, idle prompts and hooks not known yet:
+        // SessionStart, SessionEnd and hooks not known yet:
         // the hello alone keeps the session known.
         _ => Vec::new(),
     };

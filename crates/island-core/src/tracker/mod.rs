@@ -91,6 +91,11 @@ struct ConnState {
 /// How many closed approval ids are remembered, so that a replayed
 /// `requested` for a closed approval does not reopen it.
 const CLOSED_REMEMBERED: usize = 4096;
+/// Agents whose process runs one session at a time (see
+/// `forget_replaced`), as their hook bridges name them.
+const ONE_SESSION_AGENTS: [&str; 2] = ["claude-code", "codewhale"];
+/// How long a late hook of a replaced session is ignored.
+const REPLACED_FOR_MS: i64 = 10_000;
 
 /// Every session Island knows, and what it has shown.
 #[derive(Debug, Clone, Default)]
@@ -104,6 +109,8 @@ pub struct SessionTracker {
     shown: BTreeSet<NoticeKey>,
     closed: HashSet<String>,
     closed_order: VecDeque<String>,
+    /// Sessions replaced by a new one from the same process, and when.
+    replaced: VecDeque<(String, i64)>,
     /// Answers sent but not yet confirmed by the agent's closing phase. A
     /// replay of such an approval (the agent reconnected, and may never
     /// have received the answer) gets the answer again instead of a new
@@ -248,6 +255,10 @@ impl SessionTracker {
 
     fn on_hello(&mut self, conn: ConnId, hello: Hello, now: Timestamp, out: &mut Out) {
         let id = hello.session_id.clone();
+        if hello.transient && self.recently_replaced(&id, now.unix_millis()) {
+            self.conns.entry(conn).or_default().superseded = true;
+            return;
+        }
         let state = self.conns.entry(conn).or_default();
         state.session = Some(Arc::from(id.as_str()));
         state.accepts_decisions = hello.accepts_decisions;
@@ -311,7 +322,7 @@ impl SessionTracker {
             self.close_approval(&id, &approval_id, out);
         }
         if hello.transient {
-            self.forget_replaced(&id, out);
+            self.forget_replaced(&id, now.unix_millis(), out);
         }
         let Some(session) = self.sessions.get(&id) else {
             return;
@@ -479,14 +490,18 @@ impl SessionTracker {
                 let reason = request.reason.clone();
                 self.open_approval(conn, id, &approval_id, reason, Some(*request), now, out);
             }
-            EventFrame::UserInputRequest { .. } => {
-                // After a finished turn whose notice is still up, "waiting
-                // for your input" would say it again (Claude Code's idle
-                // reminder comes a minute after every turn).
-                let key = NoticeKey::Turn(id.to_owned());
-                let said = session.activity == SessionState::Done && self.shown.contains(&key);
-                if !said {
-                    let notice = notices::input_wanted(id, &session.title);
+            EventFrame::UserInputRequest { request } => {
+                // Not under do not disturb (like a finished turn), and not
+                // right after a finished turn whose notice is still up:
+                // Claude Code's idle reminder comes a minute after every
+                // turn, and would say it twice.
+                let done = session.activity == SessionState::Done;
+                let said = done
+                    && (self.shown.contains(&NoticeKey::Turn(id.to_owned()))
+                        || self.shown.contains(&NoticeKey::Summary));
+                if !said && !self.policy.do_not_disturb {
+                    let idle = request.is_null();
+                    let notice = notices::input_wanted(id, &session.title, idle);
                     self.notify(notice, out);
                 }
             }
@@ -720,22 +735,48 @@ impl SessionTracker {
         }
     }
 
-    /// A hook bridge's agent runs one session at a time: a new session id
-    /// from the same process (Claude Code's `/clear`, a new chat) means
-    /// the one before it ended, though no hook said so.
-    fn forget_replaced(&mut self, id: &str, out: &mut Out) {
-        let Some(pid) = self.sessions.get(id).and_then(|s| s.pid) else {
+    /// Claude Code and the CodeWhale TUI run one session at a time per
+    /// process: a new session id from the same process (`/clear`, a new
+    /// chat) means the one before it ended, though no hook said so. Its
+    /// hooks still connected are not heard any more, and a late hook of
+    /// it is ignored for [`REPLACED_FOR_MS`] (a later one is a `/resume`).
+    /// Codex is not among them: its app server runs several threads in one
+    /// process.
+    fn forget_replaced(&mut self, id: &str, now_ms: i64, out: &mut Out) {
+        let Some(session) = self.sessions.get(id) else {
             return;
         };
+        let (Some(pid), Some(agent)) = (session.pid, session.agent.clone()) else {
+            return;
+        };
+        if !ONE_SESSION_AGENTS.contains(&agent.as_str()) {
+            return;
+        }
         let replaced: Vec<String> = self
             .sessions
             .values()
-            .filter(|s| s.transient && s.pid == Some(pid) && s.id != id)
+            .filter(|s| {
+                s.transient && s.pid == Some(pid) && s.id != id && s.agent.as_deref() == Some(&agent)
+            })
             .map(|s| s.id.clone())
             .collect();
         for old in replaced {
+            for state in self.conns.values_mut() {
+                if state.session.as_deref() == Some(old.as_str()) {
+                    state.superseded = true;
+                }
+            }
             self.forget(&old, out);
+            self.replaced.retain(|(_, at)| now_ms - *at < REPLACED_FOR_MS);
+            self.replaced.push_back((old, now_ms));
         }
+    }
+
+    /// Whether `id` was replaced moments ago (its hooks may still come).
+    fn recently_replaced(&self, id: &str, now_ms: i64) -> bool {
+        self.replaced
+            .iter()
+            .any(|(old, at)| old == id && now_ms - *at < REPLACED_FOR_MS)
     }
 
     fn forget(&mut self, id: &str, out: &mut Out) {

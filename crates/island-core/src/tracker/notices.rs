@@ -139,11 +139,16 @@ pub(crate) fn error(session_id: &str, title: &str, message: &str) -> Notice {
     }
 }
 
-pub(crate) fn input_wanted(session_id: &str, title: &str) -> Notice {
+pub(crate) fn input_wanted(session_id: &str, title: &str, idle: bool) -> Notice {
+    let body = if idle {
+        "It waits for your next message."
+    } else {
+        "The agent asked a question in its terminal."
+    };
     Notice {
         key: NoticeKey::Turn(session_id.to_owned()),
         title: format!("{title} is waiting for your input"),
-        body: "The agent asked a question in its terminal.".to_owned(),
+        body: body.to_owned(),
         critical: false,
         actions: Vec::new(),
         session_id: Some(session_id.to_owned()),
