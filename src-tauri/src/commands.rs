@@ -80,12 +80,8 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             client::send(&socket, &line).await?;
         }
         Command::Hook { agent } => run_hook(&socket, agent).await,
-        Command::Setup {
-            agent,
-            yes,
-            undo,
-            file,
-        } => return crate::setup::run(agent, yes, undo, file),
+        // Run by `crate::run` before any client command.
+        Command::Setup { .. } => anyhow::bail!("`island setup` runs without a runtime"),
         Command::Doctor => {
             use island_core::doctor::Level;
             let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
@@ -145,7 +141,12 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
                     eprintln!("island hook: cannot read the hook's input: {e}");
                     return;
                 }
-                serde_json::from_str(&text)
+                // An event may come with its payload missing.
+                if text.trim().is_empty() {
+                    Ok(serde_json::Value::Null)
+                } else {
+                    serde_json::from_str(&text)
+                }
             }
         }
     };

@@ -17,9 +17,23 @@ use clap::Parser;
 #[must_use]
 pub fn run() -> std::process::ExitCode {
     let args = cli::Args::parse();
-    if matches!(args.command, Some(cli::Command::Windows)) {
-        logging::init();
-        return windows::run();
+    match args.command {
+        Some(cli::Command::Windows) => {
+            logging::init();
+            return windows::run();
+        }
+        Some(cli::Command::Setup {
+            agent,
+            yes,
+            undo,
+            file,
+        }) => {
+            return setup::run(agent, yes, undo, file).unwrap_or_else(|e| {
+                eprintln!("island setup: {e:#}");
+                std::process::ExitCode::FAILURE
+            });
+        }
+        _ => {}
     }
     if args.command.is_none() && !args.headless {
         if let Some(log) = logging::init() {

@@ -11,7 +11,7 @@ use island_core::setup::{self, Agent};
 
 use crate::cli::SetupAgent;
 
-/// Runs `island setup`.
+/// Runs `island setup` (no async runtime: it asks on the terminal).
 ///
 /// # Errors
 /// A file that cannot be read, parsed, changed safely or written; it is
@@ -35,7 +35,8 @@ pub fn run(
             agent.config_path(home.home_dir(), |k| std::env::var(k).ok())
         }
     };
-    let program = program()?;
+    let exe = std::env::current_exe().context("cannot tell where this program is")?;
+    let program = setup::hook_program(std::env::var_os("PATH").as_deref(), &exe)?;
     if program != "island" {
         println!(
             "Note: `island` is not on PATH, so the hook runs {program}; run this again if \
@@ -89,24 +90,4 @@ fn consent(path: &Path) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
-}
-
-/// How the agent should run Island: `island` when that is on `PATH`, else
-/// this program's full path.
-fn program() -> anyhow::Result<String> {
-    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| is_executable(&dir.join("island")))
-    });
-    if on_path {
-        return Ok("island".to_owned());
-    }
-    let exe = std::env::current_exe().context("cannot tell where this program is")?;
-    exe.to_str()
-        .map(str::to_owned)
-        .context("this program's path is not UTF-8; put `island` on PATH")
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }

@@ -227,6 +227,29 @@ fn setup_never_overwrites_what_it_cannot_keep() {
     assert!(said.contains("is not valid JSON"), "{said}");
     assert_eq!(std::fs::read_to_string(&broken).unwrap(), "{ \"hooks\": ");
     assert!(backups(home.path()).is_empty());
+
+    // A link to a file that is not there: left a link, not replaced by a
+    // file.
+    let link = home.path().join("linked.json");
+    std::os::unix::fs::symlink(home.path().join("dotfiles/settings.json"), &link).unwrap();
+    let out = setup(
+        home.path(),
+        &["claude", "--yes", "--file", link.to_str().unwrap()],
+        true,
+        "",
+    );
+    let said = text(&out);
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains("link to a file that does not exist"),
+        "{said}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }
 
 /// Runs one hook command the way an agent does: `sh -c COMMAND`, with the

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Agent, Outcome, Problem, command_runs_island_hook};
+use super::{Agent, Outcome, Problem, command_runs_island_hook, retarget_command};
 
 /// The events Island maps: name, whether it takes a tool matcher, and a
 /// timeout for the one that waits (over the bridge's 50 s wait).
@@ -64,8 +64,39 @@ pub(super) fn configured(text: &str) -> bool {
         })
 }
 
+/// Said when the file's own layout is not the one it is written back in.
+fn layout_note(text: &str, root: &Map<String, Value>) -> Result<Vec<String>, Problem> {
+    if text.trim().is_empty() || print(root.clone())? == text {
+        return Ok(Vec::new());
+    }
+    Ok(vec![
+        "the file is written back in the usual JSON layout (two-space indent), \
+         so the diff shows lines whose layout changed"
+            .to_owned(),
+    ])
+}
+
+/// Points Island's hooks whose program is gone at `program`.
+fn retarget_all(hooks: &mut Map<String, Value>, program: &str) {
+    for group in hooks.values_mut().filter_map(Value::as_array_mut).flatten() {
+        let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for hook in list {
+            let new = hook
+                .get("command")
+                .and_then(Value::as_str)
+                .and_then(|c| retarget_command(c, Agent::Claude, program));
+            if let Some(new) = new {
+                hook["command"] = Value::String(new);
+            }
+        }
+    }
+}
+
 pub(super) fn add(text: &str, program: &str) -> Outcome {
     let mut root = parse(text)?;
+    let notes = layout_note(text, &root)?;
     let hooks = root
         .entry("hooks")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -75,6 +106,7 @@ pub(super) fn add(text: &str, program: &str) -> Outcome {
         ));
     };
     let command = format!("{} hook claude", super::shell_word(program)?);
+    retarget_all(hooks, program);
     for (event, tools, timeout) in EVENTS {
         let groups = hooks
             .entry(event)
@@ -98,11 +130,17 @@ pub(super) fn add(text: &str, program: &str) -> Outcome {
         };
         groups.push(group);
     }
-    Ok((print(root)?, Vec::new()))
+    let after = print(root)?;
+    // Nothing to add: the file stays as it is, layout and all.
+    if parse(text)? == parse(&after)? {
+        return Ok((text.to_owned(), Vec::new()));
+    }
+    Ok((after, notes))
 }
 
 pub(super) fn remove(text: &str) -> Outcome {
     let mut root = parse(text)?;
+    let notes = layout_note(text, &root)?;
     let Some(Value::Object(hooks)) = root.get_mut("hooks") else {
         return Ok((text.to_owned(), Vec::new()));
     };
@@ -141,7 +179,7 @@ pub(super) fn remove(text: &str) -> Outcome {
     if hooks.is_empty() {
         root.shift_remove("hooks");
     }
-    Ok((print(root)?, Vec::new()))
+    Ok((print(root)?, notes))
 }
 
 #[cfg(test)]
@@ -222,6 +260,37 @@ mod tests {
             1
         );
         assert_eq!(root["hooks"]["Stop"][0]["hooks"][0]["command"], "say done");
+    }
+
+    #[test]
+    fn a_moved_island_is_pointed_at_again_and_shell_lines_are_theirs() {
+        let text = r#"{"hooks": {"Stop": [{"hooks": [
+            {"type": "command", "command": "/gone/target/debug/island hook claude"},
+            {"type": "command", "command": "island hook claude && say done"}
+        ]}]}}"#;
+        let (added, notes) = add(text, "/usr/bin/island").unwrap();
+        let root: Value = serde_json::from_str(&added).unwrap();
+        assert_eq!(
+            root["hooks"]["Stop"][0]["hooks"][0]["command"],
+            "/usr/bin/island hook claude"
+        );
+        assert_eq!(
+            root["hooks"]["Stop"][0]["hooks"][1]["command"],
+            "island hook claude && say done"
+        );
+        assert_eq!(root["hooks"]["Stop"].as_array().unwrap().len(), 1);
+        assert_eq!(notes.len(), 1, "the layout changes: {notes:?}");
+        // Undo takes Island's out and leaves theirs.
+        let (removed, _) = remove(&added).unwrap();
+        let root: Value = serde_json::from_str(&removed).unwrap();
+        assert_eq!(
+            root["hooks"]["Stop"][0]["hooks"][0]["command"],
+            "island hook claude && say done"
+        );
+        // In a compact file with nothing to add, not a byte changes.
+        let compact =
+            serde_json::to_string(&serde_json::from_str::<Value>(&added).unwrap()).unwrap();
+        assert_eq!(add(&compact, "/usr/bin/island").unwrap().0, compact);
     }
 
     #[test]

@@ -71,13 +71,17 @@ impl Agent {
 }
 
 /// Whether a hook command runs `island hook AGENT` (any path to `island`,
-/// any arguments after).
+/// plain arguments after it). A command that goes on with shell operators
+/// (`island hook claude && say done`) is the user's, not Island's.
 pub(crate) fn runs_island_hook(words: &[&str], agent: Agent) -> bool {
+    const SHELL: [char; 6] = [';', '|', '&', '>', '<', '`'];
     match words {
-        [program, hook, name, ..] => {
+        [program, hook, name, rest @ ..] => {
             Path::new(program).file_name().and_then(|n| n.to_str()) == Some("island")
                 && *hook == "hook"
                 && *name == agent.name()
+                && !program.contains(SHELL)
+                && rest.iter().all(|w| !w.contains(SHELL))
         }
         _ => false,
     }
@@ -88,6 +92,53 @@ pub(crate) fn command_runs_island_hook(command: &str, agent: Agent) -> bool {
     let words = shlex::split(command).unwrap_or_default();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     runs_island_hook(&words, agent)
+}
+
+/// An Island hook whose program is a full path that is gone (Island was
+/// moved or rebuilt elsewhere): the same hook, run by `program`.
+pub(crate) fn retarget(words: &[&str], agent: Agent, program: &str) -> Option<Vec<String>> {
+    let old = *words.first()?;
+    let stale = Path::new(old).is_absolute() && !Path::new(old).exists();
+    if !runs_island_hook(words, agent) || !stale || old == program {
+        return None;
+    }
+    let mut new = vec![program.to_owned()];
+    new.extend(words[1..].iter().map(|w| (*w).to_owned()));
+    Some(new)
+}
+
+/// [`retarget`] for a command line a shell runs.
+pub(crate) fn retarget_command(command: &str, agent: Agent, program: &str) -> Option<String> {
+    let words = shlex::split(command)?;
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let new = retarget(&words, agent, program)?;
+    shlex::try_join(new.iter().map(String::as_str)).ok()
+}
+
+/// How an agent should run Island: `island` when an executable of that
+/// name is on `path` (the `PATH` variable), else `exe`, this program's
+/// full path.
+///
+/// # Errors
+/// `exe` is not UTF-8 (it could not be written in a config file).
+pub fn hook_program(path: Option<&std::ffi::OsStr>, exe: &Path) -> Result<String, SetupError> {
+    let on_path = path.is_some_and(|paths| {
+        std::env::split_paths(paths).any(|dir| is_executable(&dir.join("island")))
+    });
+    if on_path {
+        return Ok("island".to_owned());
+    }
+    exe.to_str().map(str::to_owned).ok_or_else(|| {
+        SetupError::Conflict(
+            exe.to_owned(),
+            "this program's path is not UTF-8; put `island` on PATH".into(),
+        )
+    })
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// `program` as one word of a shell command line.
@@ -163,6 +214,13 @@ impl Edit {
 /// # Errors
 /// See [`SetupError`]; nothing is written either way.
 pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit, SetupError> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && std::fs::canonicalize(path).is_err() {
+        return Err(SetupError::Conflict(
+            path.to_owned(),
+            "it is a link to a file that does not exist; fix or remove the link first".into(),
+        ));
+    }
     let before = match std::fs::read_to_string(path) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,

@@ -4,7 +4,9 @@
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, Value, value};
 
-use super::{Agent, Outcome, Problem, command_runs_island_hook, runs_island_hook};
+use super::{
+    Agent, Outcome, Problem, command_runs_island_hook, retarget, retarget_command, runs_island_hook,
+};
 
 /// The CodeWhale events Island listens to. `session_end` is left out: the
 /// session ends with the TUI's process, and a hook run while it exits
@@ -36,8 +38,28 @@ pub(super) fn codex_configured(text: &str) -> bool {
 
 pub(super) fn codex_add(text: &str, program: &str) -> Outcome {
     let mut doc = parse(text)?;
-    match doc.get("notify") {
-        Some(item) if notify_is_ours(item) => return unchanged(text),
+    match doc.get_mut("notify") {
+        Some(item) if notify_is_ours(item) => {
+            let words: Vec<String> = item
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let words: Vec<&str> = words.iter().map(String::as_str).collect();
+            let Some(new) = retarget(&words, Agent::Codex, program) else {
+                return unchanged(text);
+            };
+            if let Some(first) = item.as_array_mut().and_then(|a| a.get_mut(0)) {
+                let decor = first.decor().clone();
+                *first = Value::from(new[0].as_str());
+                *first.decor_mut() = decor;
+            }
+            return Ok((doc.to_string(), Vec::new()));
+        }
         Some(item) => {
             let theirs = item.to_string();
             return Err(Problem::Conflict(format!(
@@ -111,8 +133,18 @@ pub(super) fn codewhale_add(text: &str, program: &str) -> Outcome {
             "`hooks.hooks` is not written as `[[hooks.hooks]]` tables; write it so first".into(),
         ));
     };
-    let program = super::shell_word(program)?;
     let mut added = false;
+    for entry in list.iter_mut() {
+        let new = entry
+            .get("command")
+            .and_then(Item::as_str)
+            .and_then(|c| retarget_command(c, Agent::Codewhale, program));
+        if let Some(new) = new {
+            entry.insert("command", value(new));
+            added = true;
+        }
+    }
+    let program = super::shell_word(program)?;
     for event in CODEWHALE_EVENTS {
         let have = list
             .iter()
@@ -190,6 +222,23 @@ mod tests {
         assert_eq!(codex_add(&added, "island").unwrap().0, added);
         assert_eq!(codex_remove(&added).unwrap().0, CODEX);
         assert_eq!(codex_remove(CODEX).unwrap().0, CODEX);
+    }
+
+    #[test]
+    fn a_moved_island_is_pointed_at_again() {
+        let codex = "notify = [\"/gone/island\", \"hook\", \"codex\"]  # mine\n";
+        let (added, _) = codex_add(codex, "/usr/bin/island").unwrap();
+        assert_eq!(
+            added,
+            "notify = [\"/usr/bin/island\", \"hook\", \"codex\"]  # mine\n"
+        );
+        let codewhale = "[[hooks.hooks]]\nevent = \"turn_end\"\ncommand = \"/gone/island hook codewhale turn_end\"\n";
+        let (added, _) = codewhale_add(codewhale, "island").unwrap();
+        assert!(
+            added.contains("command = \"island hook codewhale turn_end\"\n"),
+            "{added}"
+        );
+        assert!(!added.contains("/gone/"), "{added}");
     }
 
     #[test]

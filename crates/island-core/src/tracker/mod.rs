@@ -756,7 +756,10 @@ impl SessionTracker {
             .sessions
             .values()
             .filter(|s| {
-                s.transient && s.pid == Some(pid) && s.id != id && s.agent.as_deref() == Some(&agent)
+                s.transient
+                    && s.pid == Some(pid)
+                    && s.id != id
+                    && s.agent.as_deref() == Some(&agent)
             })
             .map(|s| s.id.clone())
             .collect();
@@ -767,7 +770,8 @@ impl SessionTracker {
                 }
             }
             self.forget(&old, out);
-            self.replaced.retain(|(_, at)| now_ms - *at < REPLACED_FOR_MS);
+            self.replaced
+                .retain(|(_, at)| now_ms - *at < REPLACED_FOR_MS);
             self.replaced.push_back((old, now_ms));
         }
     }
