@@ -8,33 +8,21 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{Call, SessionBus, serve_recorder, start_island, wait_for, wait_status};
+use common::{
+    Call, SessionBus, recorded_island, spawn_with_stdin, start_island, wait_for, wait_status,
+};
 use island_protocol::{ReviewDecision, SessionState};
 use serde_json::{Value, json};
 
 /// `island hook ARGS` with `stdin` written to it, running.
 fn spawn_hook(socket: &Path, args: &[&str], stdin: &str) -> Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
-        .args(["hook", "--socket"])
-        .arg(socket)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child
+    let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+    command.args(["hook", "--socket"]).arg(socket).args(args);
+    spawn_with_stdin(&mut command, stdin)
 }
 
 /// `island hook claude` with a hook's input, running.
@@ -205,12 +193,9 @@ fn island_hook(socket: &Path, args: &[&str], stdin: &str) -> Output {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn codex_and_codewhale_turn_ends_are_announced() {
-    let bus = SessionBus::start();
-    let (_server, calls) = serve_recorder(&bus).await;
     let dir = tempfile::tempdir().unwrap();
-    let _island = start_island(dir.path(), &bus);
-    let socket = dir.path().join("run/island.sock");
-    wait_status(&socket, "Island up", |_| true).await;
+    let island = recorded_island(dir.path()).await;
+    let (calls, socket) = (island.calls.clone(), island.socket.clone());
 
     // Codex: `notify` with its payload as the last argument.
     let payload = json!({

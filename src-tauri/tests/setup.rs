@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{Call, SessionBus, serve_recorder, start_island, wait_for, wait_status};
+use common::{Call, recorded_island, spawn_with_stdin, wait_for, wait_status};
 use island_protocol::SessionState;
 use serde_json::{Value, json};
 
@@ -44,18 +44,10 @@ fn setup(home: &Path, args: &[&str], on_path: bool, stdin: &str) -> Output {
         .env_remove("CLAUDE_CONFIG_DIR")
         .env_remove("CODEX_HOME")
         .env_remove("CODEWHALE_HOME")
-        .env("PATH", path_env(on_path))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().unwrap();
-    child
-        .stdin
-        .take()
+        .env("PATH", path_env(on_path));
+    spawn_with_stdin(&mut command, stdin)
+        .wait_with_output()
         .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
 }
 
 fn bin_dir() -> PathBuf {
@@ -289,12 +281,9 @@ fn run_hook_command(command: &str, socket: &Path, env: &[(&str, &str)], stdin: O
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hooks_setup_writes_reach_island() {
-    let bus = SessionBus::start();
-    let (_server, calls) = serve_recorder(&bus).await;
     let dir = tempfile::tempdir().unwrap();
-    let _island = start_island(dir.path(), &bus);
-    let socket = dir.path().join("run/island.sock");
-    wait_status(&socket, "Island up", |_| true).await;
+    let island = recorded_island(dir.path()).await;
+    let (calls, socket) = (island.calls.clone(), island.socket.clone());
     let home = dir.path().join("home");
     for agent in ["claude", "codex", "codewhale"] {
         let out = setup(&home, &[agent, "--yes"], true, "");

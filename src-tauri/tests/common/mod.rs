@@ -228,6 +228,52 @@ impl Recorder {
     }
 }
 
+/// Starts `command` with its stdin, stdout and stderr piped, and writes
+/// `stdin` to it (then closes it).
+pub fn spawn_with_stdin(command: &mut Command, stdin: &str) -> Child {
+    use std::io::Write;
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child
+}
+
+/// `island --headless` in `dir` on a private session bus whose
+/// notification service records what it is asked, up and answering.
+pub struct RecordedIsland {
+    /// What the notification service was asked.
+    pub calls: Arc<Mutex<Vec<Call>>>,
+    /// Island's socket.
+    pub socket: std::path::PathBuf,
+    pub island: Running,
+    pub server: zbus::Connection,
+    pub bus: SessionBus,
+}
+
+pub async fn recorded_island(dir: &Path) -> RecordedIsland {
+    let bus = SessionBus::start();
+    let (server, calls) = serve_recorder(&bus).await;
+    let island = start_island(dir, &bus);
+    let socket = dir.join("run/island.sock");
+    wait_status(&socket, "Island up", |_| true).await;
+    RecordedIsland {
+        calls,
+        socket,
+        island,
+        server,
+        bus,
+    }
+}
+
 /// Island's snapshot once `check` holds (10 s at most).
 pub async fn wait_status(
     socket: &Path,
