@@ -239,6 +239,12 @@ async fn run_island(
     if let Some(log) = log {
         tracing::debug!("logging to {}", log.display());
     }
+    // Headless Island maps WebKit (linked into this binary) and never
+    // runs it.
+    tokio::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        crate::platform::release_unused_libraries();
+    });
     let outcome = run_headless(RunOptions {
         socket,
         config,

@@ -119,6 +119,11 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
     state::reconcile_autostart(app.handle());
     widget::on_start(app.handle(), &board);
     stop_on_signals(app.handle().clone());
+    // Once the tray app is up: it maps WebKit but never runs it.
+    tauri::async_runtime::spawn(async {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        crate::platform::release_unused_libraries();
+    });
     Ok(())
 }
 

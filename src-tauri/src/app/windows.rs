@@ -211,6 +211,9 @@ fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
         }
         drop(child);
         app.state::<Shared>().windows.ended(&app, generation);
+        // Pages this process shared with the window process are its
+        // alone again: give back what it does not use.
+        crate::platform::release_unused_libraries();
     });
     Ok(Process { to, child })
 }

@@ -64,3 +64,58 @@ pub fn prepare_autostart() -> std::io::Result<()> {
 pub fn own_executable() -> std::io::Result<std::path::PathBuf> {
     Ok(std::path::PathBuf::from("/proc/self/exe"))
 }
+
+/// Libraries the tray app (and headless Island) map but never run: Tauri
+/// links WebKit into every process of this binary, and only the window
+/// process uses it.
+const UNUSED_HERE: [&str; 3] = ["libwebkit2gtk-4.1.so", "libjavascriptcoregtk-4.1.so", "libflite"];
+
+/// Gives back the pages of [`UNUSED_HERE`] that loading them brought in
+/// (symbol tables, relocations, speech voices: about 17 MiB), so that a
+/// hidden Island stays light. A page needed after all is read in again.
+/// Measured in `scripts/bench-memory`.
+#[allow(unsafe_code)]
+pub fn release_unused_libraries() {
+    let maps = match std::fs::read_to_string("/proc/self/maps") {
+        Ok(maps) => maps,
+        Err(e) => {
+            tracing::debug!("cannot read /proc/self/maps: {e}");
+            return;
+        }
+    };
+    let mut released = 0usize;
+    for line in maps.lines() {
+        // "start-end perms offset dev inode path"
+        let mut fields = line.split_whitespace();
+        let (Some(range), Some(path)) = (fields.next(), fields.nth(4)) else {
+            continue;
+        };
+        let name = path.rsplit('/').next().unwrap_or_default();
+        if !UNUSED_HERE.iter().any(|lib| name.starts_with(lib)) {
+            continue;
+        }
+        let Some((start, end)) = range.split_once('-') else {
+            continue;
+        };
+        let (Ok(start), Ok(end)) = (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+        ) else {
+            continue;
+        };
+        let Some(addr) = std::ptr::NonNull::new(start as *mut std::ffi::c_void) else {
+            continue;
+        };
+        let len = end.saturating_sub(start);
+        // SAFETY: MADV_PAGEOUT only asks the kernel to reclaim the pages
+        // of a mapping this process has (listed in its own maps); their
+        // contents stay the same, read in again on the next access.
+        let advised =
+            unsafe { nix::sys::mman::madvise(addr, len, nix::sys::mman::MmapAdvise::MADV_PAGEOUT) };
+        match advised {
+            Ok(()) => released += len,
+            Err(e) => tracing::debug!("madvise {path}: {e}"),
+        }
+    }
+    tracing::debug!("released {} KiB of unused library mappings", released / 1024);
+}

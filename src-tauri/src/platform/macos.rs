@@ -33,3 +33,6 @@ pub fn prepare_autostart() -> std::io::Result<()> {
 pub fn own_executable() -> std::io::Result<std::path::PathBuf> {
     std::env::current_exe()
 }
+
+/// Nothing to give back: macOS shares WebKit's pages between processes.
+pub fn release_unused_libraries() {}

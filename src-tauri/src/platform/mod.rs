@@ -11,6 +11,7 @@ mod imp;
 mod unix;
 
 pub use imp::{
-    TEMPLATE_ICONS, check_display, own_executable, prepare_autostart, prepare_webkit, tray_icon,
+    TEMPLATE_ICONS, check_display, own_executable, prepare_autostart, prepare_webkit,
+    release_unused_libraries, tray_icon,
 };
 pub use unix::{take_protocol_pipes, window_process_command};
