@@ -243,7 +243,8 @@ async fn run_island(
     // runs it.
     tokio::spawn(async {
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        crate::platform::release_unused_libraries();
+        // Reads /proc and asks the kernel: off the async workers.
+        let _ = tokio::task::spawn_blocking(crate::platform::release_unused_libraries).await; // it logs what it did
     });
     let outcome = run_headless(RunOptions {
         socket,

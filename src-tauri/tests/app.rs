@@ -189,6 +189,9 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
     wait_until("no process left under Island", &log, || {
         descendants(pid).is_empty()
     });
+    // It ended when asked (its stdin closed), not killed after a wait.
+    let said = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!said.contains("did not end"), "{said}");
 
     // A second launch hands over to the first and exits; the first shows
     // its widget even with no session.

@@ -72,7 +72,10 @@ pub enum ToWindows {
         raise: bool,
     },
     /// Open the settings window, or bring it forward.
-    Settings,
+    Settings {
+        /// Counts the requests: a close answers the latest one it saw.
+        request: u64,
+    },
     /// The answer to [`FromWindows::LoadSettings`].
     SettingsLoaded {
         /// The request.
@@ -108,7 +111,11 @@ pub enum FromWindows {
     /// The widget's close button: hidden until asked for again.
     Dismiss,
     /// The settings window was closed.
-    SettingsClosed,
+    SettingsClosed {
+        /// The latest [`ToWindows::Settings`] request it had seen: a
+        /// request made since then still wants the window.
+        request: u64,
+    },
     /// The settings view wants the file's values.
     LoadSettings {
         /// Answered with the same id.
@@ -186,6 +193,7 @@ pub struct Supervisor {
     generation: u64,
     crashes: VecDeque<u64>,
     stopping: bool,
+    settings_request: u64,
 }
 
 impl Supervisor {
@@ -217,13 +225,16 @@ impl Supervisor {
     pub fn settings(&mut self) -> Vec<Step> {
         self.wanted.settings = true;
         self.crashes.clear();
-        self.reconcile(Some(ToWindows::Settings))
+        self.settings_request += 1;
+        let request = self.settings_request;
+        self.reconcile(Some(ToWindows::Settings { request }))
     }
 
-    /// Process `generation` says its settings window closed (an older
-    /// process's word is stale).
-    pub fn settings_closed(&mut self, generation: u64) -> Vec<Step> {
-        if self.running != Some(generation) {
+    /// Process `generation` says its settings window closed, having seen
+    /// request `request` last (an older process's word, or one that
+    /// crossed a newer request, is stale).
+    pub fn settings_closed(&mut self, generation: u64, request: u64) -> Vec<Step> {
+        if self.running != Some(generation) || request != self.settings_request {
             return Vec::new();
         }
         self.wanted.settings = false;
@@ -245,6 +256,9 @@ impl Supervisor {
             self.crashes.pop_front();
         }
         if self.crashes.len() >= MAX_CRASHES {
+            // The settings window is not there; it is opened only when
+            // asked for again.
+            self.wanted.settings = false;
             return vec![Step::GiveUp];
         }
         self.crashes.push_back(now_ms);
@@ -256,6 +270,7 @@ impl Supervisor {
     pub fn not_started(&mut self, generation: u64) {
         if self.running == Some(generation) {
             self.running = None;
+            self.wanted.settings = false;
         }
     }
 
@@ -292,7 +307,9 @@ impl Supervisor {
             first.push(ToWindows::Widget { shown: true, raise });
         }
         if self.wanted.settings {
-            first.push(ToWindows::Settings);
+            first.push(ToWindows::Settings {
+                request: self.settings_request,
+            });
         }
         vec![Step::Start {
             generation: self.generation,
@@ -351,7 +368,10 @@ mod tests {
             },
             &json!({"type": "widget", "shown": true, "raise": false}),
         );
-        wire(&ToWindows::Settings, &json!({"type": "settings"}));
+        wire(
+            &ToWindows::Settings { request: 2 },
+            &json!({"type": "settings", "request": 2}),
+        );
         let view = SettingsView {
             form: SettingsForm::from_config(&crate::config::IslandConfig::default()),
             config_path: "/c.toml".into(),
@@ -387,8 +407,8 @@ mod tests {
         );
         wire(&FromWindows::Dismiss, &json!({"type": "dismiss"}));
         wire(
-            &FromWindows::SettingsClosed,
-            &json!({"type": "settings_closed"}),
+            &FromWindows::SettingsClosed { request: 2 },
+            &json!({"type": "settings_closed", "request": 2}),
         );
         wire(
             &FromWindows::LoadSettings { id: 4 },
@@ -419,7 +439,10 @@ mod tests {
         let first = started(&s.widget(true, false));
         // Shown again: nothing to say.
         assert!(s.widget(true, false).is_empty());
-        assert_eq!(s.settings(), vec![Step::Send(ToWindows::Settings)]);
+        assert_eq!(
+            s.settings(),
+            vec![Step::Send(ToWindows::Settings { request: 1 })]
+        );
         assert_eq!(
             s.widget(false, false),
             vec![Step::Send(ToWindows::Widget {
@@ -427,9 +450,15 @@ mod tests {
                 raise: false
             })]
         );
-        // A stale word from another process changes nothing.
-        assert!(s.settings_closed(first + 7).is_empty());
-        assert_eq!(s.settings_closed(first), vec![Step::Stop]);
+        // A stale word from another process changes nothing, nor one that
+        // crossed a newer request.
+        assert!(s.settings_closed(first + 7, 1).is_empty());
+        assert_eq!(
+            s.settings(),
+            vec![Step::Send(ToWindows::Settings { request: 2 })]
+        );
+        assert!(s.settings_closed(first, 1).is_empty());
+        assert_eq!(s.settings_closed(first, 2), vec![Step::Stop]);
         assert_eq!(s.running(), None);
         // Its end, asked for, is not a crash.
         assert!(s.ended(first, 10).is_empty());

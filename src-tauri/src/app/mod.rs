@@ -122,7 +122,9 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
     // Once the tray app is up: it maps WebKit but never runs it.
     tauri::async_runtime::spawn(async {
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        crate::platform::release_unused_libraries();
+        // Reads /proc and asks the kernel: off the async workers.
+        let _ =
+            tauri::async_runtime::spawn_blocking(crate::platform::release_unused_libraries).await; // nothing to report: it logs what it did
     });
     Ok(())
 }

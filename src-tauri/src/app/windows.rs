@@ -37,10 +37,11 @@ struct Inner {
 /// A running window process.
 #[derive(Debug)]
 struct Process {
-    /// Messages to it, written by its writer thread; dropping this closes
-    /// its stdin.
+    /// Messages to it, written by its writer thread. The only sender:
+    /// dropping it closes the process's stdin, which ends it.
     to: mpsc::Sender<ToWindows>,
     child: Arc<Mutex<Child>>,
+    generation: u64,
 }
 
 impl Default for Windows {
@@ -83,15 +84,37 @@ impl Windows {
         inner.carry_out(app, steps);
     }
 
-    fn settings_closed(&self, app: &AppHandle, generation: u64) {
+    /// Answers window process `generation`, if it still runs.
+    fn reply(&self, generation: u64, message: ToWindows) {
+        if let Some(process) = &lock(&self.inner).process
+            && process.generation == generation
+        {
+            let _ = process.to.send(message); // gone: its reader notices
+        }
+    }
+
+    fn settings_closed(&self, app: &AppHandle, generation: u64, request: u64) {
         let mut inner = lock(&self.inner);
-        let steps = inner.supervisor.settings_closed(generation);
+        let steps = inner.supervisor.settings_closed(generation, request);
         inner.carry_out(app, steps);
     }
 
-    fn ended(&self, app: &AppHandle, generation: u64) {
+    /// Window process `generation` ended; `clean`: by itself, with status
+    /// 0 (at logout, on SIGTERM), which is no crash.
+    fn ended(&self, app: &AppHandle, generation: u64, clean: bool) {
         let now_ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
         let mut inner = lock(&self.inner);
+        if clean {
+            inner.supervisor.not_started(generation);
+            if inner
+                .process
+                .as_ref()
+                .is_some_and(|p| p.generation == generation)
+            {
+                inner.process = None;
+            }
+            return;
+        }
         let steps = inner.supervisor.ended(generation, now_ms);
         if !steps.is_empty() {
             tracing::warn!("the window process ended while a window was wanted");
@@ -154,7 +177,7 @@ impl Inner {
 
 /// Closes the process's stdin, and kills it if it has not gone soon after.
 fn stop(process: Process) {
-    let Process { to, child } = process;
+    let Process { to, child, .. } = process;
     drop(to);
     std::thread::spawn(move || {
         std::thread::sleep(STOP_GRACE);
@@ -197,30 +220,37 @@ fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
     });
     let app = app.clone();
     let reader_child = Arc::clone(&child);
-    let reply = to.clone();
     std::thread::spawn(move || {
-        read(&app, stdout, generation, &reply);
-        drop(reply);
+        read(&app, stdout, generation);
         let mut child = lock(&reader_child);
-        if let Err(e) = child.kill() {
-            tracing::debug!("the window process had ended: {e}");
-        }
+        // Its stdout closed: it has ended, or can no longer be heard.
+        let clean = match child.try_wait() {
+            Ok(Some(status)) => status.success(),
+            _ => {
+                let _ = child.kill(); // deaf, so useless; it may just have ended
+                false
+            }
+        };
         match child.wait() {
             Ok(status) => tracing::debug!("window process ended: {status}"),
             Err(e) => tracing::warn!("cannot reap the window process: {e}"),
         }
         drop(child);
-        app.state::<Shared>().windows.ended(&app, generation);
+        app.state::<Shared>().windows.ended(&app, generation, clean);
         // Pages this process shared with the window process are its
         // alone again: give back what it does not use.
         crate::platform::release_unused_libraries();
     });
-    Ok(Process { to, child })
+    Ok(Process {
+        to,
+        child,
+        generation,
+    })
 }
 
 /// What the user did in a window, until the window process's stdout
 /// closes. A line that is not a message is said and skipped.
-fn read(app: &AppHandle, stdout: ChildStdout, generation: u64, reply: &mpsc::Sender<ToWindows>) {
+fn read(app: &AppHandle, stdout: ChildStdout, generation: u64) {
     let mut stdout = BufReader::new(stdout);
     let mut line = Vec::new();
     loop {
@@ -234,18 +264,13 @@ fn read(app: &AppHandle, stdout: ChildStdout, generation: u64, reply: &mpsc::Sen
             }
         }
         match serde_json::from_slice::<FromWindows>(&line) {
-            Ok(message) => on_message(app, message, generation, reply),
+            Ok(message) => on_message(app, message, generation),
             Err(e) => tracing::warn!("a message from the window process was not understood: {e}"),
         }
     }
 }
 
-fn on_message(
-    app: &AppHandle,
-    message: FromWindows,
-    generation: u64,
-    reply: &mpsc::Sender<ToWindows>,
-) {
+fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
     let shared = app.state::<Shared>();
     let acted = match message {
         FromWindows::Decide {
@@ -262,24 +287,26 @@ fn on_message(
             app.run_on_main_thread(move || super::widget::dismiss(&handle))
                 .map_err(super::commands::window_error)
         }
-        FromWindows::SettingsClosed => {
-            shared.windows.settings_closed(app, generation);
+        FromWindows::SettingsClosed { request } => {
+            shared.windows.settings_closed(app, generation, request);
             Ok(())
         }
         // Answered to the process that asked, even if another runs by then.
         FromWindows::LoadSettings { id } => {
-            let (app, reply) = (app.clone(), reply.clone());
+            let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let result = super::commands::load_settings(&app).await;
-                let _ = reply.send(ToWindows::SettingsLoaded { id, result }); // it may be gone
+                let windows = &app.state::<Shared>().windows;
+                windows.reply(generation, ToWindows::SettingsLoaded { id, result });
             });
             Ok(())
         }
         FromWindows::SaveSettings { id, form } => {
-            let (app, reply) = (app.clone(), reply.clone());
+            let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let result = super::commands::save_settings(&app, form).await;
-                let _ = reply.send(ToWindows::SettingsSaved { id, result }); // it may be gone
+                let windows = &app.state::<Shared>().windows;
+                windows.reply(generation, ToWindows::SettingsSaved { id, result });
             });
             Ok(())
         }

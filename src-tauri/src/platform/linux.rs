@@ -68,7 +68,11 @@ pub fn own_executable() -> std::io::Result<std::path::PathBuf> {
 /// Libraries the tray app (and headless Island) map but never run: Tauri
 /// links WebKit into every process of this binary, and only the window
 /// process uses it.
-const UNUSED_HERE: [&str; 3] = ["libwebkit2gtk-4.1.so", "libjavascriptcoregtk-4.1.so", "libflite"];
+const UNUSED_HERE: [&str; 3] = [
+    "libwebkit2gtk-4.1.so",
+    "libjavascriptcoregtk-4.1.so",
+    "libflite",
+];
 
 /// Gives back the pages of [`UNUSED_HERE`] that loading them brought in
 /// (symbol tables, relocations, speech voices: about 17 MiB), so that a
@@ -117,5 +121,8 @@ pub fn release_unused_libraries() {
             Err(e) => tracing::debug!("madvise {path}: {e}"),
         }
     }
-    tracing::debug!("released {} KiB of unused library mappings", released / 1024);
+    tracing::debug!(
+        "released {} KiB of unused library mappings",
+        released / 1024
+    );
 }

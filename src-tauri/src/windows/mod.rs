@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::process::ExitCode;
 
-use island_core::window_link::ToWindows;
+use island_core::window_link::{FromWindows, ToWindows};
 use tauri::{App, AppHandle, Emitter, Manager, RunEvent};
 
 use state::{Answer, WindowState};
@@ -116,10 +116,11 @@ fn on_message(app: &AppHandle, message: ToWindows) {
         }
         ToWindows::Widget { shown: true, raise } => widget::show(app, raise),
         ToWindows::Widget { shown: false, .. } => widget::hide(app),
-        ToWindows::Settings => {
+        ToWindows::Settings { request } => {
+            state.settings_request(request);
             if let Err(e) = settings_window::open(app) {
                 tracing::error!("cannot open the settings: {e}");
-                state.send(&island_core::window_link::FromWindows::SettingsClosed);
+                state.send(&FromWindows::SettingsClosed { request });
             }
         }
         ToWindows::SettingsLoaded { id, result } => state.answer(id, Answer::Loaded(result)),

@@ -23,9 +23,10 @@ pub fn open(app: &AppHandle) -> tauri::Result<()> {
     let handle = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::Destroyed = event {
-            handle
-                .state::<WindowState>()
-                .send(&FromWindows::SettingsClosed);
+            let state = handle.state::<WindowState>();
+            state.send(&FromWindows::SettingsClosed {
+                request: state.latest_settings_request(),
+            });
         }
     });
     Ok(())

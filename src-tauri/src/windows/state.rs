@@ -32,6 +32,7 @@ pub struct WindowState {
     out: Mutex<std::fs::File>,
     pending: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     next_id: AtomicU64,
+    settings_request: AtomicU64,
 }
 
 /// Where the widget goes.
@@ -85,6 +86,7 @@ impl WindowState {
             out: Mutex::new(to_app),
             pending: Mutex::default(),
             next_id: AtomicU64::new(1),
+            settings_request: AtomicU64::new(0),
         }
     }
 
@@ -125,6 +127,16 @@ impl WindowState {
         lock(&self.pending).insert(id, tx);
         self.send(&message(id));
         (id, rx)
+    }
+
+    /// The tray app asked for the settings window (its `request`-th time).
+    pub fn settings_request(&self, request: u64) {
+        self.settings_request.store(request, Ordering::Relaxed);
+    }
+
+    /// The latest request for the settings window seen.
+    pub fn latest_settings_request(&self) -> u64 {
+        self.settings_request.load(Ordering::Relaxed)
     }
 
     /// Gives up on request `id`.

@@ -74,14 +74,16 @@ impl Agent {
 /// plain arguments after it). A command that goes on with shell operators
 /// (`island hook claude && say done`) is the user's, not Island's.
 pub(crate) fn runs_island_hook(words: &[&str], agent: Agent) -> bool {
-    const SHELL: [char; 6] = [';', '|', '&', '>', '<', '`'];
+    // Operators, substitutions, and a second line; a program path may
+    // still say `$HOME`.
+    const SHELL: [char; 9] = [';', '|', '&', '>', '<', '`', '(', ')', '\n'];
     match words {
         [program, hook, name, rest @ ..] => {
             Path::new(program).file_name().and_then(|n| n.to_str()) == Some("island")
                 && *hook == "hook"
                 && *name == agent.name()
                 && !program.contains(SHELL)
-                && rest.iter().all(|w| !w.contains(SHELL))
+                && rest.iter().all(|w| !w.contains(SHELL) && !w.contains('$'))
         }
         _ => false,
     }
@@ -89,6 +91,10 @@ pub(crate) fn runs_island_hook(words: &[&str], agent: Agent) -> bool {
 
 /// [`runs_island_hook`] for a command line a shell runs.
 pub(crate) fn command_runs_island_hook(command: &str, agent: Agent) -> bool {
+    // `shlex` reads a newline as a space: a second line is the user's.
+    if command.trim().contains('\n') {
+        return false;
+    }
     let words = shlex::split(command).unwrap_or_default();
     let words: Vec<&str> = words.iter().map(String::as_str).collect();
     runs_island_hook(&words, agent)

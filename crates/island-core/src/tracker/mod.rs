@@ -255,7 +255,12 @@ impl SessionTracker {
 
     fn on_hello(&mut self, conn: ConnId, hello: Hello, now: Timestamp, out: &mut Out) {
         let id = hello.session_id.clone();
-        if hello.transient && self.recently_replaced(&id, now.unix_millis()) {
+        // One that waits for an answer is heard (a `/resume` right after
+        // a `/clear`): ignoring it would leave its hook waiting.
+        if hello.transient
+            && !hello.accepts_decisions
+            && self.recently_replaced(&id, now.unix_millis())
+        {
             self.conns.entry(conn).or_default().superseded = true;
             return;
         }
@@ -438,6 +443,7 @@ impl SessionTracker {
         match frame {
             EventFrame::TurnStarted { turn_id } => {
                 session.turn = Some((turn_id, now));
+                session.turn_announced = false;
                 session.activity = SessionState::Working;
                 out.changed = true;
                 let key = NoticeKey::Turn(id.to_owned());
@@ -495,10 +501,7 @@ impl SessionTracker {
                 // right after a finished turn whose notice is still up:
                 // Claude Code's idle reminder comes a minute after every
                 // turn, and would say it twice.
-                let done = session.activity == SessionState::Done;
-                let said = done
-                    && (self.shown.contains(&NoticeKey::Turn(id.to_owned()))
-                        || self.shown.contains(&NoticeKey::Summary));
+                let said = session.activity == SessionState::Done && session.turn_announced;
                 if !said && !self.policy.do_not_disturb {
                     let idle = request.is_null();
                     let notice = notices::input_wanted(id, &session.title, idle);
@@ -780,7 +783,7 @@ impl SessionTracker {
     fn recently_replaced(&self, id: &str, now_ms: i64) -> bool {
         self.replaced
             .iter()
-            .any(|(old, at)| old == id && now_ms - *at < REPLACED_FOR_MS)
+            .any(|(old, at)| old == id && (0..REPLACED_FOR_MS).contains(&(now_ms - *at)))
     }
 
     fn forget(&mut self, id: &str, out: &mut Out) {
@@ -901,6 +904,11 @@ impl SessionTracker {
     }
 
     fn announce_turns(&mut self, turns: Vec<TurnNotice>, out: &mut Out) {
+        for turn in &turns {
+            if let Some(session) = self.sessions.get_mut(&turn.session_id) {
+                session.turn_announced = true;
+            }
+        }
         match turns.len() {
             0 => {}
             1 => {

@@ -308,6 +308,9 @@ pub struct Session {
     /// Fed by a hook bridge (hello `transient`): one connection per hook.
     #[serde(default)]
     pub transient: bool,
+    /// Its last finished turn was announced (alone or in a summary).
+    #[serde(default)]
+    pub turn_announced: bool,
 }
 
 impl Session {
@@ -330,6 +333,7 @@ impl Session {
             events: 0,
             turns: 0,
             transient: false,
+            turn_announced: false,
         }
     }
 
