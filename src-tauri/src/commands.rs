@@ -241,11 +241,7 @@ async fn run_island(
     }
     // Headless Island maps WebKit (linked into this binary) and never
     // runs it.
-    tokio::spawn(async {
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        // Reads /proc and asks the kernel: off the async workers.
-        let _ = tokio::task::spawn_blocking(crate::platform::release_unused_libraries).await; // it logs what it did
-    });
+    tokio::spawn(crate::platform::release_unused_libraries_once_up());
     let outcome = run_headless(RunOptions {
         socket,
         config,

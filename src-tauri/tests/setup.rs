@@ -244,14 +244,19 @@ fn setup_never_overwrites_what_it_cannot_keep() {
     );
 }
 
-/// Runs one hook command the way an agent does: `sh -c COMMAND`, with the
-/// agent's environment and its payload on stdin.
-fn run_hook_command(command: &str, socket: &Path, env: &[(&str, &str)], stdin: Option<&str>) {
-    let mut child = Command::new("sh")
-        .args(["-c", command])
+/// An agent's environment for its hooks: `island` on `PATH`, and Island's
+/// socket (no config file of Island's).
+fn as_agent<'a>(command: &'a mut Command, socket: &Path) -> &'a mut Command {
+    command
         .env("PATH", path_env(true))
         .env("CODEWHALE_ISLAND_SOCKET", socket)
         .env("ISLAND_CONFIG", "/nonexistent/island.toml")
+}
+
+/// Runs one hook command the way an agent does: `sh -c COMMAND`, with the
+/// agent's environment and its payload on stdin.
+fn run_hook_command(command: &str, socket: &Path, env: &[(&str, &str)], stdin: Option<&str>) {
+    let mut child = as_agent(Command::new("sh").args(["-c", command]), socket)
         .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -330,14 +335,14 @@ async fn the_hooks_setup_writes_reach_island() {
         .collect();
     let payload = json!({"type": "agent-turn-complete", "thread-id": "t1", "turn-id": "1",
                          "cwd": "/home/me/api"});
-    let status = Command::new(words[0])
-        .args(&words[1..])
-        .arg(payload.to_string())
-        .env("PATH", path_env(true))
-        .env("CODEWHALE_ISLAND_SOCKET", &socket)
-        .env("ISLAND_CONFIG", "/nonexistent/island.toml")
-        .status()
-        .unwrap();
+    let status = as_agent(
+        Command::new(words[0])
+            .args(&words[1..])
+            .arg(payload.to_string()),
+        &socket,
+    )
+    .status()
+    .unwrap();
     assert!(status.success());
     wait_for(
         &calls,

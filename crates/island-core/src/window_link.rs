@@ -46,6 +46,16 @@ impl WindowError {
             message: message.into(),
         }
     }
+
+    /// The config file could not be read or written.
+    pub fn settings(e: impl std::fmt::Display) -> Self {
+        Self::new(WindowErrorKind::Settings, e.to_string())
+    }
+
+    /// A window call failed.
+    pub fn window(e: impl std::fmt::Display) -> Self {
+        Self::new(WindowErrorKind::Window, e.to_string())
+    }
 }
 
 /// From the tray app to the window process.
@@ -197,12 +207,6 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
-    /// What is wanted now.
-    #[must_use]
-    pub fn wanted(&self) -> Wanted {
-        self.wanted
-    }
-
     /// The running process's generation.
     #[must_use]
     pub fn running(&self) -> Option<u64> {

@@ -5,20 +5,11 @@
 use island_core::notify::UserAction;
 use island_core::settings::{self, SettingsForm};
 use island_core::view::MenuCommand;
-use island_core::window_link::{SettingsView, WindowError, WindowErrorKind};
+use island_core::window_link::{SettingsView, WindowError};
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 
 use super::state::Shared;
-
-fn settings_error(e: impl std::fmt::Display) -> WindowError {
-    WindowError::new(WindowErrorKind::Settings, e.to_string())
-}
-
-/// A window call that failed, as the UI is told.
-pub fn window_error(e: tauri::Error) -> WindowError {
-    WindowError::new(WindowErrorKind::Window, e.to_string())
-}
 
 /// The settings for the settings view, read from the file (it may have
 /// been edited by hand).
@@ -29,8 +20,8 @@ pub async fn load_settings(app: &AppHandle) -> Result<SettingsView, WindowError>
         island_core::config::IslandConfig::load_or_create(&path)
     })
     .await
-    .map_err(settings_error)?
-    .map_err(settings_error)?;
+    .map_err(WindowError::settings)?
+    .map_err(WindowError::settings)?;
     Ok(SettingsView {
         form: SettingsForm::from_config(&config),
         config_path: shared.config_path.display().to_string(),
@@ -48,8 +39,8 @@ pub async fn save_settings(app: &AppHandle, form: SettingsForm) -> Result<(), Wi
         settings::save(&path, |text| settings::apply(text, &form, &path))
     })
     .await
-    .map_err(settings_error)?
-    .map_err(settings_error)?;
+    .map_err(WindowError::settings)?
+    .map_err(WindowError::settings)?;
     apply_config(app, config)
 }
 
@@ -69,7 +60,7 @@ fn apply_config(
     tauri::async_runtime::spawn_blocking(move || super::state::reconcile_autostart(&handle));
     let handle = app.clone();
     app.run_on_main_thread(move || super::widget::settings_changed(&handle, corner_changed))
-        .map_err(window_error)
+        .map_err(WindowError::window)
 }
 
 /// Carries out a tray menu entry.

@@ -119,13 +119,8 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
     state::reconcile_autostart(app.handle());
     widget::on_start(app.handle(), &board);
     stop_on_signals(app.handle().clone());
-    // Once the tray app is up: it maps WebKit but never runs it.
-    tauri::async_runtime::spawn(async {
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        // Reads /proc and asks the kernel: off the async workers.
-        let _ =
-            tauri::async_runtime::spawn_blocking(crate::platform::release_unused_libraries).await; // nothing to report: it logs what it did
-    });
+    // The tray app maps WebKit but never runs it.
+    tauri::async_runtime::spawn(crate::platform::release_unused_libraries_once_up());
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use island_core::notify::UserAction;
-use island_core::window_link::{FromWindows, Step, Supervisor, ToWindows, encode};
+use island_core::window_link::{FromWindows, Step, Supervisor, ToWindows, WindowError, encode};
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 
@@ -285,7 +285,7 @@ fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
         FromWindows::Dismiss => {
             let handle = app.clone();
             app.run_on_main_thread(move || super::widget::dismiss(&handle))
-                .map_err(super::commands::window_error)
+                .map_err(WindowError::window)
         }
         FromWindows::SettingsClosed { request } => {
             shared.windows.settings_closed(app, generation, request);

@@ -14,10 +14,6 @@ use super::state::{Answer, WindowState};
 /// How long the settings view waits for the tray app.
 const ASK_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn window_error(e: tauri::Error) -> WindowError {
-    WindowError::new(WindowErrorKind::Window, e.to_string())
-}
-
 /// The board now (the widget asks once when it loads, then gets events).
 #[tauri::command]
 pub fn board(state: State<'_, WindowState>) -> Board {
@@ -42,7 +38,7 @@ pub fn focus(state: State<'_, WindowState>, session_id: String) {
 /// The widget fits its window to its content.
 #[tauri::command]
 pub fn resize_widget(window: WebviewWindow, width: f64, height: f64) -> Result<(), WindowError> {
-    super::widget::resize(&window, width, height).map_err(window_error)
+    super::widget::resize(&window, width, height).map_err(WindowError::window)
 }
 
 /// The widget's close button: hidden at once, and the tray app told.
@@ -54,7 +50,7 @@ pub async fn hide_widget(app: AppHandle, state: State<'_, WindowState>) -> Resul
     state.send(&FromWindows::Dismiss);
     let handle = app.clone();
     app.run_on_main_thread(move || super::widget::hide(&handle))
-        .map_err(window_error)
+        .map_err(WindowError::window)
 }
 
 /// The settings, read from the file by the tray app (it may have been
@@ -81,7 +77,7 @@ pub async fn save_settings(
 }
 
 fn mixed_up() -> WindowError {
-    WindowError::new(WindowErrorKind::Settings, "Island answered another request")
+    WindowError::settings("Island answered another request")
 }
 
 /// Asks the tray app and waits for its answer, [`ASK_TIMEOUT`] at most.
