@@ -32,19 +32,67 @@ ensure_rust_components() {
   done
 }
 
+# Tools the scripts install live in a folder the project owns, one folder a
+# tool, keyed by the tool's pinned version and by a hash of the function that
+# installs it: a new version or a changed install line gives a new folder,
+# so the install runs again on every machine (CI included). Nothing found
+# elsewhere on PATH is taken for a pinned tool.
+TOOLS_DIR="${ISLAND_TOOLS_DIR:-$HOME/.cache/island/tools}"
+TAURI_DRIVER_VERSION=2.0.5
+CARGO_FUZZ_VERSION=0.13.2
+
+# tool_dir NAME VERSION FUNCTION [FILE...]: the folder for that tool, keyed
+# by its version, the text of the installing FUNCTION and the FILEs' bytes.
+tool_dir() {
+  local name="$1" version="$2" fn="$3"
+  shift 3
+  local key
+  key="$( { declare -f "$fn"; [ $# -eq 0 ] || cat "$@"; } | sha256sum | cut -c1-12)"
+  printf '%s/%s-%s-%s' "$TOOLS_DIR" "$name" "$version" "$key"
+}
+
+# install_into DIR COMMAND...: runs COMMAND with $1 = a temporary folder
+# beside DIR, and renames it to DIR only when COMMAND succeeded, so a broken
+# install never leaves a folder that looks done. Fails loudly.
+install_into() {
+  local dir="$1"
+  shift
+  local tmp="$dir.partial.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  if ! "$@" "$tmp"; then
+    rm -rf "$tmp"
+    echo "error: installing into $dir failed" >&2
+    return 1
+  fi
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+}
+
 # ensure_node_modules: the npm packages of package.json (Tauri CLI, esbuild,
-# TypeScript, @tauri-apps/api), from the lock file; skipped when installed.
+# TypeScript, @tauri-apps/api), at the exact versions of package.json and its
+# lock file, in a tools folder keyed by both; node_modules is a link to it.
 ensure_node_modules() {
   command -v npm >/dev/null || ensure_debs nodejs npm
-  if [ ! -f "$ROOT/node_modules/.package-lock.json" ] ||
-    [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
-    log "installing npm packages"
-    # Not `npm ci`: the lock file cannot list the CLI's packages for other
-    # platforms when the registry mirror does not serve them, and `npm ci`
-    # refuses such a lock. `--no-save` installs what the lock says and
-    # changes neither file.
-    (cd "$ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error)
+  local dir
+  dir="$(tool_dir node-modules lock _npm_install_into "$ROOT/package.json" "$ROOT/package-lock.json")"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ]; then
+    log "installing npm packages into $dir"
+    install_into "$dir" _npm_install_into
   fi
+  if [ "$(readlink "$ROOT/node_modules" 2>/dev/null)" != "$dir/node_modules" ]; then
+    [ -L "$ROOT/node_modules" ] || [ ! -e "$ROOT/node_modules" ] ||
+      { log "replacing the node_modules folder by a link to $dir"; rm -rf "$ROOT/node_modules"; }
+    ln -sfn "$dir/node_modules" "$ROOT/node_modules"
+  fi
+}
+_npm_install_into() {
+  cp "$ROOT/package.json" "$ROOT/package-lock.json" "$1/"
+  # Not `npm ci`: the lock file cannot list the CLI's packages for other
+  # platforms when the registry mirror does not serve them, and `npm ci`
+  # refuses such a lock. `--no-save` installs what the lock says and
+  # changes neither file.
+  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error)
 }
 
 # ensure_ui: the widget's built files in ui/dist, which the app embeds at
@@ -61,11 +109,92 @@ ensure_ui() {
 
 # Debian packages the desktop app needs to build.
 APP_BUILD_DEBS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev pkg-config build-essential file)
+# What the demo needs beyond that to run.
+DEMO_DEBS=(libayatana-appindicator3-1)
+# Real components the tests run: a D-Bus session bus (dbus-daemon), the
+# dunst notification daemon on a headless X server (Xvfb), setpriv to
+# connect as another user, Debian's own python3 for that foreign client,
+# `script` (bsdutils) for a real terminal in `island setup`'s question, and
+# for click-through a real tmux, xterm and kitty windows, openbox and xprop;
+# the tray host (status-notifier-watcher) and WebKit's WebDriver.
+TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty
+  haskell-status-notifier-item-utils webkit2gtk-driver)
 
 # ensure_tauri_driver: the WebDriver bridge the widget test drives the app
-# through (crates.io); installed once into ~/.cargo/bin.
+# through (crates.io), pinned, in its own tools folder; exports TAURI_DRIVER,
+# the path the tests run.
 ensure_tauri_driver() {
-  command -v tauri-driver >/dev/null && return 0
-  log "installing tauri-driver"
-  CARGO_TARGET_DIR="$HOME/.cache/island/tauri-driver-target" cargo install --locked --quiet tauri-driver@2
+  local dir
+  dir="$(tool_dir tauri-driver "$TAURI_DRIVER_VERSION" _tauri_driver_install_into)"
+  if [ ! -x "$dir/bin/tauri-driver" ]; then
+    log "installing tauri-driver $TAURI_DRIVER_VERSION into $dir"
+    install_into "$dir" _tauri_driver_install_into
+  fi
+  export TAURI_DRIVER="$dir/bin/tauri-driver"
+}
+_tauri_driver_install_into() {
+  CARGO_TARGET_DIR="$TOOLS_DIR/.build/tauri-driver" \
+    cargo install --locked --quiet --root "$1" "tauri-driver@$TAURI_DRIVER_VERSION"
+}
+
+# ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs, pinned;
+# exports CARGO_FUZZ.
+ensure_cargo_fuzz() {
+  local dir
+  dir="$(tool_dir cargo-fuzz "$CARGO_FUZZ_VERSION" _cargo_fuzz_install_into)"
+  if [ ! -x "$dir/bin/cargo-fuzz" ]; then
+    log "installing cargo-fuzz $CARGO_FUZZ_VERSION into $dir"
+    install_into "$dir" _cargo_fuzz_install_into
+  fi
+  export CARGO_FUZZ="$dir/bin/cargo-fuzz"
+}
+_cargo_fuzz_install_into() {
+  CARGO_TARGET_DIR="$TOOLS_DIR/.build/cargo-fuzz" \
+    cargo install --locked --quiet --root "$1" "cargo-fuzz@$CARGO_FUZZ_VERSION"
+}
+
+# fresh_setup_check: runs every install step of scripts/demo and
+# scripts/test from nothing: a copy of the tracked tree, an empty HOME, an
+# empty CARGO_HOME (a new crates cache) and an empty tools folder; only the
+# machine's own configuration files (~/.npmrc, ~/.gitconfig) are copied, as
+# a new machine has them. Debian packages cannot be uninstalled here, so
+# their names are checked by a simulated install of every one. Then each
+# installed tool is run once. Fails loudly on any error.
+fresh_setup_check() {
+  local scratch
+  scratch="$(mktemp -d /tmp/island-fresh.XXXXXX)"
+  # shellcheck disable=SC2064
+  trap "rm -rf '$scratch'" RETURN
+  mkdir -p "$scratch/home" "$scratch/repo"
+  for f in .npmrc .gitconfig; do [ ! -f "$HOME/$f" ] || cp "$HOME/$f" "$scratch/home/"; done
+  (cd "$ROOT" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$scratch/repo")
+  log "fresh set-up check in $scratch"
+  log "Debian packages: simulated install of every package the scripts name"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install --simulate --reinstall -qq --no-install-recommends \
+    "${APP_BUILD_DEBS[@]}" "${DEMO_DEBS[@]}" "${TEST_DEBS[@]}" >/dev/null
+  (
+    export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+    export HOME="$scratch/home" CARGO_HOME="$scratch/home/.cargo"
+    export ISLAND_TOOLS_DIR="$scratch/home/.cache/island/tools"
+    # shellcheck source=/dev/null
+    source "$scratch/repo/scripts/lib.sh"
+    ensure_rust_components
+    ensure_ui
+    [ -s "$ROOT/ui/dist/assets/widget.js" ] || { echo "error: the widget build made no widget.js" >&2; exit 1; }
+    (cd "$ROOT" && npx --no-install tauri --version) >/dev/null
+    ensure_tauri_driver
+    "$TAURI_DRIVER" --help >/dev/null
+    ensure_cargo_fuzz
+    "$CARGO_FUZZ" --version >/dev/null
+    case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
+  )
+  log "fresh set-up check passed"
+}
+
+# setup_stamp: a hash of everything that decides what the scripts install.
+setup_stamp() {
+  cat "$ROOT/scripts/lib.sh" "$ROOT/package.json" "$ROOT/package-lock.json" | sha256sum | cut -c1-16
 }

@@ -26,7 +26,11 @@ fn free_port() -> u16 {
 
 /// `tauri-driver` on this desktop, with the app's config and state in `dir`.
 fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
-    let driver = std::env::var_os("TAURI_DRIVER").unwrap_or_else(|| "tauri-driver".into());
+    // The pinned driver scripts/test installs; one found on PATH could be
+    // any version, so it is never taken.
+    let driver = std::env::var_os("TAURI_DRIVER").expect(
+        "TAURI_DRIVER must name the pinned tauri-driver: run scripts/test, which installs it and sets it",
+    );
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
@@ -41,7 +45,7 @@ fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
         .stdout(std::fs::File::create(dir.join("driver.out")).unwrap())
         .stderr(std::fs::File::create(dir.join("island.stderr")).unwrap())
         .spawn()
-        .expect("tauri-driver must be installed (scripts/test runs `cargo install tauri-driver`)");
+        .expect("TAURI_DRIVER does not run");
     Running(child)
 }
 
