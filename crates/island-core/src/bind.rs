@@ -64,6 +64,10 @@ pub enum BindError {
     /// The path is too long for a socket.
     #[error(transparent)]
     Path(#[from] island_protocol::SocketPathError),
+    /// A directory above the socket's is not this user's, or others can
+    /// write it.
+    #[error(transparent)]
+    Untrusted(#[from] island_protocol::trust::TrustError),
     /// A system call failed.
     #[error("cannot {what} {path}: {source}")]
     Io {
@@ -145,6 +149,10 @@ pub fn bind(path: &Path) -> Result<BoundSocket, BindError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     prepare_dir(dir)?;
+    // Every directory above it too: one that another user owns or can
+    // write could have Island's renamed away and a listener planted.
+    let absolute = std::path::absolute(path).map_err(io_err("resolve", path))?;
+    island_protocol::trust::check_ancestors(&absolute, island_protocol::trust::my_uid())?;
     match std::fs::symlink_metadata(path) {
         Ok(meta) => reclaim(path, &meta)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}

@@ -33,12 +33,14 @@ pub enum ClientError {
     /// The line given to `send` is not a protocol line.
     #[error("not a protocol line: {0}")]
     BadLine(String),
+    /// The socket's path or its listener is not this user's.
+    #[error("refusing to talk to {0}")]
+    Untrusted(#[from] island_protocol::trust::TrustError),
 }
 
 async fn connect(socket: &Path) -> Result<UnixStream, ClientError> {
-    UnixStream::connect(socket)
-        .await
-        .map_err(|source| match source.kind() {
+    connect_trusted(socket).await.map_err(|e| match e {
+        ConnectError::Io(source) => match source.kind() {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
                 ClientError::NotRunning(socket.to_path_buf())
             }
@@ -46,7 +48,44 @@ async fn connect(socket: &Path) -> Result<UnixStream, ClientError> {
                 path: socket.to_path_buf(),
                 source,
             },
-        })
+        },
+        ConnectError::Untrusted(e) => ClientError::Untrusted(e),
+    })
+}
+
+/// Why [`connect_trusted`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// Connecting failed.
+    #[error(transparent)]
+    Io(std::io::Error),
+    /// The path or the listener is not this user's.
+    #[error(transparent)]
+    Untrusted(#[from] island_protocol::trust::TrustError),
+}
+
+/// Connects to Island's socket, the way every client of Island must
+/// (PROTOCOL 5d): the directories on the way are this user's (or root's)
+/// and closed to others, and the listener runs as this user. Nothing is
+/// written before both hold.
+///
+/// # Errors
+/// See [`ConnectError`].
+pub async fn connect_trusted(socket: &Path) -> Result<UnixStream, ConnectError> {
+    use island_protocol::trust;
+    let me = trust::my_uid();
+    trust::check_ancestors(socket, me).map_err(|e| match e {
+        // A missing directory means nothing listens: say that.
+        trust::TrustError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            ConnectError::Io(source)
+        }
+        e => ConnectError::Untrusted(e),
+    })?;
+    let stream = UnixStream::connect(socket)
+        .await
+        .map_err(ConnectError::Io)?;
+    trust::check_listener(&stream, socket, me)?;
+    Ok(stream)
 }
 
 /// Island's reply lines, and the write half kept open while they are read
@@ -121,7 +160,8 @@ pub async fn watch(
     Ok(())
 }
 
-/// Answers an approval.
+/// Answers an approval: `approval_id` is a bare id (unique among the open
+/// approvals) or `SESSION/ID`.
 ///
 /// # Errors
 /// See [`ClientError`].
@@ -131,6 +171,7 @@ pub async fn decide(
     decision: ReviewDecision,
 ) -> Result<Decided, ClientError> {
     let request = AgentMessage::Decide(DecideRequest {
+        session_id: None,
         approval_id: approval_id.to_owned(),
         decision,
     });
@@ -171,6 +212,8 @@ pub async fn send(socket: &Path, line: &str) -> Result<(), ClientError> {
     stream.shutdown().await.map_err(io)
 }
 
+use crate::display::safe;
+
 /// A snapshot as people read it.
 #[must_use]
 pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
@@ -189,12 +232,20 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
                 )
             })
             .unwrap_or_default();
-        out.push_str(&format!("{:<24} {state}{elapsed}  [{}]\n", s.title, s.id));
+        // Agent text is made visible: a `\r` or an escape sequence in a
+        // command must not redraw the terminal over what is shown.
+        out.push_str(&format!(
+            "{:<24} {state}{elapsed}  [{}]\n",
+            safe(&s.title),
+            safe(&s.id)
+        ));
         for a in &s.approvals {
             out.push_str(&format!(
                 "    approval {}: {}  (waiting {})\n",
-                a.approval_id,
-                a.command.as_deref().unwrap_or("(command not known yet)"),
+                safe(&a.approval_id),
+                a.command
+                    .as_deref()
+                    .map_or_else(|| "(command not known yet)".to_owned(), safe),
                 short_duration(now.unix_millis() - a.requested_at.unix_millis())
             ));
         }

@@ -437,9 +437,13 @@ fn fake_desktop(bin: &Path) -> Desktop {
 fn kitty_fake_gets_the_exact_focus_window_command() {
     let bin = tempfile::tempdir().unwrap();
     let record = fake(bin.path(), "kitty", "");
+    // kitty's socket must be a real socket of this user.
+    let sock = bin.path().join("kitty.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let listen = format!("unix:{}", sock.display());
     let terminal = TerminalInfo {
         kitty_window_id: Some("7".into()),
-        kitty_listen_on: Some("unix:/tmp/kitty-1000".into()),
+        kitty_listen_on: Some(listen.clone()),
         ..TerminalInfo::default()
     };
     let outcome = focus(
@@ -450,14 +454,7 @@ fn kitty_fake_gets_the_exact_focus_window_command() {
     assert_eq!(focused(&outcome), "kitty");
     assert_eq!(
         argv(&record),
-        [
-            "@",
-            "--to",
-            "unix:/tmp/kitty-1000",
-            "focus-window",
-            "--match",
-            "id:7"
-        ]
+        ["@", "--to", &listen, "focus-window", "--match", "id:7"]
     );
 }
 
@@ -769,5 +766,247 @@ fn a_custom_command_whose_child_keeps_the_pipe_open_does_not_hang() {
         started.elapsed() < Duration::from_secs(3),
         "took {:?}",
         started.elapsed()
+    );
+}
+
+/// Runs `python3 -c script ARGS` as uid 65534 (nobody) with its stdin
+/// piped: the script ends when the test closes it.
+fn as_nobody(script: &str, args: &[&str]) -> Child {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test runs a program as uid 65534 with setpriv and must run as root (CI does)"
+    );
+    Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            "/usr/bin/python3",
+            "-c",
+            script,
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("setpriv (util-linux) and python3 are installed by scripts/test")
+}
+
+/// A listener of uid 65534 at ADDRESS (a path, or "@name" for Linux's
+/// abstract sockets) that writes "ready" to READY once it listens.
+const NOBODY_LISTENS: &str = "
+import socket,sys
+a=sys.argv[1]
+s=socket.socket(socket.AF_UNIX)
+s.bind('\\0'+a[1:] if a.startswith('@') else a)
+s.listen(8)
+open(sys.argv[2],'w').write('ready')
+sys.stdin.read()
+";
+
+fn wait_file(path: &Path) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{path:?} never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A shared, world-writable (sticky) folder, as /tmp is.
+fn shared_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    dir
+}
+
+#[test]
+fn a_tmux_server_of_another_user_is_never_spoken_to() {
+    // A real tmux server run by uid 65534, named by a hello. A tmux client
+    // obeys its server, so Island must not even list its panes: the tmux
+    // on PATH is a recording wrapper around the real one.
+    let shared = shared_dir();
+    let socket = shared.path().join("theirs");
+    let status = Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--",
+            "tmux",
+            "-S",
+        ])
+        .arg(&socket)
+        .args(["new-session", "-d", "sleep", "600"])
+        .env("HOME", shared.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _server = KillTmux(socket.clone());
+    let bin = tempfile::tempdir().unwrap();
+    let record = bin.path().join("tmux.argv");
+    let wrapper = bin.path().join("tmux");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec /usr/bin/tmux \"$@\"\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let terminal = TerminalInfo {
+        tmux: Some(format!("{},1,0", socket.display())),
+        tmux_pane: Some("%0".into()),
+        ..TerminalInfo::default()
+    };
+    let reason = not_focused(focus(
+        &target(None, Some(terminal)),
+        &fake_desktop(bin.path()),
+        &FocusSettings::default(),
+    ));
+    assert!(reason.contains("not using the tmux server"), "{reason}");
+    assert!(
+        !record.exists(),
+        "tmux was run: {:?}",
+        std::fs::read_to_string(&record)
+    );
+}
+
+/// Kills a tmux server by its socket when dropped.
+struct KillTmux(PathBuf);
+
+impl Drop for KillTmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-S")
+            .arg(&self.0)
+            .arg("kill-server")
+            .status();
+    }
+}
+
+#[test]
+fn kitty_fake_is_never_pointed_at_tcp_a_descriptor_or_another_users_socket() {
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "kitty", "");
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    tcp.set_nonblocking(true).unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    let shared = shared_dir();
+    let path_sock = shared.path().join("kitty-theirs");
+    let abstract_name = format!("@island-test-kitty-{}", std::process::id());
+    let ready1 = shared.path().join("ready1");
+    let ready2 = shared.path().join("ready2");
+    let mut theirs_path = as_nobody(
+        NOBODY_LISTENS,
+        &[path_sock.to_str().unwrap(), ready1.to_str().unwrap()],
+    );
+    let mut theirs_abstract =
+        as_nobody(NOBODY_LISTENS, &[&abstract_name, ready2.to_str().unwrap()]);
+    wait_file(&ready1);
+    wait_file(&ready2);
+    for listen_on in [
+        format!("tcp:127.0.0.1:{port}"),
+        "fd:3".to_owned(),
+        format!("unix:{}", path_sock.display()),
+        format!("unix:{abstract_name}"),
+    ] {
+        let terminal = TerminalInfo {
+            kitty_window_id: Some("7".into()),
+            kitty_listen_on: Some(listen_on.clone()),
+            ..TerminalInfo::default()
+        };
+        let reason = not_focused(focus(
+            &target(None, Some(terminal)),
+            &fake_desktop(bin.path()),
+            &FocusSettings::default(),
+        ));
+        assert!(reason.contains("kitty window 7"), "{listen_on}: {reason}");
+        assert!(!record.exists(), "kitty was run for {listen_on}");
+    }
+    assert_eq!(
+        tcp.accept().map(|_| ()).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::WouldBlock),
+        "Island opened a TCP connection where a hello said"
+    );
+    drop(theirs_path.stdin.take());
+    drop(theirs_abstract.stdin.take());
+    theirs_path.wait().unwrap();
+    theirs_abstract.wait().unwrap();
+}
+
+#[test]
+fn wezterm_fake_is_never_given_another_users_socket() {
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "wezterm", "");
+    let shared = shared_dir();
+    let sock = shared.path().join("wez-theirs");
+    let ready = shared.path().join("ready");
+    let mut theirs = as_nobody(
+        NOBODY_LISTENS,
+        &[sock.to_str().unwrap(), ready.to_str().unwrap()],
+    );
+    wait_file(&ready);
+    let terminal = TerminalInfo {
+        wezterm_pane: Some("12".into()),
+        wezterm_unix_socket: Some(sock.display().to_string()),
+        ..TerminalInfo::default()
+    };
+    let reason = not_focused(focus(
+        &target(None, Some(terminal)),
+        &fake_desktop(bin.path()),
+        &FocusSettings::default(),
+    ));
+    assert!(reason.contains("WezTerm pane 12"), "{reason}");
+    assert!(!record.exists(), "wezterm was run");
+    drop(theirs.stdin.take());
+    theirs.wait().unwrap();
+}
+
+#[test]
+fn kitty_fake_takes_the_agents_own_environment_over_the_hellos_claims() {
+    // The agent process says where its kitty is; the hello claims
+    // otherwise (TCP, another window). The process wins.
+    let bin = tempfile::tempdir().unwrap();
+    let record = fake(bin.path(), "kitty", "");
+    let sock = bin.path().join("kitty.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let listen = format!("unix:{}", sock.display());
+    let agent = Kill(
+        Command::new("sleep")
+            .arg("600")
+            .env("KITTY_WINDOW_ID", "3")
+            .env("KITTY_LISTEN_ON", &listen)
+            .spawn()
+            .unwrap(),
+    );
+    // Until it has exec'd, the child is a copy of this test, environment
+    // and all.
+    let comm = format!("/proc/{}/comm", agent.0.id());
+    let start = Instant::now();
+    while std::fs::read_to_string(&comm).unwrap_or_default().trim() != "sleep" {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "sleep never started"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let claimed = TerminalInfo {
+        kitty_window_id: Some("9".into()),
+        kitty_listen_on: Some("tcp:127.0.0.1:9".into()),
+        ..TerminalInfo::default()
+    };
+    let outcome = focus(
+        &target(Some(agent.0.id()), Some(claimed)),
+        &fake_desktop(bin.path()),
+        &FocusSettings::default(),
+    );
+    assert_eq!(focused(&outcome), "kitty");
+    assert_eq!(
+        argv(&record),
+        ["@", "--to", &listen, "focus-window", "--match", "id:3"]
     );
 }

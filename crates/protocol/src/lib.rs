@@ -16,6 +16,8 @@
 //! - [`line`]: one-line-one-object framing: decoding what each side receives
 //!   and encoding what it sends.
 //! - [`socket_path`]: where the socket lives (section 2).
+//! - [`trust`]: whom a socket path and a listener belong to (section 5d),
+//!   checked the same way by Island, its clients and the agent side.
 
 pub mod event;
 pub mod line;
@@ -23,13 +25,15 @@ pub mod message;
 pub mod socket_path;
 mod tagged;
 pub mod time;
+pub mod trust;
 
 pub use event::{
     ApprovalPhase, CommandLine, EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent,
     NetworkApprovalContext, NetworkPolicyAmendment, ReviewDecision,
 };
 pub use line::{
-    AgentMessage, DecodeError, IslandMessage, decode_agent_line, decode_island_line, encode_line,
+    AgentMessage, DecodeError, IslandMessage, MAX_CWD_BYTES, MAX_ID_BYTES, MAX_TITLE_BYTES,
+    decode_agent_line, decode_island_line, encode_line,
 };
 pub use message::{
     ApprovalSnapshot, Counters, DecideRequest, Decided, Decision, DecisionSource, FocusRequest,

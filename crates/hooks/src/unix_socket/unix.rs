@@ -253,21 +253,24 @@ impl Connector {
 
     /// Connects, then writes the hello, the backlog and the open approvals.
     async fn connect(&mut self) -> std::io::Result<Link> {
-        let stream = UnixStream::connect(&self.options.path).await?;
         // Only an Island of this user may see the session and answer its
         // approvals: a socket path in a shared place could belong to
-        // anyone.
-        let owner = stream.peer_cred()?.uid();
-        let me = nix::unistd::geteuid().as_raw();
-        if owner != me {
-            self.core.error(&format_args!(
-                "refusing the Island socket at {}: it belongs to uid {owner}, not to this user (uid {me})",
-                self.options.path.display()
-            ));
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::PermissionDenied,
-                "the socket belongs to another user",
-            ));
+        // anyone (PROTOCOL 5d). The directories on the way, then the
+        // listener, before a byte is written.
+        let me = island_protocol::trust::my_uid();
+        let core = &self.core;
+        let refuse = |e: island_protocol::trust::TrustError| {
+            core.error(&format_args!("refusing the Island socket: {e}"));
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.to_string())
+        };
+        match island_protocol::trust::check_ancestors(&self.options.path, me) {
+            Err(island_protocol::trust::TrustError::Io { source, .. }) => return Err(source),
+            Err(e) => return Err(refuse(e)),
+            Ok(()) => {}
+        }
+        let stream = UnixStream::connect(&self.options.path).await?;
+        if let Err(e) = island_protocol::trust::check_listener(&stream, &self.options.path, me) {
+            return Err(refuse(e));
         }
         let (read, mut writer) = stream.into_split();
         let (closed_tx, closed) = oneshot::channel();

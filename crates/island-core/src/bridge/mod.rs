@@ -17,7 +17,6 @@ use island_protocol::{
     ReviewDecision, TerminalInfo, decode_island_line, encode_line,
 };
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::UnixStream;
 
 /// What one hook sends, and whether it waits.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +59,9 @@ pub enum BridgeError {
     /// Island is not there, or the socket failed.
     #[error("cannot reach Island at {0}: {1}")]
     Io(String, std::io::Error),
+    /// The socket's path or listener is not this user's: nothing was sent.
+    #[error("{0}")]
+    Untrusted(island_protocol::trust::TrustError),
     /// A line could not be encoded.
     #[error("cannot encode a line: {0}")]
     Encode(#[from] serde_json::Error),
@@ -82,7 +84,12 @@ pub async fn deliver(
     wait: Duration,
 ) -> Result<Option<ReviewDecision>, BridgeError> {
     let io = |e| BridgeError::Io(socket.display().to_string(), e);
-    let stream = UnixStream::connect(socket).await.map_err(io)?;
+    let stream = crate::client::connect_trusted(socket)
+        .await
+        .map_err(|e| match e {
+            crate::client::ConnectError::Io(e) => io(e),
+            crate::client::ConnectError::Untrusted(e) => BridgeError::Untrusted(e),
+        })?;
     let (read, mut write) = stream.into_split();
     let mut out = encode_line(&AgentMessage::Hello(Box::new(plan.hello.clone())))?;
     for event in &plan.events {

@@ -218,17 +218,31 @@ fn raise(
     )
 }
 
-/// The hello's terminal fields, else what the agent process's environment
-/// says (Linux, same user only).
+/// What the agent process's own environment says (Linux, same user only),
+/// field by field over the hello's claims: the process is evidence, the
+/// hello only a claim. Every socket either names is checked again right
+/// before use by the strategy that uses it.
 fn resolve_terminal(target: &FocusTarget) -> TerminalInfo {
-    if let Some(t) = &target.terminal {
-        if *t != TerminalInfo::default() {
-            return t.clone();
-        }
-    }
+    let claimed = target.terminal.clone().unwrap_or_default();
     let Some(pid) = target.pid else {
-        return TerminalInfo::default();
+        return claimed;
     };
-    let env = crate::platform::process_environ(pid).unwrap_or_default();
-    TerminalInfo::from_env(|k| env.get(k).cloned(), crate::platform::process_tty(pid))
+    let Some(env) = crate::platform::process_environ(pid) else {
+        return claimed;
+    };
+    let seen = TerminalInfo::from_env(|k| env.get(k).cloned(), crate::platform::process_tty(pid));
+    let pick = |seen: Option<String>, claimed: Option<String>| seen.or(claimed);
+    TerminalInfo {
+        tty: pick(seen.tty, claimed.tty),
+        term_program: pick(seen.term_program, claimed.term_program),
+        tmux: pick(seen.tmux, claimed.tmux),
+        tmux_pane: pick(seen.tmux_pane, claimed.tmux_pane),
+        kitty_window_id: pick(seen.kitty_window_id, claimed.kitty_window_id),
+        kitty_listen_on: pick(seen.kitty_listen_on, claimed.kitty_listen_on),
+        wezterm_pane: pick(seen.wezterm_pane, claimed.wezterm_pane),
+        wezterm_unix_socket: pick(seen.wezterm_unix_socket, claimed.wezterm_unix_socket),
+        windowid: pick(seen.windowid, claimed.windowid),
+        iterm_session_id: pick(seen.iterm_session_id, claimed.iterm_session_id),
+        term_session_id: pick(seen.term_session_id, claimed.term_session_id),
+    }
 }

@@ -23,8 +23,15 @@ pub(super) fn select(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Clien
     let (Some(tmux_var), Some(pane)) = (&terminal.tmux, &terminal.tmux_pane) else {
         return Err("no tmux pane is known".into());
     };
-    // TMUX is "socket,server pid,session index".
+    // TMUX is "socket,server pid,session index". A tmux client obeys its
+    // server (it can be told to run a program), so only a server of this
+    // user, on a socket in a place nobody else can change, is spoken to.
     let socket = tmux_var.split(',').next().unwrap_or_default();
+    island_protocol::trust::check_own_socket(
+        std::path::Path::new(socket),
+        island_protocol::trust::my_uid(),
+    )
+    .map_err(|e| format!("not using the tmux server of pane {pane}: {e}"))?;
     // Look the pane up among all panes: `display-message -t` falls back to
     // the current pane when the target is gone, which would be a guess.
     let panes = tmux(

@@ -4,6 +4,15 @@ use super::Desktop;
 use super::run::{Program, run};
 
 pub(super) fn activate(pane: &str, socket: Option<&str>, desktop: &Desktop) -> Result<(), String> {
+    // An agent-named socket is used only if it is this user's, in a place
+    // nobody else can change; without one, wezterm finds its own.
+    if let Some(socket) = socket {
+        island_protocol::trust::check_own_socket(
+            std::path::Path::new(socket),
+            island_protocol::trust::my_uid(),
+        )
+        .map_err(|e| format!("WezTerm pane {pane}: {e}"))?;
+    }
     let env: Vec<(&str, &str)> = socket
         .map(|s| ("WEZTERM_UNIX_SOCKET", s))
         .into_iter()

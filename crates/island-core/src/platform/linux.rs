@@ -39,9 +39,15 @@ pub fn process_name(pid: u32) -> Option<String> {
         .map(|n| n.trim_end().to_owned())
 }
 
-/// A process's environment, when it is readable (same user).
+/// A process's environment, when it is readable and the process runs as
+/// this user (root could read anyone's; another user's is no evidence).
 #[must_use]
 pub fn process_environ(pid: u32) -> Option<std::collections::HashMap<String, String>> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(format!("/proc/{pid}")).ok()?.uid();
+    if owner != island_protocol::trust::my_uid() {
+        return None;
+    }
     let raw = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
     Some(
         raw.split(|b| *b == 0)
