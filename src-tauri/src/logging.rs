@@ -21,11 +21,21 @@ pub fn init() -> Option<PathBuf> {
         || EnvFilter::try_from_env("ISLAND_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let stderr = fmt::layer().with_writer(std::io::stderr);
     let file = log_path().and_then(|path| {
-        std::fs::create_dir_all(path.parent()?).ok()?;
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        // The log names sessions and approvals: this user's only, from the
+        // first byte (a log of an earlier version is narrowed too).
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(path.parent()?)
+            .ok()?;
         let file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .mode(0o600)
             .open(&path)
+            .ok()?;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
             .ok()?;
         Some((path, file))
     });

@@ -170,6 +170,7 @@ impl Host {
                     self.watchers.insert(conn);
                 }
                 AgentMessage::Decide(request) => self.apply(Input::Decide {
+                    session_id: request.session_id,
                     approval_id: request.approval_id,
                     decision: request.decision,
                     source: island_protocol::DecisionSource::Cli,
@@ -196,11 +197,12 @@ impl Host {
     fn on_action(&mut self, action: UserAction) {
         let input = match action {
             UserAction::Decide {
-                approval_id,
+                approval,
                 decision,
                 source,
             } => Input::Decide {
-                approval_id,
+                session_id: Some(approval.session),
+                approval_id: approval.id,
                 decision,
                 source,
                 reply_to: None,
@@ -272,9 +274,11 @@ impl Host {
                     reason: format!("the focus task failed: {e}"),
                 });
             match &outcome {
-                FocusOutcome::Focused { how } => tracing::info!(%session, how, "focused"),
+                // Debug formatting escapes what an agent wrote (a newline
+                // in a session id or a directory would forge a log line).
+                FocusOutcome::Focused { how } => tracing::info!(?session, how, "focused"),
                 FocusOutcome::NotFocused { reason } => {
-                    tracing::info!(%session, "not focused: {reason}")
+                    tracing::info!(?session, ?reason, "not focused")
                 }
             }
             match reply {

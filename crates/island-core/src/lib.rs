@@ -7,6 +7,7 @@
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
 //! - [`config`]: Island's settings file.
+//! - [`display`]: agent-supplied text made safe to show.
 //! - [`doctor`]: `island doctor`'s checks.
 //! - [`focus`]: click-through to the agent's terminal.
 //! - [`framing`]: capped line framing.
@@ -26,6 +27,7 @@ pub mod bind;
 pub mod bridge;
 pub mod client;
 pub mod config;
+pub mod display;
 pub mod doctor;
 pub mod focus;
 pub mod framing;

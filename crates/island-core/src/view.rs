@@ -87,6 +87,9 @@ impl From<CardDecision> for ReviewDecision {
     }
 }
 
+use crate::display::safe;
+use crate::tracker::ApprovalRef;
+
 /// Builds the board from the tracker.
 #[must_use]
 pub fn board(tracker: &SessionTracker) -> Board {
@@ -95,11 +98,15 @@ pub fn board(tracker: &SessionTracker) -> Board {
         .sessions()
         .map(|s| SessionCard {
             id: s.id.clone(),
-            title: s.title.clone(),
-            agent: s.agent.clone(),
-            cwd: s.cwd.clone(),
+            // Everything an agent wrote is made visible (no control,
+            // bidi or invisible characters) before the widget, the tray
+            // menu or anything else shows it; ids stay as they are, since
+            // they route answers back.
+            title: safe(&s.title),
+            agent: s.agent.as_deref().map(safe),
+            cwd: s.cwd.as_deref().map(safe),
             state: s.state(),
-            tool: s.current_tool.clone(),
+            tool: s.current_tool.as_deref().map(safe),
             turn_started_ms: s.turn.as_ref().map(|(_, at)| at.unix_millis()),
             last_activity_ms: s.last_activity.unix_millis(),
             approvals: s
@@ -107,9 +114,9 @@ pub fn board(tracker: &SessionTracker) -> Board {
                 .iter()
                 .map(|a| ApprovalCard {
                     id: a.id.clone(),
-                    command: a.command.clone(),
-                    cwd: a.cwd.clone().or_else(|| s.cwd.clone()),
-                    reason: a.reason.clone(),
+                    command: a.command.as_deref().map(safe),
+                    cwd: a.cwd.as_deref().or(s.cwd.as_deref()).map(safe),
+                    reason: a.reason.as_deref().map(safe),
                     // Offered unless the agent listed its answers and left
                     // this one out.
                     for_session: a.decisions.is_empty()
@@ -162,7 +169,7 @@ pub enum MenuCommand {
     /// Bring a session's terminal up.
     Focus(String),
     /// Answer an approval.
-    Decide(String, ReviewDecision),
+    Decide(ApprovalRef, ReviewDecision),
     /// Do not disturb on or off.
     DoNotDisturb(bool),
     /// Show the widget.
@@ -179,11 +186,18 @@ impl MenuCommand {
     pub fn id(&self) -> String {
         match self {
             Self::Focus(session) => format!("focus:{session}"),
-            Self::Decide(approval, ReviewDecision::Approved) => format!("approve:{approval}"),
-            Self::Decide(approval, ReviewDecision::ApprovedForSession) => {
-                format!("approve_for_session:{approval}")
+            Self::Decide(approval, decision) => {
+                // The session and the approval as a JSON pair: either may
+                // hold any character.
+                let pair =
+                    serde_json::to_string(&(&approval.session, &approval.id)).unwrap_or_default();
+                let kind = match decision {
+                    ReviewDecision::Approved => "approve",
+                    ReviewDecision::ApprovedForSession => "approve_for_session",
+                    _ => "deny",
+                };
+                format!("{kind}:{pair}")
             }
-            Self::Decide(approval, _) => format!("deny:{approval}"),
             Self::DoNotDisturb(_) => "dnd".into(),
             Self::ShowWidget => "show_widget".into(),
             Self::Settings => "settings".into(),
@@ -196,14 +210,19 @@ impl MenuCommand {
     #[must_use]
     pub fn parse(id: &str, dnd_now: bool) -> Option<Self> {
         if let Some((kind, arg)) = id.split_once(':') {
-            let arg = arg.to_owned();
+            let approval = || {
+                serde_json::from_str::<(String, String)>(arg)
+                    .ok()
+                    .map(|(session, id)| ApprovalRef { session, id })
+            };
             return match kind {
-                "focus" => Some(Self::Focus(arg)),
-                "approve" => Some(Self::Decide(arg, ReviewDecision::Approved)),
-                "approve_for_session" => {
-                    Some(Self::Decide(arg, ReviewDecision::ApprovedForSession))
-                }
-                "deny" => Some(Self::Decide(arg, ReviewDecision::Denied)),
+                "focus" => Some(Self::Focus(arg.to_owned())),
+                "approve" => Some(Self::Decide(approval()?, ReviewDecision::Approved)),
+                "approve_for_session" => Some(Self::Decide(
+                    approval()?,
+                    ReviewDecision::ApprovedForSession,
+                )),
+                "deny" => Some(Self::Decide(approval()?, ReviewDecision::Denied)),
                 _ => None,
             };
         }
@@ -279,20 +298,26 @@ pub fn tray_menu(board: &Board, now: Timestamp) -> Vec<MenuEntry> {
                 continue;
             }
             menu.push(MenuEntry::Item {
-                command: MenuCommand::Decide(approval.id.clone(), ReviewDecision::Approved),
+                command: MenuCommand::Decide(
+                    ApprovalRef::new(&session.id, &approval.id),
+                    ReviewDecision::Approved,
+                ),
                 label: cut(&format!("    Approve: {what}")),
             });
             if approval.for_session {
                 menu.push(MenuEntry::Item {
                     command: MenuCommand::Decide(
-                        approval.id.clone(),
+                        ApprovalRef::new(&session.id, &approval.id),
                         ReviewDecision::ApprovedForSession,
                     ),
                     label: "    Approve for this session".into(),
                 });
             }
             menu.push(MenuEntry::Item {
-                command: MenuCommand::Decide(approval.id.clone(), ReviewDecision::Denied),
+                command: MenuCommand::Decide(
+                    ApprovalRef::new(&session.id, &approval.id),
+                    ReviewDecision::Denied,
+                ),
                 label: "    Deny".into(),
             });
         }
@@ -370,9 +395,12 @@ mod tests {
     fn menu_ids_round_trip() {
         let commands = [
             MenuCommand::Focus("s:1".into()),
-            MenuCommand::Decide("a:1".into(), ReviewDecision::Approved),
-            MenuCommand::Decide("a".into(), ReviewDecision::ApprovedForSession),
-            MenuCommand::Decide("a".into(), ReviewDecision::Denied),
+            MenuCommand::Decide(ApprovalRef::new("s/1", "a:1"), ReviewDecision::Approved),
+            MenuCommand::Decide(
+                ApprovalRef::new("s", "a\"]"),
+                ReviewDecision::ApprovedForSession,
+            ),
+            MenuCommand::Decide(ApprovalRef::new("s", "a"), ReviewDecision::Denied),
             MenuCommand::ShowWidget,
             MenuCommand::Settings,
             MenuCommand::Quit,

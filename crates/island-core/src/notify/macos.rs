@@ -24,7 +24,15 @@ impl DesktopNotifier {
 
 impl NoticeSink for DesktopNotifier {
     fn show(&mut self, notice: &Notice) {
-        let (title, body) = (notice.title.clone(), notice.body.clone());
+        let (title, body) = (
+            crate::display::safe(&notice.title),
+            notice
+                .body
+                .split('\n')
+                .map(crate::display::safe)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
         // notify-rust's macOS call blocks; keep it off the runtime.
         tokio::task::spawn_blocking(move || {
             if let Err(e) = notify_rust::Notification::new()

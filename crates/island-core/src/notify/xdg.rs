@@ -132,9 +132,17 @@ async fn run(
 
 fn build(notice: &Notice) -> Notification {
     let mut n = Notification::new();
+    // Agent text was made visible where the notice was built; once more
+    // here, line by line, for anything that reached a title, and the body
+    // markup escaped (the summary is plain text by the specification).
+    let body: Vec<String> = notice
+        .body
+        .split('\n')
+        .map(|line| crate::display::markup(&crate::display::safe(line)))
+        .collect();
     n.appname("Island")
-        .summary(&notice.title)
-        .body(&notice.body);
+        .summary(&crate::display::safe(&notice.title))
+        .body(&body.join("\n"));
     if notice.critical {
         n.urgency(Urgency::Critical).timeout(Timeout::Never);
     } else {

@@ -301,8 +301,9 @@ pub fn apply(edit: &Edit) -> Result<Option<PathBuf>, SetupError> {
     Ok(backup)
 }
 
-/// Copies the file next to itself as `NAME.island-backup-SECONDS`.
+/// Copies the file next to itself as `NAME.island-backup-SECONDS`, 0600.
 fn backup(path: &Path) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::OpenOptionsExt;
     let seconds = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -317,13 +318,18 @@ fn backup(path: &Path) -> std::io::Result<PathBuf> {
             format!(".{n}")
         };
         let copy = path.with_file_name(format!("{name}.island-backup-{seconds}{suffix}"));
+        // 0600 from the moment it exists: an agent's settings may hold
+        // keys, and a copy must not be more open than this user's own.
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
+            .mode(0o600)
             .open(&copy)
         {
-            Ok(_) => {
-                std::fs::copy(path, &copy)?;
+            Ok(mut out) => {
+                let mut from = std::fs::File::open(path)?;
+                std::io::copy(&mut from, &mut out)?;
+                out.sync_all()?;
                 return Ok(copy);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

@@ -14,13 +14,7 @@ pub(crate) fn project_name(cwd: &str) -> Option<String> {
 
 /// Cuts `text` to `max` characters with an ellipsis.
 pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
+    crate::display::safe_cut(text.trim(), max)
 }
 
 /// "42 s", "3 min 5 s", "2 min", "1 h 2 min", "1 h".
@@ -72,7 +66,7 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
         }
     }
     Notice {
-        key: NoticeKey::Approval(approval.id.clone()),
+        key: NoticeKey::Approval(super::ApprovalRef::new(&session.id, &approval.id)),
         title,
         body,
         critical: true,
@@ -169,8 +163,9 @@ mod tests {
     }
 
     #[test]
-    fn long_text_is_cut_with_an_ellipsis() {
-        assert_eq!(shorten("abcdef", 4), "abc…");
+    fn long_text_is_cut_saying_so_and_made_visible() {
+        assert_eq!(shorten("abcdef", 4), "abcd… [2 more characters not shown]");
         assert_eq!(shorten("  abc ", 4), "abc");
+        assert_eq!(shorten("ok\r\x1b[2Kls", 20), "ok␍␛[2Kls");
     }
 }
