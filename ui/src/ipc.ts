@@ -5,8 +5,9 @@ import type { Board, Decision, SettingsForm, SettingsView, UiError } from "./typ
 
 export const board = (): Promise<Board> => invoke<Board>("board");
 
-export const decide = (approvalId: string, decision: Decision): Promise<void> =>
-  invoke("decide", { approvalId, decision });
+// Approval ids are unique only within their session: an answer names both.
+export const decide = (sessionId: string, approvalId: string, decision: Decision): Promise<void> =>
+  invoke("decide", { sessionId, approvalId, decision });
 
 export const focus = (sessionId: string): Promise<void> => invoke("focus", { sessionId });
 

@@ -120,7 +120,7 @@ function approvalCard(a: ApprovalCard, sessionId: string): HTMLElement {
     const b = el("button", { class: cls, "data-decision": decision }, label);
     b.addEventListener("click", () => {
       for (const other of buttons.querySelectorAll("button")) other.disabled = true;
-      ipc.decide(a.id, decision).catch((e) => {
+      ipc.decide(sessionId, a.id, decision).catch((e) => {
         for (const other of buttons.querySelectorAll("button")) other.disabled = false;
         showError(e);
       });

@@ -122,8 +122,8 @@ struct Stamps(mpsc::UnboundedSender<(String, Instant)>);
 
 impl NoticeSink for Stamps {
     fn show(&mut self, notice: &Notice) {
-        if let NoticeKey::Approval(id) = &notice.key {
-            let _ = self.0.send((id.clone(), Instant::now()));
+        if let NoticeKey::Approval(approval) = &notice.key {
+            let _ = self.0.send((approval.id.clone(), Instant::now()));
         }
     }
     fn close(&mut self, _key: &NoticeKey) {}

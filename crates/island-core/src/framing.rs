@@ -1,7 +1,7 @@
 //! Line framing with a cap: one JSON object per line, `\n` or `\r\n`. A line
 //! over the cap is discarded up to its newline and reported, and the
 //! connection stays usable (PROTOCOL section 6). The buffer never holds more
-//! than the cap, whatever a peer sends.
+//! than the cap and one `\r`, whatever a peer sends.
 
 use bytes::{Buf, BytesMut};
 use tokio_util::codec::Decoder;
@@ -67,8 +67,17 @@ impl Decoder for LineFramer {
                     }
                 }
             }
+            // A `\r` before the newline is not part of the line's length: a
+            // line of exactly the cap ends `\r\n` as well as `\n`.
+            let content = |i: usize| {
+                if i > 0 && buf[i - 1] == b'\r' {
+                    i - 1
+                } else {
+                    i
+                }
+            };
             match newline {
-                Some(i) if i > self.max => {
+                Some(i) if content(i) > self.max => {
                     buf.advance(i + 1);
                     self.scanned = 0;
                     return Ok(Some(Frame::Oversized { len: i }));
@@ -82,7 +91,7 @@ impl Decoder for LineFramer {
                     }
                     return Ok(Some(Frame::Line(line)));
                 }
-                None if buf.len() > self.max => {
+                None if buf.len() > self.max + 1 => {
                     self.discarding = Some(buf.len());
                     buf.clear();
                     self.scanned = 0;
@@ -163,5 +172,30 @@ mod tests {
     fn an_oversized_line_cut_by_eof_is_reported() {
         let got = frames(4, &[b"0123456789"]);
         assert_eq!(got, [Frame::Oversized { len: 10 }]);
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_cap_ends_with_crlf_or_lf() {
+        let line = [b'x'; 16];
+        let mut crlf = line.to_vec();
+        crlf.extend_from_slice(b"\r\n");
+        let got = frames(16, &[&crlf]);
+        assert!(
+            matches!(&got[..], [Frame::Line(l)] if l.len() == 17),
+            "{got:?}"
+        );
+        let mut lf = line.to_vec();
+        lf.push(b'\n');
+        assert!(matches!(&frames(16, &[&lf])[..], [Frame::Line(l)] if l.len() == 16));
+        // Split before the newline, as a socket may deliver it.
+        let got = frames(16, &[&crlf[..17], &crlf[17..]]);
+        assert!(
+            matches!(&got[..], [Frame::Line(l)] if l.len() == 17),
+            "{got:?}"
+        );
+        // One byte more is over the cap either way.
+        let mut over = [b'x'; 17].to_vec();
+        over.extend_from_slice(b"\r\n");
+        assert_eq!(frames(16, &[&over]), [Frame::Oversized { len: 18 }]);
     }
 }

@@ -11,7 +11,7 @@ use crate::bind::{BindError, BoundSocket, bind};
 use crate::config::{ConfigError, IslandConfig};
 use crate::host::{Host, Published};
 use crate::notify::{NoNotices, NoticeSink, UserAction};
-use crate::server::{ServerCounters, serve};
+use crate::server::{ServerCounters, ServerLimits, serve};
 use crate::tracker::SessionTracker;
 
 /// How to run.
@@ -111,6 +111,7 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         config_path.display()
     );
 
+    let limits = fit_to_open_files(config.limits(), raise_open_files_limit());
     let counters = Arc::new(ServerCounters::default());
     let (inbound_tx, inbound_rx) = mpsc::channel(65_536);
     let (actions_tx, actions_rx) = mpsc::unbounded_channel();
@@ -127,16 +128,10 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     .with_focus(crate::focus::Desktop::from_env(), config.focus_settings());
     let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(
-        listener,
-        config.limits(),
-        counters,
-        inbound_tx,
-        async {
-            // A dropped sender stops the server too.
-            let _ = stop_rx.await;
-        },
-    ));
+    let server = tokio::spawn(serve(listener, limits, counters, inbound_tx, async {
+        // A dropped sender stops the server too.
+        let _ = stop_rx.await;
+    }));
     let host = tokio::spawn(host.run(inbound_rx, actions_rx));
     Ok(Started::Running(Box::new(Running {
         config_path,
@@ -204,4 +199,67 @@ async fn wait_for_stop() -> Result<(), RunError> {
         _ = int.recv() => {}
     }
     Ok(())
+}
+
+/// Descriptors kept free beyond every connection Island may hold: its log,
+/// the D-Bus connection, the window process's pipes, programs it runs.
+const SPARE_DESCRIPTORS: u64 = 64;
+
+/// Raises the soft limit of open files to the hard limit (a common soft
+/// limit is 1024, far below the connection limit); the soft limit now.
+#[must_use]
+pub fn raise_open_files_limit() -> Option<u64> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
+    // macOS refuses more than OPEN_MAX whatever the hard limit says.
+    let wanted = if cfg!(target_os = "macos") {
+        hard.min(10_240)
+    } else {
+        hard
+    };
+    if wanted > soft {
+        match setrlimit(Resource::RLIMIT_NOFILE, wanted, hard) {
+            Ok(()) => return Some(wanted),
+            Err(e) => tracing::warn!("cannot raise the open files limit from {soft}: {e}"),
+        }
+    }
+    Some(soft)
+}
+
+/// The server's limits, with the connection cap and its control reserve
+/// kept below the open files limit (with room to spare), so that the
+/// limit, not the system, refuses a flood, and control clients still get
+/// in.
+#[must_use]
+pub fn fit_to_open_files(mut limits: ServerLimits, open_files: Option<u64>) -> ServerLimits {
+    if let Some(open_files) = open_files {
+        let room =
+            usize::try_from(open_files.saturating_sub(SPARE_DESCRIPTORS)).unwrap_or(usize::MAX);
+        let total = limits.max_connections + limits.control_reserve;
+        if total > room {
+            limits.control_reserve = limits.control_reserve.min(room / 4);
+            limits.max_connections = room.saturating_sub(limits.control_reserve).max(1);
+            tracing::info!(
+                "at most {} connections (and {} for control clients): the open files limit is {open_files}",
+                limits.max_connections,
+                limits.control_reserve
+            );
+        }
+    }
+    limits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_connection_cap_fits_under_the_open_files_limit() {
+        let limits = fit_to_open_files(ServerLimits::default(), Some(1024));
+        assert!(limits.max_connections + limits.control_reserve <= 1024 - 64);
+        assert!(limits.control_reserve >= 16, "{limits:?}");
+        let roomy = fit_to_open_files(ServerLimits::default(), Some(1 << 20));
+        assert_eq!(roomy.max_connections, 4096);
+        assert_eq!(roomy.control_reserve, 64);
+    }
 }

@@ -21,8 +21,14 @@ use crate::tracker::{ConnId, Peer};
 pub struct ServerLimits {
     /// Longest line accepted; longer ones are skipped and counted.
     pub max_line_bytes: usize,
-    /// Connections open at once; more are closed at once and counted.
+    /// Connections open at once; more are closed at once and counted
+    /// (`refused_full`), but for the control reserve.
     pub max_connections: usize,
+    /// Connections past `max_connections` kept for control clients
+    /// (`status`, `watch`, `decide`, `focus`): such a connection is served
+    /// only if its first line is one of those, so that a flood of agents
+    /// cannot lock the user out of Island.
+    pub control_reserve: usize,
     /// A connection must send its first line within this time.
     pub first_line_timeout: Duration,
     /// A write to a client that takes longer closes that client.
@@ -36,6 +42,7 @@ impl Default for ServerLimits {
         Self {
             max_line_bytes: island_protocol::DEFAULT_MAX_LINE_BYTES,
             max_connections: 4096,
+            control_reserve: 64,
             first_line_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(5),
             outbound_queue: 1024,
@@ -74,6 +81,11 @@ impl ServerCounters {
             malformed: get(&self.malformed),
             oversized: get(&self.oversized),
             refused_peers: get(&self.refused_peers),
+            refused_full: get(&self.refused_full),
+            timed_out: get(&self.timed_out),
+            // The reducer's own: it adds them.
+            refused_sessions: 0,
+            refused_approvals: 0,
         }
     }
 
@@ -127,6 +139,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let me = nix::unistd::geteuid().as_raw();
+    let mut quiet = QuietLogs::default();
     let mut next_id = 0u64;
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
@@ -144,7 +157,9 @@ pub async fn serve(
             Ok((stream, _)) => stream,
             Err(e) => {
                 // EMFILE and friends: wait a little rather than spin.
-                tracing::warn!("accept failed: {e}");
+                if let Some(more) = quiet.accept_failed.admit() {
+                    tracing::warn!("accept failed: {e}{more}");
+                }
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
@@ -159,15 +174,24 @@ pub async fn serve(
         };
         if cred.uid() != me {
             ServerCounters::bump(&counters.refused_peers);
-            tracing::warn!(uid = cred.uid(), "refused a connection from another user");
+            if let Some(more) = quiet.foreign.admit() {
+                tracing::warn!(
+                    uid = cred.uid(),
+                    "refused a connection from another user{more}"
+                );
+            }
             continue;
         }
-        if counters.open.load(Ordering::Relaxed) >= limits.max_connections {
+        let open = counters.open.load(Ordering::Relaxed);
+        let control_only = open >= limits.max_connections;
+        if open >= limits.max_connections + limits.control_reserve {
             ServerCounters::bump(&counters.refused_full);
-            tracing::warn!(
-                "refused a connection: {} are open already",
-                limits.max_connections
-            );
+            if let Some(more) = quiet.full.admit() {
+                tracing::warn!(
+                    "refused a connection: {} are open already{more}",
+                    limits.max_connections
+                );
+            }
             continue;
         }
         next_id += 1;
@@ -182,8 +206,54 @@ pub async fn serve(
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
         tasks.spawn(async move {
             let _open = OpenGuard(&counters);
-            connection(stream, conn, peer, &limits, &counters, &inbound).await;
+            connection(
+                stream,
+                conn,
+                peer,
+                control_only,
+                &limits,
+                &counters,
+                &inbound,
+            )
+            .await;
         });
+    }
+}
+
+/// A storm of refusals logs one line a second per kind, not one per
+/// connection; every refusal is still counted in the snapshot.
+#[derive(Debug, Default)]
+struct QuietLogs {
+    accept_failed: LogGate,
+    foreign: LogGate,
+    full: LogGate,
+}
+
+/// Lets one log line through per second, and says how many it held back.
+#[derive(Debug, Default)]
+struct LogGate {
+    last: Option<std::time::Instant>,
+    held: u64,
+}
+
+impl LogGate {
+    /// `Some(suffix)` when a line may be logged now; the suffix counts the
+    /// lines held back since the last one.
+    fn admit(&mut self) -> Option<String> {
+        let now = std::time::Instant::now();
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < Duration::from_secs(1))
+        {
+            self.held += 1;
+            return None;
+        }
+        self.last = Some(now);
+        let suffix = match std::mem::take(&mut self.held) {
+            0 => String::new(),
+            n => format!(" ({n} more like it in the last second, not logged)"),
+        };
+        Some(suffix)
     }
 }
 
@@ -197,15 +267,49 @@ impl Drop for OpenGuard<'_> {
     }
 }
 
+/// Over the agent limit, only a control request is served: the first line
+/// is read (in the first-line time) before Island hears of the connection.
+async fn control_request(
+    frames: &mut FramedRead<tokio::net::unix::OwnedReadHalf, LineFramer>,
+    limits: &ServerLimits,
+) -> Option<AgentMessage> {
+    let first = tokio::time::timeout(limits.first_line_timeout, frames.next()).await;
+    let Ok(Some(Ok(Frame::Line(line)))) = first else {
+        return None;
+    };
+    match decode_agent_line(&line) {
+        Ok(
+            message @ (AgentMessage::Status(_)
+            | AgentMessage::Watch(_)
+            | AgentMessage::Decide(_)
+            | AgentMessage::Focus(_)),
+        ) => Some(message),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // one call site, each argument its own concern
 async fn connection(
     stream: UnixStream,
     conn: ConnId,
     peer: Peer,
+    control_only: bool,
     limits: &ServerLimits,
     counters: &ServerCounters,
     inbound: &mpsc::Sender<Inbound>,
 ) {
     let (read, write) = stream.into_split();
+    let mut frames = FramedRead::new(read, LineFramer::new(limits.max_line_bytes));
+    let mut pending = None;
+    if control_only {
+        match control_request(&mut frames, limits).await {
+            Some(message) => pending = Some(message),
+            None => {
+                ServerCounters::bump(&counters.refused_full);
+                return;
+            }
+        }
+    }
     let (outbound, queue) = mpsc::channel(limits.outbound_queue);
     let writer = tokio::spawn(write_lines(write, queue, limits.write_timeout));
     if inbound
@@ -220,8 +324,19 @@ async fn connection(
         writer.abort();
         return; // the host is gone: shutting down
     }
-    let mut frames = FramedRead::new(read, LineFramer::new(limits.max_line_bytes));
     let mut first = true;
+    if let Some(message) = pending {
+        ServerCounters::bump(&counters.lines);
+        first = false;
+        if inbound
+            .send(Inbound::Message { conn, message })
+            .await
+            .is_err()
+        {
+            let _ = inbound.send(Inbound::Closed { conn }).await;
+            return;
+        }
+    }
     loop {
         let next = if first {
             match tokio::time::timeout(limits.first_line_timeout, frames.next()).await {

@@ -108,6 +108,8 @@ pub enum ToWindows {
 pub enum FromWindows {
     /// An approval card's answer.
     Decide {
+        /// The session whose approval it is.
+        session_id: String,
         /// The approval.
         approval_id: String,
         /// The answer.
@@ -398,10 +400,11 @@ mod tests {
         );
         wire(
             &FromWindows::Decide {
+                session_id: "s1".into(),
                 approval_id: "a1".into(),
                 decision: CardDecision::ApprovedForSession,
             },
-            &json!({"type": "decide", "approval_id": "a1", "decision": "approved_for_session"}),
+            &json!({"type": "decide", "session_id": "s1", "approval_id": "a1", "decision": "approved_for_session"}),
         );
         wire(
             &FromWindows::Focus {

@@ -78,6 +78,10 @@ fn inputs(step: &Value, t: i64) -> Vec<Input> {
     }
     if let Some(d) = step.get("decide") {
         out.push(Input::Decide {
+            session_id: d
+                .get("session_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             approval_id: d["approval_id"].as_str().expect("id").into(),
             decision: serde_json::from_value(d["decision"].clone()).expect("decision"),
             source: serde_json::from_value(d["source"].clone()).expect("source"),
@@ -283,6 +287,10 @@ fn the_snapshot_line_is_exactly_the_snapshot_encoded() {
         malformed: 1,
         oversized: 0,
         refused_peers: 2,
+        refused_full: 4,
+        timed_out: 5,
+        refused_sessions: 0,
+        refused_approvals: 0,
     };
     for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
         let t = step["t"].as_i64().unwrap_or(0);

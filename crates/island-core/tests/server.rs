@@ -18,7 +18,7 @@ use codewhale_hooks::{
 use common::{Seen, TestIsland, eventually};
 use island_core::client;
 use island_core::server::ServerLimits;
-use island_core::tracker::{NoticeKey, Policy};
+use island_core::tracker::{ApprovalRef, NoticeKey, Policy};
 use island_protocol::{
     DecisionSource, ExecApprovalRequestEvent, FocusRequest, HookEvent, ReviewDecision, SessionState,
 };
@@ -260,7 +260,7 @@ async fn an_approval_round_trip_from_the_command_line_to_the_agent() {
     });
     island
         .wait_seen("the approval notice", |seen| {
-            seen.iter().any(|s| matches!(s, Seen::Show(n) if n.key == NoticeKey::Approval("a1".into()) && n.body.starts_with("cargo publish")))
+            seen.iter().any(|s| matches!(s, Seen::Show(n) if matches!(&n.key, NoticeKey::Approval(a) if a.id == "a1") && n.body.starts_with("cargo publish")))
         })
         .await;
     let refused = client::decide(&island.path, "nope", ReviewDecision::Approved)
@@ -281,7 +281,9 @@ async fn an_approval_round_trip_from_the_command_line_to_the_agent() {
     );
     island
         .wait_seen("the notice closed", |seen| {
-            seen.contains(&Seen::Close(NoticeKey::Approval("a1".into())))
+            seen.contains(&Seen::Close(NoticeKey::Approval(ApprovalRef::new(
+                "sess_cli", "a1",
+            ))))
         })
         .await;
     let again = client::decide(&island.path, "a1", ReviewDecision::Approved)
@@ -311,7 +313,7 @@ async fn a_notification_action_reaches_the_agent_and_a_terminal_answer_closes_th
     island
         .actions
         .send(island_core::notify::UserAction::Decide {
-            approval_id: "n1".into(),
+            approval: ApprovalRef::new("sess_notif", "n1"),
             decision: ReviewDecision::Approved,
             source: DecisionSource::Notification,
         })
@@ -325,7 +327,10 @@ async fn a_notification_action_reaches_the_agent_and_a_terminal_answer_closes_th
     assert!(hooks.resolve_approval("n2", ReviewDecision::Denied, DecisionSource::Terminal));
     island
         .wait_seen("n2 closed", |seen| {
-            seen.contains(&Seen::Close(NoticeKey::Approval("n2".into())))
+            seen.contains(&Seen::Close(NoticeKey::Approval(ApprovalRef::new(
+                "sess_notif",
+                "n2",
+            ))))
         })
         .await;
     let snapshot = client::status(&island.path).await.unwrap();
@@ -421,7 +426,7 @@ async fn island_restarting_gets_every_agent_back_with_its_open_approvals() {
     island
         .wait_seen("the approval notice again", |seen| {
             seen.iter()
-                .any(|s| matches!(s, Seen::Show(n) if n.key == NoticeKey::Approval("kept".into())))
+                .any(|s| matches!(s, Seen::Show(n) if matches!(&n.key, NoticeKey::Approval(a) if a.id == "kept")))
         })
         .await;
     assert!(
@@ -482,4 +487,65 @@ async fn a_watcher_that_never_reads_cannot_hold_island_up() {
     let mut sink = Vec::new();
     let read = stuck.read_to_end(&mut sink);
     assert!(read.is_ok(), "closed by Island, not left hanging: {read:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_clients_get_in_past_the_connection_cap() {
+    let island = TestIsland::start(
+        ServerLimits {
+            max_connections: 4,
+            control_reserve: 2,
+            ..limits()
+        },
+        Policy::default(),
+    );
+    let path = island.path.clone();
+    // Four agents hold every place.
+    let mut held = Vec::new();
+    for n in 0..4 {
+        let mut s = UnixStream::connect(&path).unwrap();
+        s.write_all(hello(&format!("held-{n}")).as_bytes()).unwrap();
+        held.push(s);
+    }
+    eventually("four sessions", async || {
+        let s = client::status(&path).await.ok()?;
+        (s.sessions.len() == 4).then_some(())
+    })
+    .await;
+    // A fifth agent is refused at its first line; a status request and a
+    // watch still get in, past the cap.
+    let mut fifth = UnixStream::connect(&path).unwrap();
+    fifth.write_all(hello("fifth").as_bytes()).unwrap();
+    let mut byte = [0u8; 1];
+    fifth
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(fifth.read(&mut byte).unwrap(), 0, "closed");
+    let snapshot = client::status(&path).await.unwrap();
+    assert_eq!(
+        snapshot.sessions.len(),
+        4,
+        "the fifth agent made no session"
+    );
+    assert!(
+        snapshot.counters.refused_full >= 1,
+        "{:?}",
+        snapshot.counters
+    );
+    // With the reserve full too, everything is refused and counted.
+    let mut watchers = Vec::new();
+    for _ in 0..2 {
+        let mut w = UnixStream::connect(&path).unwrap();
+        w.write_all(b"{\"watch\":{}}\n").unwrap();
+        let mut first = [0u8; 1];
+        w.read_exact(&mut first).unwrap();
+        watchers.push(w);
+    }
+    let before = island.counters.snapshot().refused_full;
+    let refused = UnixStream::connect(&path).unwrap();
+    eventually("the refusal is counted", async || {
+        (island.counters.snapshot().refused_full > before).then_some(())
+    })
+    .await;
+    drop((refused, watchers, held));
 }

@@ -112,8 +112,11 @@ fn cards_and_menu_follow_the_sessions() {
         items,
         [
             ("focus:s-a".into(), "alpha — needs you · 2 min".into()),
-            ("approve:ap-1".into(), "    Approve: rm -rf /tmp/x".into()),
-            ("deny:ap-1".into(), "    Deny".into()),
+            (
+                r#"approve:["s-a","ap-1"]"#.into(),
+                "    Approve: rm -rf /tmp/x".into()
+            ),
+            (r#"deny:["s-a","ap-1"]"#.into(), "    Deny".into()),
             ("focus:s-b".into(), "beta — working · 3 min".into()),
             ("show_widget".into(), "Show widget".into()),
             ("settings".into(), "Settings…".into()),
@@ -131,6 +134,7 @@ fn cards_and_menu_follow_the_sessions() {
     // card and its entries go; do not disturb shows.
     tracker.apply(
         Input::Decide {
+            session_id: None,
             approval_id: "ap-1".into(),
             decision: ReviewDecision::Approved,
             source: island_protocol::DecisionSource::Widget,

@@ -5,7 +5,7 @@
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::event::EventEnvelope;
+use crate::event::{EventEnvelope, EventFrame, HookEvent};
 use crate::message::{
     DecideRequest, Decided, Decision, FocusRequest, Focused, Hello, Snapshot, StatusRequest,
     WatchRequest, Welcome,
@@ -64,7 +64,7 @@ pub enum DecodeError {
 #[derive(Deserialize)]
 struct RawAgentLine {
     at: Option<crate::time::Timestamp>,
-    event: Option<crate::event::HookEvent>,
+    event: Option<HookEvent>,
     hello: Option<Hello>,
     status: Option<StatusRequest>,
     watch: Option<WatchRequest>,
@@ -95,6 +95,7 @@ pub fn decode_agent_line(line: &[u8]) -> Result<AgentMessage, DecodeError> {
             .at
             .ok_or_else(|| serde::de::Error::missing_field("at"))
             .map_err(DecodeError::Malformed)?;
+        check_event_bounds(&event)?;
         return Ok(AgentMessage::Event(EventEnvelope { at, event }));
     }
     let message = if let Some(m) = raw.hello {
@@ -112,7 +113,81 @@ pub fn decode_agent_line(line: &[u8]) -> Result<AgentMessage, DecodeError> {
     } else {
         return Err(DecodeError::Unknown);
     };
+    check_message_bounds(&message)?;
     Ok(message)
+}
+
+/// Longest id (session, approval) a line may carry, in bytes.
+pub const MAX_ID_BYTES: usize = 256;
+/// Longest session title.
+pub const MAX_TITLE_BYTES: usize = 1024;
+/// Longest directory (Linux's `PATH_MAX`).
+pub const MAX_CWD_BYTES: usize = 4096;
+
+fn too_long(what: &str, value: &str, max: usize) -> Result<(), DecodeError> {
+    if value.len() > max {
+        return Err(DecodeError::Malformed(serde::de::Error::custom(format!(
+            "{what} is {} bytes, more than the {max} allowed",
+            value.len()
+        ))));
+    }
+    Ok(())
+}
+
+/// Ids, titles and directories have bounds (a session keyed by a 1 MiB id
+/// would cost that much in every snapshot): a line past them is malformed.
+fn check_message_bounds(message: &AgentMessage) -> Result<(), DecodeError> {
+    match message {
+        AgentMessage::Hello(hello) => {
+            too_long("session_id", &hello.session_id, MAX_ID_BYTES)?;
+            too_long(
+                "agent",
+                hello.agent.as_deref().unwrap_or_default(),
+                MAX_ID_BYTES,
+            )?;
+            too_long(
+                "title",
+                hello.title.as_deref().unwrap_or_default(),
+                MAX_TITLE_BYTES,
+            )?;
+            too_long(
+                "cwd",
+                hello.cwd.as_deref().unwrap_or_default(),
+                MAX_CWD_BYTES,
+            )
+        }
+        AgentMessage::Decide(d) => {
+            too_long(
+                "session_id",
+                d.session_id.as_deref().unwrap_or_default(),
+                MAX_ID_BYTES,
+            )?;
+            too_long("approval_id", &d.approval_id, 2 * MAX_ID_BYTES + 1)
+        }
+        AgentMessage::Focus(f) => too_long(
+            "session_id",
+            f.session_id.as_deref().unwrap_or_default(),
+            MAX_ID_BYTES,
+        ),
+        _ => Ok(()),
+    }
+}
+
+fn check_event_bounds(event: &HookEvent) -> Result<(), DecodeError> {
+    match event {
+        HookEvent::ApprovalLifecycle { approval_id, .. } => {
+            too_long("approval_id", approval_id, MAX_ID_BYTES)
+        }
+        HookEvent::GenericEventFrame {
+            frame:
+                EventFrame::ExecApprovalRequest { request }
+                | EventFrame::ApplyPatchApprovalRequest { request },
+        } => {
+            too_long("approval_id", &request.approval_id, MAX_ID_BYTES)?;
+            too_long("cwd", &request.cwd, MAX_CWD_BYTES)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Decodes one line received from Island.

@@ -239,11 +239,40 @@ pub struct Counters {
     pub oversized: u64,
     /// Connections refused for another uid.
     pub refused_peers: u64,
+    /// Connections refused because the connection limit was reached
+    /// (absent from older Islands: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_full: u64,
+    /// Connections closed for sending no complete line in time (absent
+    /// from older Islands: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timed_out: u64,
+    /// New sessions refused because Island holds as many as it keeps, or
+    /// one process started too many (absent from older Islands: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_sessions: u64,
+    /// New approvals left to the agent's terminal because as many were
+    /// open as Island keeps (absent from older Islands: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_approvals: u64,
+}
+
+/// Counters added after version 1's first snapshot are written only when
+/// not zero, so that a quiet Island's snapshot reads as before.
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if takes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// `{"decide":{...}}`: answer an approval from the command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DecideRequest {
+    /// The session whose approval it is (approval ids are unique only per
+    /// session). Absent: Island takes the one open approval of that id, or
+    /// reads `SESSION/ID` in `approval_id`, and refuses when that is
+    /// ambiguous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
     /// The approval.
     pub approval_id: String,
     /// The answer.

@@ -211,10 +211,19 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
         (AgentMessage::Watch(WatchRequest {}), r#"{"watch":{}}"#),
         (
             AgentMessage::Decide(DecideRequest {
+                session_id: None,
                 approval_id: "approval-7d9e".into(),
                 decision: ReviewDecision::Denied,
             }),
             r#"{"decide":{"approval_id":"approval-7d9e","decision":{"type":"denied"}}}"#,
+        ),
+        (
+            AgentMessage::Decide(DecideRequest {
+                session_id: Some("sess_4f2a9c1e".into()),
+                approval_id: "approval-7d9e".into(),
+                decision: ReviewDecision::Approved,
+            }),
+            r#"{"decide":{"session_id":"sess_4f2a9c1e","approval_id":"approval-7d9e","decision":{"type":"approved"}}}"#,
         ),
         (
             AgentMessage::Focus(FocusRequest {

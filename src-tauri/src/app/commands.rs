@@ -68,8 +68,8 @@ pub fn run_menu_command(app: &AppHandle, command: MenuCommand) {
     let shared = app.state::<Shared>();
     let sent = match command {
         MenuCommand::Focus(session_id) => shared.act(UserAction::Focus { session_id }),
-        MenuCommand::Decide(approval_id, decision) => shared.act(UserAction::Decide {
-            approval_id,
+        MenuCommand::Decide(approval, decision) => shared.act(UserAction::Decide {
+            approval,
             decision,
             source: DecisionSource::Tray,
         }),

@@ -274,10 +274,14 @@ fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
     let shared = app.state::<Shared>();
     let acted = match message {
         FromWindows::Decide {
+            session_id,
             approval_id,
             decision,
         } => shared.act(UserAction::Decide {
-            approval_id,
+            approval: island_core::tracker::ApprovalRef {
+                session: session_id,
+                id: approval_id,
+            },
             decision: decision.into(),
             source: DecisionSource::Widget,
         }),

@@ -22,8 +22,14 @@ pub fn board(state: State<'_, WindowState>) -> Board {
 
 /// Answers an approval from the widget.
 #[tauri::command]
-pub fn decide(state: State<'_, WindowState>, approval_id: String, decision: CardDecision) {
+pub fn decide(
+    state: State<'_, WindowState>,
+    session_id: String,
+    approval_id: String,
+    decision: CardDecision,
+) {
     state.send(&FromWindows::Decide {
+        session_id,
         approval_id,
         decision,
     });

@@ -23,8 +23,8 @@ pub use desktop::DesktopNotifier;
 pub enum UserAction {
     /// Answer an approval.
     Decide {
-        /// The approval.
-        approval_id: String,
+        /// The approval, in its session.
+        approval: crate::tracker::ApprovalRef,
         /// The answer.
         decision: ReviewDecision,
         /// Where.
@@ -63,12 +63,12 @@ impl NoticeSink for NoNotices {
 #[must_use]
 pub fn action_for(action: &str, notice: &Notice) -> Option<UserAction> {
     let approval = match &notice.key {
-        NoticeKey::Approval(id) => Some(id.clone()),
+        NoticeKey::Approval(approval) => Some(approval.clone()),
         _ => None,
     };
     let decide = |decision| {
-        approval.clone().map(|approval_id| UserAction::Decide {
-            approval_id,
+        approval.clone().map(|approval| UserAction::Decide {
+            approval,
             decision,
             source: DecisionSource::Notification,
         })

@@ -14,7 +14,7 @@
 mod model;
 pub(crate) mod notices;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use island_protocol::{
@@ -25,7 +25,8 @@ use island_protocol::{
 use serde::{Deserialize, Serialize};
 
 pub use model::{
-    Approval, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session, TrayState, TraySummary,
+    Approval, ApprovalRef, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session,
+    TrayState, TraySummary,
 };
 
 /// The notification and liveness settings the reducer applies.
@@ -88,9 +89,28 @@ struct ConnState {
     accepts_decisions: bool,
 }
 
-/// How many closed approval ids are remembered, so that a replayed
-/// `requested` for a closed approval does not reopen it.
-const CLOSED_REMEMBERED: usize = 4096;
+/// How many closed approval ids a session remembers, so that a replayed
+/// `requested` for a closed approval does not reopen it, and for how long
+/// (an agent replays only what it still holds open, within its backlog).
+const CLOSED_KEPT: usize = 4096;
+const CLOSED_KEPT_MS: i64 = 3_600_000;
+/// Answers a session keeps waiting for their closing phase.
+const DECIDED_KEPT: usize = 4096;
+/// Sessions Island keeps at once; a new one past that is refused and
+/// counted (`refused_sessions`).
+pub const MAX_SESSIONS: usize = 2048;
+/// Approvals open at once in one session, and in all: past them a new one
+/// is left to the agent's terminal and counted (`refused_approvals`).
+pub const MAX_APPROVALS_PER_SESSION: usize = 32;
+/// See [`MAX_APPROVALS_PER_SESSION`].
+pub const MAX_APPROVALS: usize = 256;
+/// A command longer than this (in characters) is cut in snapshots, with a
+/// marker that says so: with the bounds above, a snapshot stays far below
+/// what the command line reads in one line (64 MiB).
+pub const SNAPSHOT_COMMAND_CHARS: usize = 16 * 1024;
+/// Sessions one process may start while its connections are open (an
+/// agent's app server may hold many; no one process may take them all).
+pub const MAX_SESSIONS_PER_PEER: usize = 1024;
 /// Agents whose process runs one session at a time (see
 /// `forget_replaced`), as their hook bridges name them.
 const ONE_SESSION_AGENTS: [&str; 2] = ["claude-code", "codewhale"];
@@ -107,15 +127,19 @@ pub struct SessionTracker {
     pending_turns: Vec<TurnNotice>,
     held_turns: Vec<TurnNotice>,
     shown: BTreeSet<NoticeKey>,
-    closed: HashSet<String>,
-    closed_order: VecDeque<String>,
     /// Sessions replaced by a new one from the same process, and when.
     replaced: VecDeque<(String, i64)>,
-    /// Answers sent but not yet confirmed by the agent's closing phase. A
-    /// replay of such an approval (the agent reconnected, and may never
-    /// have received the answer) gets the answer again instead of a new
-    /// card.
-    decided: HashMap<String, (ReviewDecision, DecisionSource)>,
+    /// The time of the input being applied (ms).
+    now_ms: i64,
+    /// Sessions started per peer process (pid, start time), while its
+    /// connections are open.
+    started_by: HashMap<(u32, Option<u64>), usize>,
+    /// New sessions refused over a bound.
+    refused_sessions: u64,
+    /// New approvals refused over a bound.
+    refused_approvals: u64,
+    /// Open connections per peer process.
+    peer_conns: HashMap<(u32, Option<u64>), usize>,
     tray: TraySummary,
     wake: Option<i64>,
     /// Set by inputs that change deadlines without changing the snapshot.
@@ -167,8 +191,12 @@ impl SessionTracker {
             effects: Vec::new(),
             changed: false,
         };
+        self.now_ms = now.unix_millis();
         match input {
             Input::Opened { conn, peer } => {
+                if let Some(pid) = peer.pid {
+                    *self.peer_conns.entry((pid, peer.start_time)).or_default() += 1;
+                }
                 self.conns.insert(
                     conn,
                     ConnState {
@@ -198,11 +226,19 @@ impl SessionTracker {
                 }
             }
             Input::Decide {
+                session_id,
                 approval_id,
                 decision,
                 source,
                 reply_to,
-            } => self.on_decide(&approval_id, decision, source, reply_to, &mut out),
+            } => self.on_decide(
+                session_id.as_deref(),
+                &approval_id,
+                decision,
+                source,
+                reply_to,
+                &mut out,
+            ),
             Input::Focus {
                 session_id,
                 reply_to,
@@ -264,6 +300,12 @@ impl SessionTracker {
             self.conns.entry(conn).or_default().superseded = true;
             return;
         }
+        if !self.sessions.contains_key(&id) && !self.room_for_a_session(conn) {
+            // Over a bound: the connection's lines are dropped (and
+            // counted), the sessions Island has stay as they are.
+            self.conns.entry(conn).or_default().superseded = true;
+            return;
+        }
         let state = self.conns.entry(conn).or_default();
         state.session = Some(Arc::from(id.as_str()));
         state.accepts_decisions = hello.accepts_decisions;
@@ -321,7 +363,10 @@ impl SessionTracker {
         };
         session.last_activity = now;
         for approval_id in stale_approvals {
-            self.close_notice(NoticeKey::Approval(approval_id), out);
+            self.close_notice(
+                NoticeKey::Approval(ApprovalRef::new(&id, &approval_id)),
+                out,
+            );
         }
         for approval_id in abandoned {
             self.close_approval(&id, &approval_id, out);
@@ -366,6 +411,11 @@ impl SessionTracker {
             (Some(pid), None) => format!("pid-{pid}"),
             (None, _) => format!("conn-{}", conn.0),
         };
+        if !self.sessions.contains_key(&id) && !self.room_for_a_session(conn) {
+            self.conns.entry(conn).or_default().superseded = true;
+            return None;
+        }
+        let state = self.conns.entry(conn).or_default();
         let shared: Arc<str> = Arc::from(id.as_str());
         state.session = Some(Arc::clone(&shared));
         let title = peer
@@ -377,6 +427,36 @@ impl SessionTracker {
             session
         });
         Some(shared)
+    }
+
+    /// The server's counters with the reducer's own.
+    fn with_own_counters(&self, counters: Counters) -> Counters {
+        Counters {
+            refused_sessions: self.refused_sessions,
+            refused_approvals: self.refused_approvals,
+            ..counters
+        }
+    }
+
+    /// Whether a new session may start on `conn`: at most `MAX_SESSIONS`
+    /// in all, and `MAX_SESSIONS_PER_PEER` started by one process. A
+    /// refusal is counted.
+    fn room_for_a_session(&mut self, conn: ConnId) -> bool {
+        let peer = self.conns.get(&conn).map(|c| c.peer).unwrap_or_default();
+        let from_peer = peer.pid.map_or(0, |pid| {
+            self.started_by
+                .get(&(pid, peer.start_time))
+                .copied()
+                .unwrap_or(0)
+        });
+        if self.sessions.len() >= MAX_SESSIONS || from_peer >= MAX_SESSIONS_PER_PEER {
+            self.refused_sessions += 1;
+            return false;
+        }
+        if let Some(pid) = peer.pid {
+            *self.started_by.entry((pid, peer.start_time)).or_default() += 1;
+        }
+        true
     }
 
     fn on_event(
@@ -538,7 +618,15 @@ impl SessionTracker {
         now: Timestamp,
         out: &mut Out,
     ) {
-        if self.closed.contains(approval_id) {
+        let Some(known) = self.sessions.get(id) else {
+            return;
+        };
+        let now_ms = self.now_ms;
+        if known
+            .closed_approvals
+            .get(approval_id)
+            .is_some_and(|at| now_ms - *at < CLOSED_KEPT_MS)
+        {
             // A replay of an approval that was already closed: never offer
             // it again.
             return;
@@ -550,14 +638,12 @@ impl SessionTracker {
             .get(&conn)
             .filter(|c| c.accepts_decisions)
             .map(|_| conn);
-        if let Some((decision, source)) = self.decided.get(approval_id).cloned() {
-            let target = self.sessions.get(id).and_then(|s| {
-                if s.transient {
-                    answer_to
-                } else {
-                    s.decision_conn()
-                }
-            });
+        if let Some((decision, source)) = known.decided.get(approval_id).cloned() {
+            let target = if known.transient {
+                answer_to
+            } else {
+                known.decision_conn()
+            };
             if let Some(conn) = target {
                 out.push(Effect::Send {
                     conn,
@@ -570,6 +656,7 @@ impl SessionTracker {
             }
             return;
         }
+        let open_now: usize = self.sessions.values().map(|s| s.approvals.len()).sum();
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -578,6 +665,14 @@ impl SessionTracker {
         }
         let index = match session.approvals.iter().position(|a| a.id == approval_id) {
             Some(i) => i,
+            None if session.approvals.len() >= MAX_APPROVALS_PER_SESSION
+                || open_now >= MAX_APPROVALS =>
+            {
+                // Past a bound the agent asks in its terminal, as it does
+                // when Island is away; the refusal is counted.
+                self.refused_approvals += 1;
+                return;
+            }
             None => {
                 session.approvals.push(Approval {
                     id: approval_id.to_owned(),
@@ -607,14 +702,15 @@ impl SessionTracker {
     }
 
     fn close_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
-        self.decided.remove(approval_id);
-        self.remember_closed(approval_id);
+        let now_ms = self.now_ms;
         if let Some(session) = self.sessions.get_mut(id) {
+            session.decided.remove(approval_id);
+            remember_closed(session, approval_id, now_ms);
             let before = session.approvals.len();
             session.approvals.retain(|a| a.id != approval_id);
             out.changed |= session.approvals.len() != before;
         }
-        self.close_notice(NoticeKey::Approval(approval_id.to_owned()), out);
+        self.close_notice(NoticeKey::Approval(ApprovalRef::new(id, approval_id)), out);
     }
 
     /// Removes an approval's card and notice without marking it closed.
@@ -624,24 +720,23 @@ impl SessionTracker {
             session.approvals.retain(|a| a.id != approval_id);
             out.changed |= session.approvals.len() != before;
         }
-        self.close_notice(NoticeKey::Approval(approval_id.to_owned()), out);
-    }
-
-    fn remember_closed(&mut self, approval_id: &str) {
-        if self.closed.insert(approval_id.to_owned()) {
-            self.closed_order.push_back(approval_id.to_owned());
-            if self.closed_order.len() > CLOSED_REMEMBERED {
-                if let Some(old) = self.closed_order.pop_front() {
-                    self.closed.remove(&old);
-                }
-            }
-        }
+        self.close_notice(NoticeKey::Approval(ApprovalRef::new(id, approval_id)), out);
     }
 
     fn on_closed(&mut self, conn: ConnId, now: Timestamp, out: &mut Out) {
         let Some(state) = self.conns.remove(&conn) else {
             return;
         };
+        if let Some(pid) = state.peer.pid {
+            let key = (pid, state.peer.start_time);
+            if let Some(n) = self.peer_conns.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.peer_conns.remove(&key);
+                    self.started_by.remove(&key);
+                }
+            }
+        }
         let Some(id) = state.session else { return };
         let Some(session) = self.sessions.get_mut(&*id) else {
             return;
@@ -673,7 +768,10 @@ impl SessionTracker {
         let approvals: Vec<String> = session.approvals.drain(..).map(|a| a.id).collect();
         out.changed = true;
         for approval_id in approvals {
-            self.close_notice(NoticeKey::Approval(approval_id), out);
+            self.close_notice(
+                NoticeKey::Approval(ApprovalRef::new(&id, &approval_id)),
+                out,
+            );
         }
     }
 
@@ -792,7 +890,7 @@ impl SessionTracker {
         };
         out.changed = true;
         for approval in session.approvals {
-            self.close_notice(NoticeKey::Approval(approval.id), out);
+            self.close_notice(NoticeKey::Approval(ApprovalRef::new(id, &approval.id)), out);
         }
         self.close_notice(NoticeKey::Turn(id.to_owned()), out);
         self.pending_turns.retain(|t| t.session_id != id);
@@ -803,60 +901,136 @@ impl SessionTracker {
         }
     }
 
+    /// Which open approval an answer means: the one of that id in the
+    /// named session; with no session named, the one session with an open
+    /// approval of that id, or `SESSION/ID` given as one string.
+    fn resolve_approval(
+        &self,
+        session_id: Option<&str>,
+        approval_id: &str,
+    ) -> Result<ApprovalRef, String> {
+        let open_in = |sid: &str, aid: &str| {
+            self.sessions
+                .get(sid)
+                .is_some_and(|s| s.approvals.iter().any(|a| a.id == aid))
+        };
+        if let Some(sid) = session_id {
+            return if open_in(sid, approval_id) {
+                Ok(ApprovalRef::new(sid, approval_id))
+            } else {
+                Err(format!("no open approval {approval_id} in session {sid}"))
+            };
+        }
+        let mut found: Vec<ApprovalRef> = self
+            .sessions
+            .values()
+            .filter(|s| s.approvals.iter().any(|a| a.id == approval_id))
+            .map(|s| ApprovalRef::new(&s.id, approval_id))
+            .collect();
+        if found.is_empty() {
+            // `SESSION/ID`, split at each `/` (either part may hold one).
+            found = approval_id
+                .match_indices('/')
+                .map(|(at, _)| (&approval_id[..at], &approval_id[at + 1..]))
+                .filter(|(sid, aid)| open_in(sid, aid))
+                .map(|(sid, aid)| ApprovalRef::new(sid, aid))
+                .collect();
+        }
+        match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => Err(format!("no open approval {approval_id}")),
+            _ => Err(format!(
+                "approval {approval_id} is open in {} sessions ({}); name one as SESSION/{approval_id}",
+                found.len(),
+                found
+                    .iter()
+                    .map(|r| r.session.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+
     fn on_decide(
         &mut self,
+        session_id: Option<&str>,
         approval_id: &str,
         decision: ReviewDecision,
         source: DecisionSource,
         reply_to: Option<ConnId>,
         out: &mut Out,
     ) {
-        let owner = self.sessions.values().find_map(|s| {
-            s.approvals
-                .iter()
-                .find(|a| a.id == approval_id)
-                .map(|a| (s.id.clone(), s.answer_conn(a), s.title.clone()))
-        });
-        let reply = match owner {
-            None => Decided {
+        let reply = match self.resolve_approval(session_id, approval_id) {
+            Err(reason) => Decided {
                 ok: false,
-                reason: Some(format!("no open approval {approval_id}")),
+                reason: Some(reason),
             },
-            Some((_, None, title)) => Decided {
-                ok: false,
-                reason: Some(format!(
-                    "the {title} session does not take decisions from Island; answer in its terminal"
-                )),
-            },
-            Some((sid, Some(conn), _)) => {
-                out.push(Effect::Send {
-                    conn,
-                    message: IslandMessage::Decision(Decision {
-                        approval_id: approval_id.to_owned(),
-                        decision: decision.clone(),
-                        source,
-                    }),
-                });
-                // The first answer wins: stop offering it now. It counts as
-                // closed when the agent's closing phase arrives; until then
-                // a replay (the agent reconnected, and may never have
-                // received it) gets this answer again.
-                self.withdraw_approval(&sid, approval_id, out);
-                if self.decided.len() < CLOSED_REMEMBERED {
-                    self.decided
-                        .insert(approval_id.to_owned(), (decision, source));
-                }
-                Decided {
-                    ok: true,
-                    reason: None,
-                }
-            }
+            Ok(target) => self.deliver_decision(&target, decision, source, out),
         };
         if let Some(conn) = reply_to {
             out.push(Effect::Send {
                 conn,
                 message: IslandMessage::Decided(reply),
             });
+        }
+    }
+
+    /// Sends an answer to an open approval, if its agent takes it.
+    fn deliver_decision(
+        &mut self,
+        target: &ApprovalRef,
+        decision: ReviewDecision,
+        source: DecisionSource,
+        out: &mut Out,
+    ) -> Decided {
+        let refuse = |reason: String| Decided {
+            ok: false,
+            reason: Some(reason),
+        };
+        let Some(session) = self.sessions.get(&target.session) else {
+            return refuse(format!("no open approval {}", target.id));
+        };
+        let Some(approval) = session.approvals.iter().find(|a| a.id == target.id) else {
+            return refuse(format!("no open approval {}", target.id));
+        };
+        // An approval that lists its answers takes only those; one that
+        // lists none (no frame yet) takes any.
+        if !approval.decisions.is_empty() && !approval.decisions.contains(&decision) {
+            return refuse(format!(
+                "approval {} does not offer {}; nothing was sent",
+                target.id,
+                decision_name(&decision)
+            ));
+        }
+        let Some(conn) = session.answer_conn(approval) else {
+            return refuse(format!(
+                "the {} session does not take decisions from Island; answer in its terminal",
+                session.title
+            ));
+        };
+        out.push(Effect::Send {
+            conn,
+            message: IslandMessage::Decision(Decision {
+                approval_id: target.id.clone(),
+                decision: decision.clone(),
+                source,
+            }),
+        });
+        // The first answer wins: stop offering it now. It counts as closed
+        // when the agent's closing phase arrives; until then a replay (the
+        // agent reconnected, and may never have received it) gets this
+        // answer again.
+        self.withdraw_approval(&target.session, &target.id, out);
+        if let Some(session) = self.sessions.get_mut(&target.session)
+            && session.decided.len() < DECIDED_KEPT
+        {
+            session
+                .decided
+                .insert(target.id.clone(), (decision, source));
+        }
+        Decided {
+            ok: true,
+            reason: None,
         }
     }
 
@@ -1042,6 +1216,7 @@ impl SessionTracker {
     /// What Island knows, in the shape of PROTOCOL 5b.
     #[must_use]
     pub fn snapshot(&self, counters: Counters) -> Snapshot {
+        let counters = self.with_own_counters(counters);
         let sessions = self
             .sessions
             .values()
@@ -1058,7 +1233,10 @@ impl SessionTracker {
                     .iter()
                     .map(|a| ApprovalSnapshot {
                         approval_id: a.id.clone(),
-                        command: a.command.clone(),
+                        command: a
+                            .command
+                            .as_deref()
+                            .map(|c| snapshot_command(c).into_owned()),
                         cwd: a.cwd.clone(),
                         reason: a.reason.clone(),
                         decisions: a.decisions.clone(),
@@ -1105,7 +1283,7 @@ mod snapshot_view {
     #[derive(Serialize)]
     pub(super) struct ApprovalView<'a> {
         pub(super) approval_id: &'a str,
-        pub(super) command: Option<&'a str>,
+        pub(super) command: Option<std::borrow::Cow<'a, str>>,
         pub(super) cwd: Option<&'a str>,
         pub(super) reason: Option<&'a str>,
         pub(super) decisions: &'a [ReviewDecision],
@@ -1121,6 +1299,7 @@ impl SessionTracker {
     /// # Errors
     /// Only if serialization fails, which these types never do.
     pub fn snapshot_line(&self, counters: Counters) -> Result<Vec<u8>, serde_json::Error> {
+        let counters = self.with_own_counters(counters);
         use snapshot_view::{ApprovalView, Line, SessionView, View};
         let sessions = self
             .sessions
@@ -1138,7 +1317,7 @@ impl SessionTracker {
                     .iter()
                     .map(|a| ApprovalView {
                         approval_id: &a.id,
-                        command: a.command.as_deref(),
+                        command: a.command.as_deref().map(snapshot_command),
                         cwd: a.cwd.as_deref(),
                         reason: a.reason.as_deref(),
                         decisions: &a.decisions,
@@ -1151,6 +1330,52 @@ impl SessionTracker {
             snapshot: View { sessions, counters },
         })
     }
+}
+
+/// A command as snapshots carry it: whole up to `SNAPSHOT_COMMAND_CHARS`,
+/// else cut with a marker that says how much is missing.
+fn snapshot_command(command: &str) -> std::borrow::Cow<'_, str> {
+    match command.char_indices().nth(SNAPSHOT_COMMAND_CHARS) {
+        None => std::borrow::Cow::Borrowed(command),
+        Some((at, _)) => {
+            let missing = command[at..].chars().count();
+            std::borrow::Cow::Owned(format!(
+                "{}{}",
+                &command[..at],
+                crate::display::cut_marker(missing)
+            ))
+        }
+    }
+}
+
+/// Remembers that `approval_id` closed at `now_ms`; forgets what closed
+/// more than `CLOSED_KEPT_MS` ago, and the oldest past `CLOSED_KEPT`.
+fn remember_closed(session: &mut Session, approval_id: &str, now_ms: i64) {
+    session
+        .closed_approvals
+        .retain(|_, at| now_ms - *at < CLOSED_KEPT_MS);
+    session
+        .closed_approvals
+        .insert(approval_id.to_owned(), now_ms);
+    while session.closed_approvals.len() > CLOSED_KEPT {
+        let oldest = session
+            .closed_approvals
+            .iter()
+            .min_by_key(|(_, at)| **at)
+            .map(|(id, _)| id.clone());
+        match oldest {
+            Some(id) => session.closed_approvals.remove(&id),
+            None => break,
+        };
+    }
+}
+
+/// A decision's wire name, for messages.
+fn decision_name(decision: &ReviewDecision) -> String {
+    serde_json::to_value(decision)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| format!("{decision:?}"))
 }
 
 fn learn_cwd(session: &mut Session, cwd: &str) {

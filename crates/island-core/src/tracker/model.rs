@@ -55,6 +55,10 @@ pub enum Input {
     },
     /// The user answered an approval.
     Decide {
+        /// The session whose approval it is. `None` (a bare id from the
+        /// command line): the one session with an open approval of that id,
+        /// or `SESSION/ID` written as one string.
+        session_id: Option<String>,
         /// The approval.
         approval_id: String,
         /// The answer.
@@ -144,13 +148,34 @@ mod island_line {
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKey {
     /// An approval.
-    Approval(String),
+    Approval(ApprovalRef),
     /// A session's latest turn notice (complete, aborted or error).
     Turn(String),
     /// Several sessions finished at once.
     Summary,
     /// Why a session's terminal could not be brought up.
     Focus(String),
+}
+
+/// One approval: ids are unique only within their session (two agents may
+/// both open `approval-1`), so every answer names both.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ApprovalRef {
+    /// The session.
+    pub session: String,
+    /// The approval, as its agent named it.
+    pub id: String,
+}
+
+impl ApprovalRef {
+    /// The reference to `id` in `session`.
+    #[must_use]
+    pub fn new(session: &str, id: &str) -> Self {
+        Self {
+            session: session.to_owned(),
+            id: id.to_owned(),
+        }
+    }
 }
 
 /// A notification to show.
@@ -311,6 +336,16 @@ pub struct Session {
     /// Its last finished turn was announced (alone or in a summary).
     #[serde(default)]
     pub turn_announced: bool,
+    /// Approvals of this session that closed, and when (ms): a replayed
+    /// `requested` for one of them never reopens it. Kept for
+    /// `CLOSED_KEPT_MS` and at most `CLOSED_KEPT` of them.
+    #[serde(default)]
+    pub closed_approvals: std::collections::BTreeMap<String, i64>,
+    /// Answers sent but not yet confirmed by the agent's closing phase. A
+    /// replay of such an approval (the agent reconnected, and may never
+    /// have received the answer) gets the answer again instead of a card.
+    #[serde(default)]
+    pub decided: std::collections::BTreeMap<String, (ReviewDecision, DecisionSource)>,
 }
 
 impl Session {
@@ -334,6 +369,8 @@ impl Session {
             turns: 0,
             transient: false,
             turn_announced: false,
+            closed_approvals: std::collections::BTreeMap::new(),
+            decided: std::collections::BTreeMap::new(),
         }
     }
 
