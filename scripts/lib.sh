@@ -116,8 +116,9 @@ DEMO_DEBS=(libayatana-appindicator3-1)
 # connect as another user, Debian's own python3 for that foreign client,
 # `script` (bsdutils) for a real terminal in `island setup`'s question, and
 # for click-through a real tmux, xterm and kitty windows, openbox and xprop;
+# /usr/bin/time for the process benchmark (peak memory);
 # the tray host (status-notifier-watcher) and WebKit's WebDriver.
-TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty
+TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty time
   haskell-status-notifier-item-utils webkit2gtk-driver)
 
 # ensure_tauri_driver: the WebDriver bridge the widget test drives the app

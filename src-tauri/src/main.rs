@@ -1,4 +1,4 @@
-//! The `island` binary; see `lib.rs`.
+//! The `island-app` binary, the tray app; see `lib.rs`.
 
 fn main() -> std::process::ExitCode {
     island_app::run()

@@ -31,7 +31,7 @@ fn island_windows(desktop: &Desktop) -> usize {
 
 /// `island` on this desktop, with its socket and config in `dir`.
 fn island(desktop: &Desktop, dir: &Path) -> Command {
-    let mut command = desktop.command(env!("CARGO_BIN_EXE_island"), dir);
+    let mut command = desktop.command(common::island(), dir);
     command
         .arg("--socket")
         .arg(dir.join("run/island.sock"))
@@ -224,7 +224,7 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
 #[test]
 fn with_no_display_the_app_says_so_and_suggests_headless() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_island"))
+    let out = Command::new(common::island())
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
         .env("ISLAND_CONFIG", dir.path().join("config.toml"))
@@ -249,7 +249,7 @@ fn headless_and_the_clients_need_no_display() {
     let dir = tempfile::tempdir().unwrap();
     let socket = dir.path().join("island.sock");
     let island = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+        let mut command = Command::new(common::island());
         command
             .env("DISPLAY", ":4242")
             .env_remove("WAYLAND_DISPLAY")

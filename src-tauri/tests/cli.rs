@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::Running;
 
 fn island(args: &[&str], socket: &std::path::Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_island"))
+    Command::new(common::island())
         .args(args)
         .arg("--socket")
         .arg(socket)
@@ -45,7 +45,7 @@ fn every_client_command_against_a_headless_island() {
     );
 
     let _island = Running(
-        Command::new(env!("CARGO_BIN_EXE_island"))
+        Command::new(common::island())
             .args(["--headless", "--no-notifications", "--socket"])
             .arg(&socket)
             .env("ISLAND_CONFIG", dir.path().join("config.toml"))
@@ -66,7 +66,7 @@ fn every_client_command_against_a_headless_island() {
     );
 
     // A second start says so and exits 0.
-    let second = Command::new(env!("CARGO_BIN_EXE_island"))
+    let second = Command::new(common::island())
         .args(["--headless", "--socket"])
         .arg(&socket)
         .env("ISLAND_CONFIG", dir.path().join("config.toml"))
@@ -133,7 +133,7 @@ fn every_client_command_against_a_headless_island() {
     );
 
     // watch --json prints a snapshot line at once.
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_island"))
+    let mut watch = Command::new(common::island())
         .args(["watch", "--json", "--socket"])
         .arg(&socket)
         .stdout(std::process::Stdio::piped())
@@ -162,7 +162,7 @@ fn every_client_command_against_a_headless_island() {
 
     // No display here: focusing fails closed, says why, and offers the
     // session's directory.
-    let out = Command::new(env!("CARGO_BIN_EXE_island"))
+    let out = Command::new(common::island())
         .args(["focus", "--waiting", "--socket"])
         .arg(&socket)
         .output()

@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::{SessionBus, serve_recorder, start_island};
 
 fn doctor(socket: &Path, bus: &SessionBus, home: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_island"))
+    Command::new(common::island())
         .args(["doctor", "--socket"])
         .arg(socket)
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)

@@ -61,8 +61,8 @@ async fn dunst_displays_the_approval_and_drops_it_once_answered() {
         ..ExecApprovalRequestEvent::default()
     });
     wait_count(&bus, "displayed", "1").await;
-    let island = env!("CARGO_BIN_EXE_island");
-    let out = Command::new(island)
+    let island = common::island();
+    let out = Command::new(&island)
         .args(["deny", "d1", "--socket"])
         .arg(&socket)
         .output()

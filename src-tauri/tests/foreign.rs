@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -132,7 +134,7 @@ fn permission_request() -> String {
 /// `island ARGS` with the environment `env` (and nothing that names a
 /// socket), `stdin` written to it.
 fn island(args: &[&str], env: &[(&str, &Path)], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+    let mut command = Command::new(common::island());
     command
         .args(args)
         .env_remove("CODEWHALE_ISLAND_SOCKET")
@@ -263,7 +265,7 @@ fn island_refuses_to_bind_below_a_directory_of_another_user() {
     std::fs::create_dir(&theirs).unwrap();
     nix::unistd::chown(&theirs, Some(65534.into()), Some(65534.into())).unwrap();
     let socket = theirs.join("mine/island.sock");
-    let out = Command::new(env!("CARGO_BIN_EXE_island"))
+    let out = Command::new(common::island())
         .arg("--headless")
         .env("CODEWHALE_ISLAND_SOCKET", &socket)
         .env("ISLAND_CONFIG", scratch.path().join("none.toml"))

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 /// `island hook ARGS` with `stdin` written to it, running.
 fn spawn_hook(socket: &Path, args: &[&str], stdin: &str) -> Child {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+    let mut command = Command::new(common::island());
     command.args(["hook", "--socket"]).arg(socket).args(args);
     spawn_with_stdin(&mut command, stdin)
 }

@@ -36,7 +36,7 @@ const CLAUDE_SETTINGS: &str = r#"{
 /// `island setup ARGS` in `home`, with `island` on `PATH` (as installed)
 /// or not, and `stdin` written to it (no terminal).
 fn setup(home: &Path, args: &[&str], on_path: bool, stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+    let mut command = Command::new(common::island());
     command
         .arg("setup")
         .args(args)
@@ -51,10 +51,7 @@ fn setup(home: &Path, args: &[&str], on_path: bool, stdin: &str) -> Output {
 }
 
 fn bin_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_island"))
-        .parent()
-        .unwrap()
-        .to_owned()
+    common::island().parent().unwrap().to_owned()
 }
 
 fn path_env(with_island: bool) -> String {
@@ -143,7 +140,8 @@ fn setup_shows_the_change_asks_keeps_a_backup_and_undoes() {
 fn setup_asks_on_a_terminal_and_no_means_no() {
     let home = tempfile::tempdir().unwrap();
     let config = home.path().join(".codewhale/config.toml");
-    let island = env!("CARGO_BIN_EXE_island");
+    let island = common::island();
+    let island = island.display();
     // `script` gives the command a real terminal; the answer is typed.
     let ask = |answer: &str| {
         let line = format!(
@@ -190,7 +188,7 @@ fn setup_never_overwrites_what_it_cannot_keep() {
     std::fs::create_dir_all(codex.parent().unwrap()).unwrap();
     let theirs = "model = \"o3\"\nnotify = [\"notify-send\", \"Codex\"]\n";
     std::fs::write(&codex, theirs).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_island"));
+    let mut command = Command::new(common::island());
     let out = command
         .args(["setup", "codex", "--yes"])
         .env("HOME", home.path())

@@ -52,7 +52,7 @@ fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
 async fn connect(port: u16, dir: &Path) -> Client {
     let capabilities = serde_json::json!({
         "tauri:options": {
-            "application": env!("CARGO_BIN_EXE_island"),
+            "application": env!("CARGO_BIN_EXE_island-app"),
             // No notification service on this bus: the widget works anyway.
             "args": ["--socket", dir.join("run/island.sock")],
         }
@@ -282,7 +282,7 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     assert_eq!(entries.len(), 1, "{entries:?}");
     let entry = std::fs::read_to_string(&entries[0]).unwrap();
     assert!(entry.contains("[Desktop Entry]"), "{entry}");
-    assert!(entry.contains(env!("CARGO_BIN_EXE_island")), "{entry}");
+    assert!(entry.contains(env!("CARGO_BIN_EXE_island-app")), "{entry}");
     // In force at once: the tray's check item follows.
     for _ in 0..100 {
         if tray.toggle_state("Do not disturb").await == Some(1) {

@@ -16,6 +16,7 @@
 //! - [`settings`]: the settings view's form, written into the config text.
 //! - [`platform`]: what the OS tells about peer processes.
 //! - [`host`]: runs the reducer and carries out its effects.
+//! - [`logging`]: stderr and `island.log`, for every binary.
 //! - [`notify`]: the notice seam and the desktop adapter.
 //! - [`tracker`]: the session state as a pure reducer, and the notification
 //!   policy.
@@ -32,6 +33,7 @@ pub mod doctor;
 pub mod focus;
 pub mod framing;
 pub mod host;
+pub mod logging;
 pub mod notify;
 pub mod placement;
 pub mod platform;

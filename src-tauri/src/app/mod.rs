@@ -44,7 +44,7 @@ pub fn run(options: AppOptions) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let Some(runtime) = crate::runtime() else {
+    let Some(runtime) = island_cli::runtime() else {
         return ExitCode::FAILURE;
     };
     let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -35,7 +35,7 @@ pub fn run() -> ExitCode {
         eprintln!("island windows: {why}");
         return ExitCode::from(2);
     }
-    let Some(runtime) = crate::runtime() else {
+    let Some(runtime) = island_cli::runtime() else {
         return ExitCode::FAILURE;
     };
     tauri::async_runtime::set(runtime.handle().clone());

@@ -17,6 +17,20 @@ use codewhale_hooks::{
 };
 use zbus::wire::OwnedVariant;
 
+/// The `island` command (crate `island-cli`): the small program without
+/// GUI libraries that runs every client, hook and `--headless`, and starts
+/// the tray app when run bare. The workspace's test build puts it beside
+/// this package's `island-app`.
+pub fn island() -> std::path::PathBuf {
+    let path = Path::new(env!("CARGO_BIN_EXE_island-app")).with_file_name("island");
+    assert!(
+        path.is_file(),
+        "{} is missing: build the workspace (scripts/test does, or `cargo build -p island-cli`)",
+        path.display()
+    );
+    path
+}
+
 /// A private session bus, gone when dropped.
 pub struct SessionBus {
     daemon: Child,
@@ -113,7 +127,7 @@ pub fn start_island(dir: &Path, bus: &SessionBus) -> Running {
 pub fn start_island_with(dir: &Path, bus: &SessionBus, config_text: &str) -> Running {
     let config = dir.join("config.toml");
     std::fs::write(&config, config_text).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_island"))
+    let child = Command::new(island())
         .args(["--headless", "--socket"])
         .arg(dir.join("run/island.sock"))
         .env("ISLAND_CONFIG", &config)
@@ -396,7 +410,7 @@ impl Desktop {
         let config = dir.join("config.toml");
         std::fs::write(&config, config_text).unwrap();
         let child = self
-            .command(env!("CARGO_BIN_EXE_island"), dir)
+            .command(island(), dir)
             .arg("--socket")
             .arg(dir.join("run/island.sock"))
             .args(extra)

@@ -80,7 +80,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             client::send(&socket, &line).await?;
         }
         Command::Hook { agent } => run_hook(&socket, agent).await,
-        // Run by `crate::run` before any client command.
+        // Run by `crate::dispatch` before any client command.
         Command::Setup { .. } => anyhow::bail!("`island setup` runs without a runtime"),
         Command::Doctor => {
             use island_core::doctor::Level;
@@ -98,7 +98,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        // Run by `crate::run` before any client command.
+        // Run by the tray app's own binary.
         Command::Windows => anyhow::bail!("`island windows` is started by the tray app"),
         Command::Focus {
             session_id,
@@ -235,13 +235,10 @@ async fn run_island(
     socket: Option<PathBuf>,
     config: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let log = crate::logging::init();
+    let log = island_core::logging::init();
     if let Some(log) = log {
         tracing::debug!("logging to {}", log.display());
     }
-    // Headless Island maps WebKit (linked into this binary) and never
-    // runs it.
-    tokio::spawn(crate::platform::release_unused_libraries_once_up());
     let outcome = run_headless(RunOptions {
         socket,
         config,

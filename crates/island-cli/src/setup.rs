@@ -36,6 +36,13 @@ pub fn run(
         }
     };
     let exe = std::env::current_exe().context("cannot tell where this program is")?;
+    // Hooks always run the small `island` (no GUI libraries), even when
+    // the tray app's binary ran this.
+    let exe = if exe.file_name().is_some_and(|n| n == "island-app") {
+        exe.with_file_name("island")
+    } else {
+        exe
+    };
     let program = setup::hook_program(std::env::var_os("PATH").as_deref(), &exe)?;
     if program != "island" {
         println!(

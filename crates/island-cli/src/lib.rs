@@ -1,0 +1,87 @@
+//! The `island` command: the hook bridges, every command-line client,
+//! `island setup`, `island doctor` and `island --headless`. It links no GUI
+//! library, so that what agents and status bars run many times a minute
+//! (`island hook …` around every tool call, `island status` every second
+//! or two) costs what a small program costs. Bare `island` starts the tray
+//! app, `island-app`, installed beside it (see `main.rs`); the tray app
+//! runs every other command through [`dispatch`] too.
+//!
+//! # Layout
+//!
+//! - [`cli`]: the command line's words (clap).
+//! - [`commands`]: what each command does.
+//! - [`setup`]: `island setup`'s conversation.
+
+pub mod cli;
+pub mod commands;
+pub mod setup;
+
+use std::process::ExitCode;
+
+/// Runs a command that is not the tray app: `setup` on its own, the rest
+/// on an async runtime.
+#[must_use]
+pub fn dispatch(args: cli::Args) -> ExitCode {
+    if let Some(cli::Command::Setup {
+        agent,
+        yes,
+        undo,
+        file,
+    }) = args.command
+    {
+        return setup::run(agent, yes, undo, file).unwrap_or_else(|e| {
+            eprintln!("island setup: {e:#}");
+            ExitCode::FAILURE
+        });
+    }
+    // A client does one thing at a time: a runtime on this thread, with
+    // no worker threads to start (most of what a hook costs is start-up).
+    // Island itself (`--headless`) gets its workers.
+    let runtime = if args.command.is_none() {
+        runtime()
+    } else {
+        client_runtime()
+    };
+    let Some(runtime) = runtime else {
+        return ExitCode::FAILURE;
+    };
+    match runtime.block_on(commands::dispatch(args)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("island: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The async runtime of every mode: two workers are plenty for a socket
+/// server and a few clients; a client alone needs one. `None` (said on
+/// stderr) if it cannot start.
+#[must_use]
+pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            eprintln!("island: cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
+
+/// The runtime of a client command: this thread only.
+fn client_runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(e) => {
+            eprintln!("island: cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
