@@ -20,14 +20,29 @@ pub enum Frame {
 }
 
 /// The decoder.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct LineFramer {
     max: usize,
     /// Bytes of an oversized line discarded so far, while discarding.
     discarding: Option<usize>,
     /// Where to resume the newline search.
     scanned: usize,
+    /// Bytes of unfinished lines held by every framer that shares it, and
+    /// how many of them are this one's.
+    budget: Option<Budget>,
 }
+
+/// Unfinished-line bytes shared by all connections, with a bound.
+#[derive(Debug)]
+struct Budget {
+    total: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    max: usize,
+    mine: usize,
+}
+
+/// Bytes a connection may hold in an unfinished line even when the shared
+/// budget is spent: an ordinary line always fits.
+const ALWAYS_ALLOWED: usize = 64 * 1024;
 
 impl LineFramer {
     /// A framer for lines of at most `max` bytes.
@@ -37,7 +52,65 @@ impl LineFramer {
             max,
             discarding: None,
             scanned: 0,
+            budget: None,
         }
+    }
+
+    /// The same, sharing `total` with other framers: when the unfinished
+    /// lines of all of them pass `max_total` bytes, a framer holding more
+    /// than 64 KiB fails (its connection is closed) instead of growing.
+    #[must_use]
+    pub fn with_budget(
+        max: usize,
+        total: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+        max_total: usize,
+    ) -> Self {
+        Self {
+            budget: Some(Budget {
+                total,
+                max: max_total,
+                mine: 0,
+            }),
+            ..Self::new(max)
+        }
+    }
+
+    /// Whether a line is under way: bytes of it are buffered or being
+    /// discarded.
+    #[must_use]
+    pub fn in_line(&self, buffered: usize) -> bool {
+        buffered > 0 || self.discarding.is_some()
+    }
+
+    /// Accounts for `held` bytes now buffered; an error when the shared
+    /// budget is spent and this framer holds more than its share.
+    fn account(&mut self, held: usize) -> Result<(), std::io::Error> {
+        use std::sync::atomic::Ordering;
+        let Some(budget) = &mut self.budget else {
+            return Ok(());
+        };
+        if held >= budget.mine {
+            budget
+                .total
+                .fetch_add(held - budget.mine, Ordering::Relaxed);
+        } else {
+            budget
+                .total
+                .fetch_sub(budget.mine - held, Ordering::Relaxed);
+        }
+        budget.mine = held;
+        if held > ALWAYS_ALLOWED && budget.total.load(Ordering::Relaxed) > budget.max {
+            return Err(std::io::Error::other(
+                "unfinished lines of all connections are over their budget",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for LineFramer {
+    fn drop(&mut self) {
+        let _ = self.account(0); // gives this framer's bytes back
     }
 }
 
@@ -46,6 +119,20 @@ impl Decoder for LineFramer {
     type Error = std::io::Error;
 
     fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        let frame = self.decode_line(buf);
+        self.account(buf.len())?;
+        frame
+    }
+
+    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        let frame = self.decode_last(buf);
+        self.account(buf.len())?;
+        frame
+    }
+}
+
+impl LineFramer {
+    fn decode_line(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
         loop {
             let newline = buf[self.scanned..]
                 .iter()
@@ -105,8 +192,8 @@ impl Decoder for LineFramer {
         }
     }
 
-    fn decode_eof(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
-        if let Some(frame) = self.decode(buf)? {
+    fn decode_last(&mut self, buf: &mut BytesMut) -> Result<Option<Frame>, std::io::Error> {
+        if let Some(frame) = self.decode_line(buf)? {
             return Ok(Some(frame));
         }
         if let Some(seen) = self.discarding.take() {

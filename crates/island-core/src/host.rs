@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, watch};
 use crate::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
 use crate::notify::{NoticeSink, UserAction};
 use crate::platform::process_alive;
-use crate::server::{Inbound, Outbound, ServerCounters};
+use crate::server::{Inbound, OutQueue, ServerCounters};
 use crate::tracker::{ConnId, Effect, Input, Link, Notice, NoticeKey, SessionTracker, TraySummary};
 use crate::view::Board;
 
@@ -35,7 +35,7 @@ pub struct Host {
     tracker: SessionTracker,
     notices: Box<dyn NoticeSink>,
     counters: Arc<ServerCounters>,
-    outbound: HashMap<ConnId, mpsc::Sender<Outbound>>,
+    outbound: HashMap<ConnId, OutQueue>,
     watchers: HashSet<ConnId>,
     wake: Option<tokio::time::Instant>,
     published: watch::Sender<Published>,
@@ -297,7 +297,7 @@ impl Host {
                     });
                     if let Ok(line) = encode_line(&message) {
                         // The client may have gone; nothing else to tell.
-                        let _ = queue.try_send(Outbound::Line(line));
+                        let _ = queue.line(line.into());
                     }
                 }
                 None => {
@@ -329,7 +329,7 @@ impl Host {
 
     fn send_snapshot(&mut self, conn: ConnId) {
         match self.tracker.snapshot_line(self.counters.snapshot()) {
-            Ok(line) => self.send_line(conn, line),
+            Ok(line) => self.send_line(conn, line.into()),
             Err(e) => tracing::error!("cannot encode a snapshot: {e}"),
         }
     }
@@ -345,6 +345,8 @@ impl Host {
         if !self.watchers.is_empty() {
             match self.tracker.snapshot_line(self.counters.snapshot()) {
                 Ok(line) => {
+                    // One copy for every watcher.
+                    let line = bytes::Bytes::from(line);
                     let watchers: Vec<ConnId> = self.watchers.iter().copied().collect();
                     for conn in watchers {
                         self.send_line(conn, line.clone());
@@ -365,18 +367,18 @@ impl Host {
             return;
         }
         match encode_line(message) {
-            Ok(line) => self.send_line(conn, line),
+            Ok(line) => self.send_line(conn, line.into()),
             Err(e) => tracing::error!("cannot encode a reply: {e}"),
         }
     }
 
     /// Queues a line; a client whose queue is full is too slow and is
     /// closed, so that it never holds Island up.
-    fn send_line(&mut self, conn: ConnId, line: Vec<u8>) {
+    fn send_line(&mut self, conn: ConnId, line: bytes::Bytes) {
         let Some(queue) = self.outbound.get(&conn) else {
             return;
         };
-        if queue.try_send(Outbound::Line(line)).is_err() {
+        if queue.line(line).is_err() {
             tracing::warn!(conn = conn.0, "a client is not reading; closing it");
             self.outbound.remove(&conn);
             self.watchers.remove(&conn);
@@ -387,7 +389,7 @@ impl Host {
         if let Some(queue) = self.outbound.remove(&conn) {
             // Dropping the queue after the Close marker ends the writer; a
             // full queue means the client is gone or stuck anyway.
-            let _ = queue.try_send(Outbound::Close);
+            queue.close();
         }
         self.watchers.remove(&conn);
     }

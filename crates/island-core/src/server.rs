@@ -35,6 +35,14 @@ pub struct ServerLimits {
     pub write_timeout: Duration,
     /// Lines queued for one client before it is closed as too slow.
     pub outbound_queue: usize,
+    /// Bytes queued for one client before it is closed as too slow.
+    pub outbound_bytes: usize,
+    /// A line begun and not finished within this time closes its
+    /// connection (between lines a connection may stay idle for ever).
+    pub half_line_timeout: Duration,
+    /// Bytes of unfinished lines held for all connections together; past
+    /// it, a connection holding more than 64 KiB of one is closed.
+    pub max_buffered_bytes: usize,
 }
 
 impl Default for ServerLimits {
@@ -46,6 +54,9 @@ impl Default for ServerLimits {
             first_line_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(5),
             outbound_queue: 1024,
+            outbound_bytes: 16 * 1024 * 1024,
+            half_line_timeout: Duration::from_secs(30),
+            max_buffered_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -68,9 +79,17 @@ pub struct ServerCounters {
     /// Connections closed for sending no line in time.
     pub timed_out: AtomicU64,
     open: AtomicUsize,
+    /// Bytes of unfinished lines held for all connections.
+    buffered: Arc<AtomicUsize>,
 }
 
 impl ServerCounters {
+    /// Bytes of unfinished lines held for all connections now.
+    #[must_use]
+    pub fn buffered_bytes(&self) -> usize {
+        self.buffered.load(Ordering::Relaxed)
+    }
+
     /// The counters of PROTOCOL 5b.
     #[must_use]
     pub fn snapshot(&self) -> Counters {
@@ -104,7 +123,7 @@ pub enum Inbound {
         /// Its peer.
         peer: Peer,
         /// Where to queue lines for it.
-        outbound: mpsc::Sender<Outbound>,
+        outbound: OutQueue,
     },
     /// A decoded line.
     Message {
@@ -123,10 +142,89 @@ pub enum Inbound {
 /// What the host sends to a connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outbound {
-    /// One encoded line, newline included.
-    Line(Vec<u8>),
+    /// One encoded line, newline included. Shared: one snapshot line goes
+    /// to every watcher without a copy each.
+    Line(bytes::Bytes),
     /// Close after what was queued.
     Close,
+}
+
+/// A connection's outbound queue, bounded in lines and in bytes: a client
+/// that does not read is closed when either fills, so that watchers that
+/// never read cannot grow Island.
+#[derive(Debug, Clone)]
+pub struct OutQueue {
+    sender: mpsc::Sender<Outbound>,
+    queued: Arc<AtomicUsize>,
+    max_bytes: usize,
+}
+
+/// The queue of a client that is not reading is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueFull;
+
+impl OutQueue {
+    /// A queue of at most `lines` lines and `max_bytes` bytes, and the
+    /// receiving end for the connection's writer.
+    #[must_use]
+    pub fn new(lines: usize, max_bytes: usize) -> (Self, OutReceiver) {
+        let (sender, receiver) = mpsc::channel(lines);
+        let queued = Arc::new(AtomicUsize::new(0));
+        (
+            Self {
+                sender,
+                queued: Arc::clone(&queued),
+                max_bytes,
+            },
+            OutReceiver { receiver, queued },
+        )
+    }
+
+    /// Queues a line.
+    ///
+    /// # Errors
+    /// [`QueueFull`] when the queue holds as many lines or bytes as it may,
+    /// or the connection is gone.
+    pub fn line(&self, line: bytes::Bytes) -> Result<(), QueueFull> {
+        let len = line.len();
+        if self.queued.load(Ordering::Relaxed) + len > self.max_bytes {
+            return Err(QueueFull);
+        }
+        self.queued.fetch_add(len, Ordering::Relaxed);
+        self.sender.try_send(Outbound::Line(line)).map_err(|_| {
+            self.queued.fetch_sub(len, Ordering::Relaxed);
+            QueueFull
+        })
+    }
+
+    /// Asks the writer to close after what was queued.
+    pub fn close(&self) {
+        let _ = self.sender.try_send(Outbound::Close); // full: the client is gone or stuck
+    }
+
+    /// Bytes queued now.
+    #[must_use]
+    pub fn queued_bytes(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer's end of an [`OutQueue`].
+#[derive(Debug)]
+pub struct OutReceiver {
+    receiver: mpsc::Receiver<Outbound>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl OutReceiver {
+    /// The next item, counted out of the queue.
+    pub async fn recv(&mut self) -> Option<Outbound> {
+        let item = self.receiver.recv().await?;
+        if let Outbound::Line(line) = &item {
+            self.queued.fetch_sub(line.len(), Ordering::Relaxed);
+        }
+        Some(item)
+    }
 }
 
 /// Accepts connections until `shutdown` resolves; then closes the
@@ -299,7 +397,12 @@ async fn connection(
     inbound: &mpsc::Sender<Inbound>,
 ) {
     let (read, write) = stream.into_split();
-    let mut frames = FramedRead::new(read, LineFramer::new(limits.max_line_bytes));
+    let framer = LineFramer::with_budget(
+        limits.max_line_bytes,
+        Arc::clone(&counters.buffered),
+        limits.max_buffered_bytes,
+    );
+    let mut frames = FramedRead::new(read, framer);
     let mut pending = None;
     if control_only {
         match control_request(&mut frames, limits).await {
@@ -310,7 +413,7 @@ async fn connection(
             }
         }
     }
-    let (outbound, queue) = mpsc::channel(limits.outbound_queue);
+    let (outbound, queue) = OutQueue::new(limits.outbound_queue, limits.outbound_bytes);
     let writer = tokio::spawn(write_lines(write, queue, limits.write_timeout));
     if inbound
         .send(Inbound::Opened {
@@ -351,7 +454,19 @@ async fn connection(
                 }
             }
         } else {
-            frames.next().await
+            // Idle between lines for as long as the agent likes; a line
+            // begun must end within `half_line_timeout`.
+            loop {
+                match tokio::time::timeout(limits.half_line_timeout, frames.next()).await {
+                    Ok(next) => break next,
+                    Err(_) if !frames.decoder().in_line(frames.read_buffer().len()) => {}
+                    Err(_) => {
+                        ServerCounters::bump(&counters.timed_out);
+                        tracing::debug!(conn = conn.0, "closed a connection stuck in a line");
+                        break None;
+                    }
+                }
+            }
         };
         let frame = match next {
             Some(Ok(frame)) => frame,
@@ -406,7 +521,7 @@ async fn connection(
 
 async fn write_lines(
     mut write: tokio::net::unix::OwnedWriteHalf,
-    mut queue: mpsc::Receiver<Outbound>,
+    mut queue: OutReceiver,
     timeout: Duration,
 ) {
     while let Some(item) = queue.recv().await {

@@ -549,3 +549,139 @@ async fn control_clients_get_in_past_the_connection_cap() {
     .await;
     drop((refused, watchers, held));
 }
+
+/// Reads until the peer closes; the bytes read (10 s at most).
+fn read_to_close(s: &mut UnixStream) -> usize {
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut total = 0;
+    let mut buf = [0u8; 65_536];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return total,
+            Ok(n) => total += n,
+            Err(e) => panic!("not closed: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_line_left_half_written_is_closed_and_an_idle_connection_is_kept() {
+    let island = TestIsland::start(
+        ServerLimits {
+            half_line_timeout: Duration::from_millis(300),
+            ..limits()
+        },
+        Policy::default(),
+    );
+    let path = island.path.clone();
+    let mut idle = UnixStream::connect(&path).unwrap();
+    idle.write_all(hello("idle").as_bytes()).unwrap();
+    let mut stuck = UnixStream::connect(&path).unwrap();
+    stuck.write_all(hello("stuck").as_bytes()).unwrap();
+    stuck
+        .write_all(b"{\"at\":\"2026-11-23T10:00:00Z\",")
+        .unwrap();
+    read_to_close(&mut stuck);
+    assert!(island.counters.snapshot().timed_out >= 1);
+    // Well past the limit, the idle agent (between lines) is still there.
+    idle.write_all(b"{\"at\":\"2026-11-23T10:00:01Z\",\"event\":{\"type\":\"generic_event_frame\",\"frame\":{\"event\":\"turn_started\",\"turn_id\":\"t\"}}}\n").unwrap();
+    eventually("the idle agent still works", async || {
+        (session_state(&path, "idle").await == Some(SessionState::Working)).then_some(())
+    })
+    .await;
+    assert_eq!(
+        session_state(&path, "stuck").await,
+        Some(SessionState::Disconnected)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unfinished_lines_of_all_connections_share_one_bound() {
+    let island = TestIsland::start(
+        ServerLimits {
+            max_buffered_bytes: 256 * 1024,
+            ..limits()
+        },
+        Policy::default(),
+    );
+    let path = island.path.clone();
+    // Eight connections each start a 100 KiB line and stop: together
+    // 800 KiB, past the 256 KiB bound.
+    let mut conns = Vec::new();
+    for n in 0..8 {
+        let mut s = UnixStream::connect(&path).unwrap();
+        s.write_all(hello(&format!("big-{n}")).as_bytes()).unwrap();
+        s.write_all(b"{\"at\":\"").unwrap();
+        s.write_all(&vec![b'x'; 100 * 1024]).unwrap();
+        conns.push(s);
+    }
+    for s in &conns {
+        s.set_nonblocking(true).unwrap();
+    }
+    let mut closed = vec![false; conns.len()];
+    let start = std::time::Instant::now();
+    while closed.iter().filter(|c| **c).count() < 5 {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "connections over the bound were not closed: {closed:?}, {} bytes held",
+            island.counters.buffered_bytes()
+        );
+        for (s, c) in conns.iter_mut().zip(closed.iter_mut()) {
+            if matches!(s.read(&mut [0u8; 1]), Ok(0)) {
+                *c = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        island.counters.buffered_bytes() <= 256 * 1024 + 100 * 1024,
+        "{} bytes held",
+        island.counters.buffered_bytes()
+    );
+    // A new, ordinary agent still gets in.
+    let mut fresh = UnixStream::connect(&path).unwrap();
+    fresh.write_all(hello("fresh").as_bytes()).unwrap();
+    eventually("a new agent", async || {
+        (session_state(&path, "fresh").await == Some(SessionState::Idle)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watcher_that_never_reads_is_closed_by_its_queued_bytes() {
+    let island = TestIsland::start(
+        ServerLimits {
+            outbound_bytes: 64 * 1024,
+            ..limits()
+        },
+        Policy::default(),
+    );
+    let path = island.path.clone();
+    let mut watcher = UnixStream::connect(&path).unwrap();
+    watcher.write_all(b"{\"watch\":{}}\n").unwrap();
+    // An agent with a long title changes state many times: each change is
+    // a new snapshot line for the watcher, which reads none of them.
+    let mut agent = UnixStream::connect(&path).unwrap();
+    let title = "t".repeat(1000);
+    agent
+        .write_all(
+            format!(
+                "{{\"hello\":{{\"protocol\":1,\"session_id\":\"busy\",\"title\":\"{title}\"}}}}\n"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    for n in 0..3000 {
+        let frame = if n % 2 == 0 {
+            "turn_started"
+        } else {
+            "turn_complete"
+        };
+        agent.write_all(format!("{{\"at\":\"2026-11-23T10:00:00Z\",\"event\":{{\"type\":\"generic_event_frame\",\"frame\":{{\"event\":\"{frame}\",\"turn_id\":\"t{n}\"}}}}}}\n").as_bytes()).unwrap();
+    }
+    // Closed: what the kernel and the queue held, then the end.
+    let read = read_to_close(&mut watcher);
+    assert!(read > 0);
+    // Island goes on serving.
+    client::status(&path).await.unwrap();
+}
