@@ -121,37 +121,31 @@ DEMO_DEBS=(libayatana-appindicator3-1)
 TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty time
   haskell-status-notifier-item-utils webkit2gtk-driver)
 
-# ensure_tauri_driver: the WebDriver bridge the widget test drives the app
-# through (crates.io), pinned, in its own tools folder; exports TAURI_DRIVER,
-# the path the tests run.
-ensure_tauri_driver() {
-  local dir
-  dir="$(tool_dir tauri-driver "$TAURI_DRIVER_VERSION" _tauri_driver_install_into)"
-  if [ ! -x "$dir/bin/tauri-driver" ]; then
-    log "installing tauri-driver $TAURI_DRIVER_VERSION into $dir"
-    install_into "$dir" _tauri_driver_install_into
+# ensure_cargo_tool CRATE VERSION BIN VAR: CRATE at exactly VERSION from
+# crates.io, built into its own tools folder; exports VAR, the path of BIN.
+ensure_cargo_tool() {
+  local crate="$1" version="$2" bin="$3" var="$4" dir
+  dir="$(tool_dir "$crate" "$version" _cargo_install_into)"
+  if [ ! -x "$dir/bin/$bin" ]; then
+    log "installing $crate $version into $dir"
+    install_into "$dir" _cargo_install_into "$crate" "$version"
   fi
-  export TAURI_DRIVER="$dir/bin/tauri-driver"
+  export "$var=$dir/bin/$bin"
 }
-_tauri_driver_install_into() {
-  CARGO_TARGET_DIR="$TOOLS_DIR/.build/tauri-driver" \
-    cargo install --locked --quiet --root "$1" "tauri-driver@$TAURI_DRIVER_VERSION"
+_cargo_install_into() {
+  CARGO_TARGET_DIR="$TOOLS_DIR/.build/$1" cargo install --locked --quiet --root "$3" "$1@$2"
 }
 
-# ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs, pinned;
-# exports CARGO_FUZZ.
-ensure_cargo_fuzz() {
-  local dir
-  dir="$(tool_dir cargo-fuzz "$CARGO_FUZZ_VERSION" _cargo_fuzz_install_into)"
-  if [ ! -x "$dir/bin/cargo-fuzz" ]; then
-    log "installing cargo-fuzz $CARGO_FUZZ_VERSION into $dir"
-    install_into "$dir" _cargo_fuzz_install_into
-  fi
-  export CARGO_FUZZ="$dir/bin/cargo-fuzz"
+# ensure_tauri_driver: the WebDriver bridge the widget test drives the app
+# through; exports TAURI_DRIVER, the path the tests run.
+ensure_tauri_driver() {
+  ensure_cargo_tool tauri-driver "$TAURI_DRIVER_VERSION" tauri-driver TAURI_DRIVER
 }
-_cargo_fuzz_install_into() {
-  CARGO_TARGET_DIR="$TOOLS_DIR/.build/cargo-fuzz" \
-    cargo install --locked --quiet --root "$1" "cargo-fuzz@$CARGO_FUZZ_VERSION"
+
+# ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
+# CARGO_FUZZ.
+ensure_cargo_fuzz() {
+  ensure_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz CARGO_FUZZ
 }
 
 # fresh_setup_check: runs every install step of scripts/demo and
