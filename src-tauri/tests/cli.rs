@@ -182,3 +182,43 @@ fn every_client_command_against_a_headless_island() {
         "commands stay out of the log: {log}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_answers_from_ui_island_approve_is_refused_and_the_agent_gets_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("run/island.sock");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[security]\nanswers_from = \"ui\"\n",
+    )
+    .unwrap();
+    let _island = Running(
+        Command::new(common::island())
+            .args(["--headless", "--no-notifications", "--socket"])
+            .arg(&socket)
+            .env("ISLAND_CONFIG", dir.path().join("config.toml"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+            .spawn()
+            .unwrap(),
+    );
+    common::wait_status(&socket, "Island up", |_| true).await;
+    let hooks = common::agent(&socket);
+    hooks.request_approval(common::approval_request("ap-1", "rm -rf build"));
+    common::wait_status(&socket, "the approval", |s| {
+        s.sessions.iter().any(|s| !s.approvals.is_empty())
+    })
+    .await;
+    let out = island(&["approve", "ap-1"], &socket);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("answers_from"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Nothing was sent: the approval is still open for the tray, the
+    // widget and the notification.
+    let s = common::wait_status(&socket, "still open", |_| true).await;
+    assert_eq!(s.sessions[0].approvals.len(), 1);
+    drop(hooks);
+}

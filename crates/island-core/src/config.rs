@@ -1,6 +1,9 @@
 //! Island's own settings: a TOML file in the user's config directory,
 //! written with comments on first run, and the source of truth (the
 //! settings view edits it; people may edit it by hand).
+//!
+//! Over 400 lines because the commented default file, whose every line a
+//! person reads, lives here beside the types it must parse into.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -31,6 +34,29 @@ pub struct IslandConfig {
     pub widget: WidgetSettings,
     /// The app itself.
     pub app: AppSettings,
+    /// Who may answer approvals.
+    pub security: SecuritySettings,
+}
+
+/// `[security]`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Where answers to approvals may come from.
+    pub answers_from: AnswersFrom,
+}
+
+/// Where answers to approvals may come from (SECURITY.md, "Who may
+/// answer").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnswersFrom {
+    /// Only Island's tray, widget and notification buttons; `island
+    /// approve` and the socket's `decide` are refused.
+    Ui,
+    /// Those, and any process of the user through the socket.
+    #[default]
+    Any,
 }
 
 /// `[widget]`.
@@ -206,6 +232,13 @@ corner = "top-right"
 [app]
 # Start Island when you log in.
 start_at_login = false
+
+[security]
+# Who may answer approvals: "any" (the tray, the widget, notifications and
+# any program of yours through the socket, such as `island approve`) or
+# "ui" (only the tray, the widget and notifications: an agent's own tool
+# call cannot approve its next request through Island).
+answers_from = "any"
 "#;
 
 /// Why the config could not be used.
@@ -307,6 +340,7 @@ impl IslandConfig {
             notify_errors: n.errors,
             disconnected_grace_secs: self.sessions.disconnected_grace_secs,
             one_line_idle_secs: self.sessions.one_line_idle_secs,
+            ui_answers_only: self.security.answers_from == AnswersFrom::Ui,
         }
     }
 
@@ -393,5 +427,15 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(text.contains("unknown field `turn_minimum`"), "{text}");
+    }
+
+    #[test]
+    fn answers_from_ui_is_read_into_the_policy_and_a_wrong_word_is_refused() {
+        let path = Path::new("/c.toml");
+        let ui = IslandConfig::parse("[security]\nanswers_from = \"ui\"\n", path).unwrap();
+        assert!(ui.policy().ui_answers_only);
+        let default = IslandConfig::parse(DEFAULT_FILE, path).unwrap();
+        assert!(!default.policy().ui_answers_only);
+        assert!(IslandConfig::parse("[security]\nanswers_from = \"nobody\"\n", path).is_err());
     }
 }

@@ -49,6 +49,9 @@ pub struct Policy {
     pub disconnected_grace_secs: u64,
     /// A one-line (upstream) session is forgotten after this long idle.
     pub one_line_idle_secs: u64,
+    /// Answers only from the tray, the widget and notifications
+    /// (`[security] answers_from = "ui"`): the command line's are refused.
+    pub ui_answers_only: bool,
 }
 
 impl Default for Policy {
@@ -62,6 +65,7 @@ impl Default for Policy {
             notify_errors: true,
             disconnected_grace_secs: 60,
             one_line_idle_secs: 600,
+            ui_answers_only: false,
         }
     }
 }
@@ -960,6 +964,22 @@ impl SessionTracker {
         reply_to: Option<ConnId>,
         out: &mut Out,
     ) {
+        if self.policy.ui_answers_only && source == DecisionSource::Cli {
+            let refused = Decided {
+                ok: false,
+                reason: Some(
+                    "Island takes answers only from its tray, widget and notifications ([security] answers_from = \"ui\"); nothing was sent"
+                        .into(),
+                ),
+            };
+            if let Some(conn) = reply_to {
+                out.push(Effect::Send {
+                    conn,
+                    message: IslandMessage::Decided(refused),
+                });
+            }
+            return;
+        }
         let reply = match self.resolve_approval(session_id, approval_id) {
             Err(reason) => Decided {
                 ok: false,
