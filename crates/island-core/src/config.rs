@@ -432,9 +432,9 @@ mod tests {
     #[test]
     fn answers_from_ui_is_read_into_the_policy_and_a_wrong_word_is_refused() {
         let path = Path::new("/c.toml");
-        let ui = IslandConfig::parse("[security]\nanswers_from = \"ui\"\n", path).unwrap();
+        let ui = IslandConfig::parse("[security]\nanswers_from = \"ui\"\n", path).expect("ui");
         assert!(ui.policy().ui_answers_only);
-        let default = IslandConfig::parse(DEFAULT_FILE, path).unwrap();
+        let default = IslandConfig::parse(DEFAULT_FILE, path).expect("the default file");
         assert!(!default.policy().ui_answers_only);
         assert!(IslandConfig::parse("[security]\nanswers_from = \"nobody\"\n", path).is_err());
     }
