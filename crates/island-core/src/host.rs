@@ -2,6 +2,10 @@
 //! send, with the time, and carries out its effects: lines to connections,
 //! notices, snapshots for watchers, ticks when asked. Status and watch
 //! requests are answered here; they are not session state.
+//!
+//! About 420 lines: the effect handlers and the per-connection
+//! bookkeeping they share belong together; what stands alone (whether a
+//! watched process is still the same, in `liveness`) has its own file.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -42,6 +46,9 @@ pub struct Host {
     focus: Arc<(Desktop, FocusSettings)>,
     focus_results: mpsc::UnboundedSender<(String, FocusOutcome)>,
     focus_results_rx: Option<mpsc::UnboundedReceiver<(String, FocusOutcome)>>,
+    /// The start time each agent process had when Island first saw it: a
+    /// pid that now belongs to a process started later was reused.
+    starts: crate::liveness::ProcessStarts,
 }
 
 impl std::fmt::Debug for Host {
@@ -74,6 +81,7 @@ impl Host {
             watchers: HashSet::new(),
             wake: None,
             published,
+            starts: crate::liveness::ProcessStarts::default(),
         }
     }
 
@@ -132,15 +140,31 @@ impl Host {
     }
 
     fn check_processes(&mut self) {
-        let gone: Vec<u32> = self
+        let watched: Vec<(u32, Option<u64>)> = self
             .tracker
             .sessions()
             .filter_map(|s| match s.link {
-                Link::OneLine { pid: Some(pid) } if !process_alive(pid) => Some(pid),
+                // An upstream session's id carries its process's start time.
+                Link::OneLine { pid: Some(pid) } => {
+                    Some((pid, crate::liveness::start_in_id(&s.id, pid)))
+                }
                 _ => None,
             })
             .collect();
+        let mut gone = Vec::new();
+        for (pid, known) in watched {
+            let alive = process_alive(pid);
+            let now = if alive {
+                crate::platform::process_start_time(pid)
+            } else {
+                None
+            };
+            if self.starts.gone(pid, alive, known, now) && !gone.contains(&pid) {
+                gone.push(pid);
+            }
+        }
         for pid in gone {
+            self.starts.forget(pid);
             self.apply(Input::ProcessGone { pid });
         }
     }

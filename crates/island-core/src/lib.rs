@@ -16,6 +16,7 @@
 //! - [`settings`]: the settings view's form, written into the config text.
 //! - [`platform`]: what the OS tells about peer processes.
 //! - [`host`]: runs the reducer and carries out its effects.
+//! - `liveness`: whether a watched agent process is still the same one.
 //! - [`logging`]: stderr and `island.log`, for every binary.
 //! - [`notify`]: the notice seam and the desktop adapter.
 //! - [`tracker`]: the session state as a pure reducer, and the notification
@@ -33,6 +34,7 @@ pub mod doctor;
 pub mod focus;
 pub mod framing;
 pub mod host;
+mod liveness;
 pub mod logging;
 pub mod notify;
 pub mod placement;
