@@ -828,8 +828,7 @@ impl SessionTracker {
             .values()
             .filter(|s| match s.link {
                 Link::Disconnected { since_ms } => now_ms - since_ms >= grace,
-                // A hook bridge's session lives as long as its process.
-                Link::OneLine { pid: Some(_) } if s.transient => false,
+                Link::OneLine { .. } if !expires_when_idle(s) => false,
                 Link::OneLine { .. } => now_ms - s.last_activity.unix_millis() >= idle,
                 Link::Connected { .. } => false,
             })
@@ -1220,13 +1219,14 @@ impl SessionTracker {
                 Link::Disconnected { since_ms } => {
                     consider(since_ms.saturating_add(ms(self.policy.disconnected_grace_secs)))
                 }
-                Link::OneLine { .. } => {
+                Link::OneLine { .. } if expires_when_idle(s) => {
                     consider(
                         s.last_activity
                             .unix_millis()
                             .saturating_add(ms(self.policy.one_line_idle_secs)),
                     );
                 }
+                Link::OneLine { .. } => {}
                 Link::Connected { .. } => {}
             }
         }
@@ -1350,6 +1350,16 @@ impl SessionTracker {
             snapshot: View { sessions, counters },
         })
     }
+}
+
+/// Whether a session without a connection is forgotten after
+/// `one_line_idle_secs` of silence. Not a hook bridge's, which lives as
+/// long as its process; not one with an open approval while its process is
+/// known (the host forgets it when the process ends): a user may think an
+/// approval over for longer than the agent stays silent.
+fn expires_when_idle(session: &Session) -> bool {
+    let known_process = matches!(session.link, Link::OneLine { pid: Some(_) });
+    !(known_process && (session.transient || !session.approvals.is_empty()))
 }
 
 /// A command as snapshots carry it: whole up to `SNAPSHOT_COMMAND_CHARS`,
