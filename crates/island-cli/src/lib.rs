@@ -54,34 +54,30 @@ pub fn dispatch(args: cli::Args) -> ExitCode {
     }
 }
 
-/// The async runtime of every mode: two workers are plenty for a socket
-/// server and a few clients; a client alone needs one. `None` (said on
+/// The async runtime of Island itself and of the tray app: two workers
+/// are plenty for a socket server and a few clients. `None` (said on
 /// stderr) if it cannot start.
 #[must_use]
 pub fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => Some(runtime),
-        Err(e) => {
-            eprintln!("island: cannot start the async runtime: {e}");
-            None
-        }
-    }
+    started(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build(),
+    )
 }
 
 /// The runtime of a client command: this thread only.
 fn client_runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => Some(runtime),
-        Err(e) => {
-            eprintln!("island: cannot start the async runtime: {e}");
-            None
-        }
-    }
+    started(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+    )
+}
+
+fn started(built: std::io::Result<tokio::runtime::Runtime>) -> Option<tokio::runtime::Runtime> {
+    built
+        .map_err(|e| eprintln!("island: cannot start the async runtime: {e}"))
+        .ok()
 }
