@@ -566,3 +566,15 @@ fn crlf_is_tolerated_and_deep_nesting_is_an_error_not_a_crash() -> TestResult {
     assert!(err.to_string().contains("recursion limit"), "{err}");
     Ok(())
 }
+
+#[test]
+fn a_number_in_an_opaque_payload_survives_a_second_round_trip() -> TestResult {
+    // Found by the decode_agent_line fuzzer: without exact float parsing
+    // (serde_json's float_roundtrip) a long integer literal read as a
+    // float re-encoded to digits that read back as another float.
+    let text = r#"{"at":"2026-08-20T16:23:40Z","event":{"type":"tool_lifecycle","response_id":"r","tool_name":"t","phase":"precheck","payload":{"n":[222222222222262222222222222222222222,0.1,1e308,5e-324]}}}"#;
+    let line = encode_line(&decode_agent_line(text.as_bytes())?)?;
+    let again = encode_line(&decode_agent_line(&line[..line.len() - 1])?)?;
+    assert_eq!(std::str::from_utf8(&line)?, std::str::from_utf8(&again)?);
+    Ok(())
+}
