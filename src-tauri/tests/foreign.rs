@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -146,12 +145,7 @@ fn island(args: &[&str], env: &[(&str, &Path)], stdin: &str) -> Output {
         command.env(k, v);
     }
     let mut child = command.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    common::feed(child.stdin.take().unwrap(), stdin);
     child.wait_with_output().unwrap()
 }
 

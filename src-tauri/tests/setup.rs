@@ -261,10 +261,9 @@ fn run_hook_command(command: &str, socket: &Path, env: &[(&str, &str)], stdin: O
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
+    let pipe = child.stdin.take().unwrap();
     if let Some(stdin) = stdin {
-        pipe.write_all(stdin.as_bytes()).unwrap();
-        drop(pipe);
+        common::feed(pipe, stdin);
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success() && out.stdout.is_empty(),

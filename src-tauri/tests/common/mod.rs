@@ -245,20 +245,27 @@ impl Recorder {
 /// Starts `command` with its stdin, stdout and stderr piped, and writes
 /// `stdin` to it (then closes it).
 pub fn spawn_with_stdin(command: &mut Command, stdin: &str) -> Child {
-    use std::io::Write;
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    feed(child.stdin.take().unwrap(), stdin);
     child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child
+}
+
+/// Writes `input` to a child's stdin and closes it. A child that ends
+/// without reading it (it needed none, or refused at once: `island` starts
+/// and exits in a few milliseconds) closes the pipe first; that is not an
+/// error of the test.
+pub fn feed(mut pipe: std::process::ChildStdin, input: &str) {
+    use std::io::Write;
+    match pipe.write_all(input.as_bytes()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => panic!("writing to the child's stdin: {e}"),
+    }
 }
 
 /// `island --headless` in `dir` on a private session bus whose
