@@ -660,7 +660,13 @@ impl SessionTracker {
             }
             return;
         }
-        let open_now: usize = self.sessions.values().map(|s| s.approvals.len()).sum();
+        // Counting every open approval is only needed for a new one.
+        let is_new = !known.approvals.iter().any(|a| a.id == approval_id);
+        let open_now: usize = if is_new {
+            self.sessions.values().map(|s| s.approvals.len()).sum()
+        } else {
+            0
+        };
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -963,28 +969,22 @@ impl SessionTracker {
         reply_to: Option<ConnId>,
         out: &mut Out,
     ) {
-        if self.policy.ui_answers_only && source == DecisionSource::Cli {
-            let refused = Decided {
+        let reply = if self.policy.ui_answers_only && source == DecisionSource::Cli {
+            Decided {
                 ok: false,
                 reason: Some(
                     "Island takes answers only from its tray, widget and notifications ([security] answers_from = \"ui\"); nothing was sent"
                         .into(),
                 ),
-            };
-            if let Some(conn) = reply_to {
-                out.push(Effect::Send {
-                    conn,
-                    message: IslandMessage::Decided(refused),
-                });
             }
-            return;
-        }
-        let reply = match self.resolve_approval(session_id, approval_id) {
-            Err(reason) => Decided {
-                ok: false,
-                reason: Some(reason),
-            },
-            Ok(target) => self.deliver_decision(&target, decision, source, out),
+        } else {
+            match self.resolve_approval(session_id, approval_id) {
+                Err(reason) => Decided {
+                    ok: false,
+                    reason: Some(reason),
+                },
+                Ok(target) => self.deliver_decision(&target, decision, source, out),
+            }
         };
         if let Some(conn) = reply_to {
             out.push(Effect::Send {
