@@ -43,11 +43,53 @@ pub fn process_alive(pid: u32) -> bool {
 #[must_use]
 pub fn hook_agent(pid: u32) -> Option<u32> {
     const SHELLS: [&str; 7] = ["sh", "bash", "dash", "zsh", "fish", "ksh", "env"];
-    let chain = ancestry(pid);
-    let parents = chain.get(1..).unwrap_or_default();
-    parents
-        .iter()
-        .copied()
-        .find(|p| process_name(*p).is_some_and(|n| !SHELLS.contains(&n.as_str())))
-        .or_else(|| parents.first().copied())
+    // Walked one parent at a time and only as far as needed: a hook runs
+    // for every tool call, and each step reads `/proc`.
+    let first = process_parent(pid).filter(|p| *p > 1)?;
+    let mut seen = vec![pid];
+    let mut current = first;
+    while seen.len() < 64 && !seen.contains(&current) {
+        if process_name(current).is_some_and(|n| !SHELLS.contains(&n.as_str())) {
+            return Some(current);
+        }
+        seen.push(current);
+        match process_parent(current) {
+            Some(parent) if parent > 1 => current = parent,
+            _ => break,
+        }
+    }
+    Some(first)
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::io::BufRead;
+
+    /// A hook runs under `sh -c` under more shells: its agent is the first
+    /// ancestor that is not one, here this test process.
+    #[test]
+    fn the_hook_agent_is_the_first_ancestor_that_is_not_a_shell() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sh -c 'echo $$; read _; true'; true"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("sh");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("the inner shell's pid");
+        let inner: u32 = line.trim().parse().expect("a pid");
+        assert_eq!(super::hook_agent(inner), Some(std::process::id()));
+        // A process whose parent is not a shell: the parent itself.
+        let mut cat = std::process::Command::new("cat")
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("cat");
+        assert_eq!(super::hook_agent(cat.id()), Some(std::process::id()));
+        drop(cat.stdin.take());
+        assert!(cat.wait().expect("cat ends").success());
+        drop(child.stdin.take());
+        assert!(child.wait().expect("sh ends").success());
+    }
 }
