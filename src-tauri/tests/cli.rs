@@ -222,3 +222,145 @@ async fn with_answers_from_ui_island_approve_is_refused_and_the_agent_gets_nothi
     assert_eq!(s.sessions[0].approvals.len(), 1);
     drop(hooks);
 }
+
+/// Starts `island --headless` with `answers_from = "ui"` and returns it with
+/// the terminal answer token it wrote on its standard error.
+fn headless_with_token(dir: &std::path::Path, socket: &std::path::Path) -> (Running, String) {
+    use std::io::BufRead;
+    std::fs::write(
+        dir.join("config.toml"),
+        "[security]\nanswers_from = \"ui\"\n",
+    )
+    .unwrap();
+    let mut child = Command::new(common::island())
+        .args(["--headless", "--no-notifications", "--socket"])
+        .arg(socket)
+        .env("ISLAND_CONFIG", dir.join("config.toml"))
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let token = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| {
+            l.split_once("terminal answer token: ")
+                .map(|(_, t)| t.trim().to_owned())
+        })
+        .expect("island --headless writes its terminal answer token");
+    // The rest of its standard error is drained, so Island never blocks on it.
+    std::thread::spawn(move || lines.for_each(drop));
+    (Running(child), token)
+}
+
+/// Runs `island ARGS` on a new pseudo-terminal, as a person at a terminal
+/// does, answers its prompt with `typed`, and returns what it printed and
+/// whether it succeeded.
+fn on_a_terminal(args: &[&str], socket: &std::path::Path, typed: &str) -> (String, bool) {
+    use std::io::{Read, Write};
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let slave = std::fs::File::from(pty.slave);
+    let mut child = Command::new(common::island())
+        .args(args)
+        .arg("--socket")
+        .arg(socket)
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let mut master = std::fs::File::from(pty.master);
+    let mut seen = String::new();
+    let mut buf = [0u8; 512];
+    while !seen.contains("terminal answer token") {
+        let n = master.read(&mut buf).unwrap();
+        assert!(n > 0, "no prompt: {seen}");
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    writeln!(master, "{typed}").unwrap();
+    let ok = child.wait().unwrap().success();
+    // What it printed after the prompt (the pty may have closed: EIO).
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    (seen, ok)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_answers_from_ui_the_terminal_answers_only_with_the_token_the_desktop_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("run/island.sock");
+    let (_island, token) = headless_with_token(dir.path(), &socket);
+    assert_eq!(token.len(), 19, "{token}");
+    common::wait_status(&socket, "Island up", |_| true).await;
+    let hooks = common::agent(&socket);
+    hooks.request_approval(common::approval_request("ap-1", "rm -rf build"));
+    hooks.request_approval(common::approval_request("ap-2", "git push --force"));
+    common::wait_status(&socket, "the approvals", |s| {
+        s.sessions.iter().map(|s| s.approvals.len()).sum::<usize>() == 2
+    })
+    .await;
+
+    // A wrong token, as a script would pass it: refused, nothing sent.
+    let wrong = common::spawn_with_stdin(
+        Command::new(common::island())
+            .args(["approve", "ap-1", "--token-stdin", "--socket"])
+            .arg(&socket)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+        "0000-0000-0000-0000\n",
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(!wrong.status.success());
+    assert!(
+        text(&wrong.stderr).contains("not Island's terminal answer token"),
+        "{}",
+        text(&wrong.stderr)
+    );
+    // The token is in no snapshot, and the refusal is counted.
+    let status = island(&["status", "--json"], &socket);
+    assert!(!text(&status.stdout).contains(&token));
+    let json: serde_json::Value = serde_json::from_str(text(&status.stdout).trim()).unwrap();
+    assert_eq!(json["snapshot"]["counters"]["refused_answers"], 1);
+
+    // At a terminal, `island approve` asks for the token; typed in lower
+    // case, it answers the agent.
+    let (printed, ok) = on_a_terminal(&["approve", "ap-1"], &socket, &token.to_lowercase());
+    assert!(ok, "{printed}");
+    let got = hooks
+        .await_decision("ap-1", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (
+            island_protocol::ReviewDecision::Approved,
+            island_protocol::DecisionSource::Cli
+        )
+    );
+
+    // The right token from standard input denies the other.
+    let deny = common::spawn_with_stdin(
+        Command::new(common::island())
+            .args(["deny", "ap-2", "--token-stdin", "--socket"])
+            .arg(&socket)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped()),
+        &format!("{token}\n"),
+    )
+    .wait_with_output()
+    .unwrap();
+    assert!(deny.status.success(), "{}", text(&deny.stderr));
+    let got = hooks
+        .await_decision("ap-2", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(got.decision, island_protocol::ReviewDecision::Denied);
+    drop(hooks);
+}

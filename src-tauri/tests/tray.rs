@@ -69,3 +69,53 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
     }
     panic!("the answered approval is still in the menu");
 }
+
+/// With `answers_from = "ui"`, the tray menu shows this run's terminal
+/// answer token: the person at the desktop reads it there, and with it
+/// `island approve` from their terminal answers the agent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_answers_from_ui_the_tray_shows_the_token_that_lets_the_terminal_answer() {
+    let desktop = Desktop::start();
+    let dir = tempfile::tempdir().unwrap();
+    let _app = desktop.start_app(dir.path(), "[security]\nanswers_from = \"ui\"\n", &[]);
+    let socket = dir.path().join("run/island.sock");
+    let hooks = agent(&socket);
+    hooks.request_approval(approval_request("tray-t", "make deploy"));
+    let tray = Tray::find(&desktop.bus.address, &dir.path().join("island.stderr")).await;
+    let (_, label) = tray
+        .wait_for("with the token", |l| {
+            l.starts_with("Terminal answer token: ")
+        })
+        .await;
+    let token = label
+        .trim_start_matches("Terminal answer token: ")
+        .to_owned();
+    assert_eq!(token.len(), 19, "{label}");
+
+    let answer = |token: &str| {
+        common::spawn_with_stdin(
+            std::process::Command::new(common::island())
+                .args(["approve", "tray-t", "--token-stdin", "--socket"])
+                .arg(&socket),
+            &format!("{token}\n"),
+        )
+        .wait_with_output()
+        .unwrap()
+    };
+    // Without the right token, nothing is sent.
+    assert!(!answer("ABCD-EFGH-JKMN-PQRS").status.success());
+    let out = answer(&token);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = hooks
+        .await_decision("tray-t", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (ReviewDecision::Approved, DecisionSource::Cli)
+    );
+}

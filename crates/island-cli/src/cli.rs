@@ -50,11 +50,19 @@ pub enum Command {
         /// Approve for the rest of the session.
         #[arg(long)]
         for_session: bool,
+        /// Read Island's terminal answer token from standard input (one
+        /// line), for `[security] answers_from = "ui"`. On a terminal,
+        /// `island` asks for it when Island needs it.
+        #[arg(long)]
+        token_stdin: bool,
     },
     /// Deny an approval.
     Deny {
         /// The approval id.
         approval_id: String,
+        /// As for `approve`.
+        #[arg(long)]
+        token_stdin: bool,
     },
     /// Send one protocol line (an event, say), for scripts and tests; `-`
     /// reads it from standard input.

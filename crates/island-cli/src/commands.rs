@@ -48,24 +48,27 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         Command::Approve {
             approval_id,
             for_session,
+            token_stdin,
         } => {
             let decision = if for_session {
                 ReviewDecision::ApprovedForSession
             } else {
                 ReviewDecision::Approved
             };
-            return decided(
-                client::decide(&socket, &approval_id, decision).await?,
-                "approved",
-                &approval_id,
-            );
+            return answer(&socket, &approval_id, decision, token_stdin, "approved").await;
         }
-        Command::Deny { approval_id } => {
-            return decided(
-                client::decide(&socket, &approval_id, ReviewDecision::Denied).await?,
-                "denied",
+        Command::Deny {
+            approval_id,
+            token_stdin,
+        } => {
+            return answer(
+                &socket,
                 &approval_id,
-            );
+                ReviewDecision::Denied,
+                token_stdin,
+                "denied",
+            )
+            .await;
         }
         Command::Send { line } => {
             let line = if line == "-" {
@@ -195,6 +198,41 @@ fn hook_has_stdin(agent: &HookAgent) -> bool {
         }
         _ => true,
     }
+}
+
+/// `island approve` and `deny`. With `answers_from = "ui"` Island needs its
+/// terminal answer token: read from standard input with `--token-stdin`,
+/// else asked for on the terminal. Never taken from the command line or
+/// the environment, which other processes can read.
+async fn answer(
+    socket: &std::path::Path,
+    id: &str,
+    decision: ReviewDecision,
+    token_stdin: bool,
+    verb: &str,
+) -> anyhow::Result<ExitCode> {
+    let token = if token_stdin {
+        Some(read_token_line()?)
+    } else {
+        None
+    };
+    let reply = client::decide_with_token(socket, id, decision.clone(), token.as_deref()).await?;
+    if reply.ok || !reply.needs_token || token_stdin || !std::io::stdin().is_terminal() {
+        return decided(reply, verb, id);
+    }
+    eprint!("Island's terminal answer token (its tray menu shows it): ");
+    let typed = read_token_line()?;
+    let reply = client::decide_with_token(socket, id, decision, Some(&typed)).await?;
+    decided(reply, verb, id)
+}
+
+/// One line of standard input, without its line end.
+fn read_token_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| anyhow::anyhow!("cannot read the token: {e}"))?;
+    Ok(line.trim().to_owned())
 }
 
 fn decided(reply: island_protocol::Decided, verb: &str, id: &str) -> anyhow::Result<ExitCode> {

@@ -170,10 +170,25 @@ pub async fn decide(
     approval_id: &str,
     decision: ReviewDecision,
 ) -> Result<Decided, ClientError> {
+    decide_with_token(socket, approval_id, decision, None).await
+}
+
+/// [`decide`] with Island's terminal answer token, which it needs when it
+/// takes answers from its own windows alone (`answers_from = "ui"`).
+///
+/// # Errors
+/// See [`ClientError`].
+pub async fn decide_with_token(
+    socket: &Path,
+    approval_id: &str,
+    decision: ReviewDecision,
+    token: Option<&str>,
+) -> Result<Decided, ClientError> {
     let request = AgentMessage::Decide(DecideRequest {
         session_id: None,
         approval_id: approval_id.to_owned(),
         decision,
+        token: token.map(str::to_owned),
     });
     match one_reply(socket, &request).await? {
         IslandMessage::Decided(d) => Ok(d),

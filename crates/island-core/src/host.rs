@@ -198,6 +198,7 @@ impl Host {
                     approval_id: request.approval_id,
                     decision: request.decision,
                     source: island_protocol::DecisionSource::Cli,
+                    token: request.token,
                     reply_to: Some(conn),
                 }),
                 AgentMessage::Focus(request) => self.apply(Input::Focus {
@@ -229,6 +230,7 @@ impl Host {
                 approval_id: approval.id,
                 decision,
                 source,
+                token: None,
                 reply_to: None,
             },
             UserAction::Focus { session_id } => Input::Focus {

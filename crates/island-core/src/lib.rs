@@ -24,6 +24,7 @@
 //! - [`view`]: what the tray menu and the widget show, as data.
 //! - [`placement`]: where the widget goes on a display.
 
+pub mod answer_token;
 mod atomic;
 pub mod bind;
 pub mod bridge;

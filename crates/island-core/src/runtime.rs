@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, watch};
 
+use crate::answer_token::AnswerToken;
 use crate::bind::{BindError, BoundSocket, bind};
 use crate::config::{ConfigError, IslandConfig};
 use crate::host::{Host, Published};
@@ -65,6 +66,9 @@ pub struct Running {
     pub published: watch::Receiver<Published>,
     /// Where the user's clicks go.
     pub actions: mpsc::UnboundedSender<UserAction>,
+    /// The terminal answer token of this run, for the desktop to show when
+    /// `answers_from = "ui"` (never written anywhere).
+    pub answer_token: AnswerToken,
     bound: BoundSocket,
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<()>,
@@ -120,8 +124,14 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     } else {
         desktop_notices(actions_tx.clone())
     };
+    let answer_token = AnswerToken::generate().map_err(|e| {
+        RunError::Io(
+            "make a terminal answer token",
+            std::io::Error::other(e.to_string()),
+        )
+    })?;
     let host = Host::new(
-        SessionTracker::new(config.policy()),
+        SessionTracker::new(config.policy()).with_answer_token(answer_token.clone()),
         notices,
         Arc::clone(&counters),
     )
@@ -139,6 +149,7 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         socket: path,
         published,
         actions: actions_tx,
+        answer_token,
         bound,
         stop: stop_tx,
         server,
@@ -173,6 +184,13 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
     // keeps the host from building one on every change.
     let mut running = *running;
     running.published = watch::channel(Published::default()).1;
+    if running.config.policy().ui_answers_only {
+        // Headless, this is the desktop's one place to show it.
+        eprintln!(
+            "island: answers only from Island's own windows ([security] answers_from = \"ui\"); `island approve` and `deny` need this run's terminal answer token: {}",
+            running.answer_token.as_str()
+        );
+    }
     wait_for_stop().await?;
     running.stop().await;
     Ok(RunOutcome::Stopped)

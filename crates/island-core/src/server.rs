@@ -105,6 +105,7 @@ impl ServerCounters {
             // The reducer's own: it adds them.
             refused_sessions: 0,
             refused_approvals: 0,
+            refused_answers: 0,
         }
     }
 

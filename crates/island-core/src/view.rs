@@ -346,6 +346,22 @@ pub fn tray_menu(board: &Board, now: Timestamp) -> Vec<MenuEntry> {
     menu
 }
 
+/// The tray menu with the terminal answer token shown, as a line of text
+/// above "Quit Island": with `answers_from = "ui"`, the desktop is where
+/// the person at it reads the token that lets their terminal answer.
+#[must_use]
+pub fn with_answer_token(mut menu: Vec<MenuEntry>, token: &str) -> Vec<MenuEntry> {
+    let at = menu
+        .iter()
+        .rposition(|e| matches!(e, MenuEntry::Separator))
+        .unwrap_or(menu.len());
+    menu.insert(
+        at,
+        MenuEntry::Note(format!("Terminal answer token: {token}")),
+    );
+    menu
+}
+
 /// Whether the menu text changes with time alone: elapsed times of running
 /// turns are shown to the minute, so the menu is refreshed once a minute
 /// while a turn runs, and never while all is idle.

@@ -17,6 +17,7 @@
 
 use std::path::Path;
 
+use island_core::answer_token::AnswerToken;
 use island_core::tracker::{ConnId, Effect, Input, Peer, Policy, SessionTracker};
 use island_protocol::{AgentMessage, Timestamp, decode_agent_line};
 use serde_json::{Value, json};
@@ -85,6 +86,7 @@ fn inputs(step: &Value, t: i64) -> Vec<Input> {
             approval_id: d["approval_id"].as_str().expect("id").into(),
             decision: serde_json::from_value(d["decision"].clone()).expect("decision"),
             source: serde_json::from_value(d["source"].clone()).expect("source"),
+            token: d.get("token").and_then(Value::as_str).map(str::to_owned),
             reply_to: d.get("reply_to").map(conn),
         });
     }
@@ -153,6 +155,11 @@ fn run_case(path: &Path) {
         }
     }
     let mut tracker = SessionTracker::new(serde_json::from_value(policy).expect("policy"));
+    // A case may give Island's terminal answer token as 16 bytes.
+    if let Some(bytes) = case.get("answer_token_bytes") {
+        let bytes: [u8; 16] = serde_json::from_value(bytes.clone()).expect("16 bytes");
+        tracker = tracker.with_answer_token(AnswerToken::from_random(&bytes));
+    }
     for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
         let t = step["t"].as_i64().unwrap_or(0);
         let mut effects: Vec<Effect> = Vec::new();
@@ -291,6 +298,7 @@ fn the_snapshot_line_is_exactly_the_snapshot_encoded() {
         timed_out: 5,
         refused_sessions: 0,
         refused_approvals: 0,
+        refused_answers: 0,
     };
     for (i, step) in case["steps"].as_array().unwrap().iter().enumerate() {
         let t = step["t"].as_i64().unwrap_or(0);

@@ -2,7 +2,9 @@
 //! and the tray show for sessions fed through the reducer.
 
 use island_core::tracker::{ConnId, Input, Peer, Policy, SessionTracker, TrayState};
-use island_core::view::{MenuCommand, MenuEntry, board, icon_name, menu_ticks, tray_menu};
+use island_core::view::{
+    MenuCommand, MenuEntry, board, icon_name, menu_ticks, tray_menu, with_answer_token,
+};
 use island_protocol::{ReviewDecision, SessionState, Timestamp, decode_agent_line};
 
 fn at(ms: i64) -> Timestamp {
@@ -138,6 +140,7 @@ fn cards_and_menu_follow_the_sessions() {
             approval_id: "ap-1".into(),
             decision: ReviewDecision::Approved,
             source: island_protocol::DecisionSource::Widget,
+            token: None,
             reply_to: None,
         },
         at(4_000),
@@ -215,5 +218,27 @@ fn approvals_of_agents_that_take_no_decisions_point_to_the_terminal() {
             }
         )),
         "no Approve or Deny that could not be delivered"
+    );
+}
+
+#[test]
+fn the_terminal_answer_token_is_shown_above_quit_and_nowhere_else() {
+    let tracker = SessionTracker::new(Policy::default());
+    let b = board(&tracker);
+    let plain = tray_menu(&b, at(0));
+    let menu = with_answer_token(plain.clone(), "K7QM-2XWD-9FTB-H4NR");
+    assert_eq!(menu.len(), plain.len() + 1);
+    let n = menu.len();
+    assert_eq!(
+        menu[n - 3],
+        MenuEntry::Note("Terminal answer token: K7QM-2XWD-9FTB-H4NR".into())
+    );
+    assert_eq!(menu[n - 2], MenuEntry::Separator);
+    assert!(matches!(&menu[n - 1], MenuEntry::Item { label, .. } if label == "Quit Island"));
+    // The board, which every watcher of the socket gets, has no token.
+    assert!(
+        !serde_json::to_string(&b)
+            .expect("a board encodes")
+            .contains("K7QM")
     );
 }

@@ -255,6 +255,10 @@ pub struct Counters {
     /// open as Island keeps (absent from older Islands: 0).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refused_approvals: u64,
+    /// Answers from the command line refused for a missing or wrong
+    /// terminal answer token (`answers_from = "ui"`; absent: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub refused_answers: u64,
 }
 
 /// Counters added after version 1's first snapshot are written only when
@@ -277,6 +281,12 @@ pub struct DecideRequest {
     pub approval_id: String,
     /// The answer.
     pub decision: ReviewDecision,
+    /// The terminal answer token Island shows on the desktop (its tray
+    /// menu, or the standard error of `island --headless`). Needed only
+    /// when Island takes answers from its own windows alone
+    /// (`[security] answers_from = "ui"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 /// Reply to `decide`.
@@ -287,6 +297,16 @@ pub struct Decided {
     /// Why not, when it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Refused because Island takes command-line answers only with its
+    /// terminal answer token, and none or a wrong one was given: the
+    /// command line may ask its user for it.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub needs_token: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if takes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// `{"focus":{...}}`: bring a session's terminal to the front.

@@ -214,6 +214,7 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                 session_id: None,
                 approval_id: "approval-7d9e".into(),
                 decision: ReviewDecision::Denied,
+                token: None,
             }),
             r#"{"decide":{"approval_id":"approval-7d9e","decision":{"type":"denied"}}}"#,
         ),
@@ -222,8 +223,9 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                 session_id: Some("sess_4f2a9c1e".into()),
                 approval_id: "approval-7d9e".into(),
                 decision: ReviewDecision::Approved,
+                token: Some("K7QM-2XWD-9FTB-H4NR".into()),
             }),
-            r#"{"decide":{"session_id":"sess_4f2a9c1e","approval_id":"approval-7d9e","decision":{"type":"approved"}}}"#,
+            r#"{"decide":{"session_id":"sess_4f2a9c1e","approval_id":"approval-7d9e","decision":{"type":"approved"},"token":"K7QM-2XWD-9FTB-H4NR"}}"#,
         ),
         (
             AgentMessage::Focus(FocusRequest {
@@ -263,6 +265,7 @@ fn island_cases() -> Vec<(IslandMessage, &'static str)> {
             IslandMessage::Decided(Decided {
                 ok: true,
                 reason: None,
+                needs_token: false,
             }),
             r#"{"decided":{"ok":true}}"#,
         ),
@@ -270,6 +273,7 @@ fn island_cases() -> Vec<(IslandMessage, &'static str)> {
             IslandMessage::Decided(Decided {
                 ok: false,
                 reason: Some("no open approval approval-7d9e".into()),
+                needs_token: false,
             }),
             r#"{"decided":{"ok":false,"reason":"no open approval approval-7d9e"}}"#,
         ),

@@ -5,12 +5,14 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use island_core::answer_token::AnswerToken;
 use island_core::config::IslandConfig;
 use island_core::host::Published;
 use island_core::notify::UserAction;
 use island_core::runtime::Running;
-use island_core::view::Board;
+use island_core::view::{Board, MenuEntry, tray_menu, with_answer_token};
 use island_core::window_link::{WindowError, WindowErrorKind};
+use island_protocol::Timestamp;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
 use tokio::sync::{mpsc, watch};
@@ -32,6 +34,9 @@ pub struct Shared {
     dismissed: AtomicBool,
     /// The window process.
     pub windows: super::windows::Windows,
+    /// This run's terminal answer token (shown in the tray menu when
+    /// `answers_from = "ui"`).
+    answer_token: AnswerToken,
     running: Mutex<Option<Running>>,
 }
 
@@ -47,7 +52,20 @@ impl Shared {
             config: Mutex::new(running.config.clone()),
             dismissed: AtomicBool::new(false),
             windows: super::windows::Windows::default(),
+            answer_token: running.answer_token.clone(),
             running: Mutex::new(Some(running)),
+        }
+    }
+
+    /// The tray menu for `board`, with the terminal answer token while the
+    /// settings say `answers_from = "ui"`.
+    pub fn tray_menu(&self, board: &Board) -> Vec<MenuEntry> {
+        let menu = tray_menu(board, Timestamp::now());
+        let ui_only = self.config.lock().is_ok_and(|c| c.policy().ui_answers_only);
+        if ui_only {
+            with_answer_token(menu, self.answer_token.as_str())
+        } else {
+            menu
         }
     }
 

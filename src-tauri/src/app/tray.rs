@@ -3,8 +3,7 @@
 //! and approvals. Menu clicks become [`MenuCommand`]s.
 
 use island_core::tracker::TraySummary;
-use island_core::view::{Board, MenuCommand, MenuEntry, tray_menu};
-use island_protocol::Timestamp;
+use island_core::view::{Board, MenuCommand, MenuEntry};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
@@ -22,7 +21,7 @@ pub fn create(app: &AppHandle, board: &Board) -> tauri::Result<()> {
         .icon_as_template(platform::TEMPLATE_ICONS)
         .tooltip(&board.summary)
         .title(title(&board.tray))
-        .menu(&menu(app, tray_menu(board, Timestamp::now()))?)
+        .menu(&menu(app, app.state::<Shared>().tray_menu(board))?)
         .show_menu_on_left_click(true)
         .on_menu_event(on_menu_event)
         .build(app)?;

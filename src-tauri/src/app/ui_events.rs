@@ -8,9 +8,8 @@
 use std::time::Duration;
 
 use island_core::tracker::TraySummary;
-use island_core::view::{Board, MenuEntry, menu_ticks, tray_menu};
+use island_core::view::{Board, MenuEntry, menu_ticks};
 use island_core::window_link::ToWindows;
-use island_protocol::Timestamp;
 use tauri::{AppHandle, Manager};
 
 use super::state::Shared;
@@ -36,7 +35,7 @@ pub fn spawn(app: AppHandle, first: &Board) {
     let mut shown = Shown {
         tray: Some(first.tray),
         summary: first.summary.clone(),
-        menu: tray_menu(first, Timestamp::now()),
+        menu: app.state::<Shared>().tray_menu(first),
     };
     tauri::async_runtime::spawn(async move {
         loop {
@@ -58,7 +57,7 @@ pub fn spawn(app: AppHandle, first: &Board) {
 }
 
 fn show(app: &AppHandle, board: Board, shown: &mut Shown) {
-    let menu = tray_menu(&board, Timestamp::now());
+    let menu = app.state::<Shared>().tray_menu(&board);
     let icon = (shown.tray != Some(board.tray)).then_some(board.tray);
     let summary = (shown.summary != board.summary).then(|| board.summary.clone());
     let new_menu = (shown.menu != menu).then(|| menu.clone());

@@ -24,6 +24,8 @@ use island_protocol::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::answer_token::AnswerToken;
+
 pub use model::{
     Approval, ApprovalRef, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session,
     TrayState, TraySummary,
@@ -148,6 +150,10 @@ pub struct SessionTracker {
     wake: Option<i64>,
     /// Set by inputs that change deadlines without changing the snapshot.
     force_finish: bool,
+    /// With `answers_from = "ui"`, what the command line must give.
+    answer_token: Option<AnswerToken>,
+    /// Command-line answers refused for a missing or wrong token.
+    refused_answers: u64,
 }
 
 /// Collects effects while one input is applied.
@@ -170,6 +176,15 @@ impl SessionTracker {
             policy,
             ..Self::default()
         }
+    }
+
+    /// The token that lets the command line answer when Island takes
+    /// answers from its own windows alone (`answers_from = "ui"`). Without
+    /// one, the command line cannot answer at all in that mode.
+    #[must_use]
+    pub fn with_answer_token(mut self, token: AnswerToken) -> Self {
+        self.answer_token = Some(token);
+        self
     }
 
     /// The sessions, by id.
@@ -234,12 +249,13 @@ impl SessionTracker {
                 approval_id,
                 decision,
                 source,
+                token,
                 reply_to,
             } => self.on_decide(
                 session_id.as_deref(),
                 &approval_id,
                 decision,
-                source,
+                (source, token.as_deref()),
                 reply_to,
                 &mut out,
             ),
@@ -438,6 +454,7 @@ impl SessionTracker {
         Counters {
             refused_sessions: self.refused_sessions,
             refused_approvals: self.refused_approvals,
+            refused_answers: self.refused_answers,
             ..counters
         }
     }
@@ -965,32 +982,57 @@ impl SessionTracker {
         session_id: Option<&str>,
         approval_id: &str,
         decision: ReviewDecision,
-        source: DecisionSource,
+        (source, token): (DecisionSource, Option<&str>),
         reply_to: Option<ConnId>,
         out: &mut Out,
     ) {
-        let reply = if self.policy.ui_answers_only && source == DecisionSource::Cli {
-            Decided {
-                ok: false,
-                reason: Some(
-                    "Island takes answers only from its tray, widget and notifications ([security] answers_from = \"ui\"); nothing was sent"
-                        .into(),
-                ),
+        let reply = match self.refuse_answer_from(source, token) {
+            Some(reason) => {
+                // Counted in the snapshot's counters (read when the next
+                // snapshot goes out, as the server's own are).
+                self.refused_answers += 1;
+                Decided {
+                    ok: false,
+                    reason: Some(reason.into()),
+                    needs_token: true,
+                }
             }
-        } else {
-            match self.resolve_approval(session_id, approval_id) {
+            None => match self.resolve_approval(session_id, approval_id) {
                 Err(reason) => Decided {
                     ok: false,
                     reason: Some(reason),
+                    needs_token: false,
                 },
                 Ok(target) => self.deliver_decision(&target, decision, source, out),
-            }
+            },
         };
         if let Some(conn) = reply_to {
             out.push(Effect::Send {
                 conn,
                 message: IslandMessage::Decided(reply),
             });
+        }
+    }
+
+    /// Why an answer from `source` is not taken, if it is not: with
+    /// `answers_from = "ui"`, the command line's needs the terminal answer
+    /// token.
+    fn refuse_answer_from(
+        &self,
+        source: DecisionSource,
+        token: Option<&str>,
+    ) -> Option<&'static str> {
+        if !self.policy.ui_answers_only || source != DecisionSource::Cli {
+            return None;
+        }
+        match (token, &self.answer_token) {
+            (Some(given), Some(mine)) if mine.matches(given) => None,
+            (Some(_), Some(_)) => Some(
+                "that is not Island's terminal answer token (it changes every time Island starts; the tray menu shows it); nothing was sent",
+            ),
+            _ => Some(
+                "Island takes answers only from its tray, widget and notifications ([security] answers_from = \"ui\"), or from the command line with the terminal answer token its tray menu shows; nothing was sent",
+            ),
         }
     }
 
@@ -1005,6 +1047,7 @@ impl SessionTracker {
         let refuse = |reason: String| Decided {
             ok: false,
             reason: Some(reason),
+            needs_token: false,
         };
         let Some(session) = self.sessions.get(&target.session) else {
             return refuse(format!("no open approval {}", target.id));
@@ -1050,6 +1093,7 @@ impl SessionTracker {
         Decided {
             ok: true,
             reason: None,
+            needs_token: false,
         }
     }
 

@@ -65,6 +65,8 @@ pub enum Input {
         decision: ReviewDecision,
         /// Where.
         source: DecisionSource,
+        /// The terminal answer token, as the command line gave it.
+        token: Option<String>,
         /// A control connection waiting for the reply, if any.
         reply_to: Option<ConnId>,
     },
