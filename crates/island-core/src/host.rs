@@ -24,6 +24,9 @@ use crate::view::Board;
 /// How often one-line (upstream) sessions' processes are checked, while
 /// there are any. Nothing is polled when there are none.
 const PROCESS_CHECK: Duration = Duration::from_secs(5);
+/// Inputs already waiting that are applied in one turn before the snapshot
+/// is published.
+const BATCH: usize = 256;
 
 /// What the host publishes for the tray and the widget.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -41,6 +44,8 @@ pub struct Host {
     counters: Arc<ServerCounters>,
     outbound: HashMap<ConnId, OutQueue>,
     watchers: HashSet<ConnId>,
+    /// The snapshot changed since it was last published.
+    snapshot_due: bool,
     wake: Option<tokio::time::Instant>,
     published: watch::Sender<Published>,
     focus: Arc<(Desktop, FocusSettings)>,
@@ -79,6 +84,7 @@ impl Host {
             counters,
             outbound: HashMap::new(),
             watchers: HashSet::new(),
+            snapshot_due: false,
             wake: None,
             published,
             starts: crate::liveness::ProcessStarts::default(),
@@ -116,7 +122,19 @@ impl Host {
             let one_line = self.has_one_line_sessions();
             tokio::select! {
                 message = inbound.recv() => match message {
-                    Some(message) => self.on_inbound(message),
+                    Some(message) => {
+                        self.on_inbound(message);
+                        // What else is already waiting goes in the same
+                        // turn: under a flood, the snapshot (whose cost
+                        // grows with the sessions) is built once a batch,
+                        // not once a line.
+                        for _ in 1..BATCH {
+                            match inbound.try_recv() {
+                                Ok(message) => self.on_inbound(message),
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     None => return,
                 },
                 action = actions.recv(), if actions_open => match action {
@@ -130,13 +148,14 @@ impl Host {
                 }
                 _ = process_check.tick(), if one_line => self.check_processes(),
             }
+            if std::mem::take(&mut self.snapshot_due) {
+                self.publish_snapshot();
+            }
         }
     }
 
     fn has_one_line_sessions(&self) -> bool {
-        self.tracker
-            .sessions()
-            .any(|s| matches!(s.link, Link::OneLine { .. }))
+        self.tracker.has_one_line_sessions()
     }
 
     fn check_processes(&mut self) {
@@ -280,7 +299,8 @@ impl Host {
             }
         }
         if snapshot_changed {
-            self.publish_snapshot();
+            // Published once the inputs waiting now are applied (`run`).
+            self.snapshot_due = true;
         }
     }
 

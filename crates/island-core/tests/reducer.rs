@@ -165,6 +165,11 @@ fn run_case(path: &Path) {
         let mut effects: Vec<Effect> = Vec::new();
         for input in inputs(step, t) {
             effects.extend(tracker.apply(input, at(t)));
+            // The summary and deadlines kept per session agree with a
+            // count over every session, after every input.
+            if let Err(e) = tracker.check_index() {
+                panic!("{name} step {i}: {e}");
+            }
         }
         let got: Vec<Value> = effects
             .iter()

@@ -11,6 +11,7 @@
 //! errors with their reason, do not disturb, and one reminder for an
 //! approval left waiting.
 
+mod index;
 mod model;
 pub(crate) mod notices;
 
@@ -154,6 +155,8 @@ pub struct SessionTracker {
     answer_token: Option<AnswerToken>,
     /// Command-line answers refused for a missing or wrong token.
     refused_answers: u64,
+    /// The tray summary's and the deadlines' sums, kept per session.
+    index: index::Index,
 }
 
 /// Collects effects while one input is applied.
@@ -235,10 +238,14 @@ impl SessionTracker {
             }
             Input::ProcessGone { pid } => {
                 let gone: Vec<String> = self
-                    .sessions
-                    .values()
-                    .filter(|s| matches!(s.link, Link::OneLine { pid: Some(p) } if p == pid))
-                    .map(|s| s.id.clone())
+                    .index
+                    .sessions_of(pid)
+                    .into_iter()
+                    .filter(|id| {
+                        self.sessions.get(id).is_some_and(
+                            |s| matches!(s.link, Link::OneLine { pid: Some(p) } if p == pid),
+                        )
+                    })
                     .collect();
                 for id in gone {
                     self.forget(&id, &mut out);
@@ -271,7 +278,10 @@ impl SessionTracker {
                     ..policy
                 };
                 self.set_do_not_disturb(on, &mut out);
-                // New delays: the next deadline is computed again.
+                // New delays: every session's deadline is computed again.
+                for id in self.sessions.keys() {
+                    self.index.touch(id);
+                }
                 self.force_finish = true;
             }
         }
@@ -330,6 +340,7 @@ impl SessionTracker {
         state.session = Some(Arc::from(id.as_str()));
         state.accepts_decisions = hello.accepts_decisions;
         let peer_pid = state.peer.pid;
+        self.index.touch(&id);
         let session = self.sessions.entry(id.clone()).or_insert_with(|| {
             Session::new(
                 id.clone(),
@@ -441,6 +452,7 @@ impl SessionTracker {
         let title = peer
             .pid
             .map_or_else(|| id.clone(), |pid| format!("agent {pid}"));
+        self.index.touch(&id);
         self.sessions.entry(id.clone()).or_insert_with(|| {
             let mut session = Session::new(id.clone(), title, Link::OneLine { pid: peer.pid }, now);
             session.pid = peer.pid;
@@ -488,6 +500,7 @@ impl SessionTracker {
         now: Timestamp,
         out: &mut Out,
     ) {
+        self.index.touch(id);
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -538,6 +551,7 @@ impl SessionTracker {
         now: Timestamp,
         out: &mut Out,
     ) {
+        self.index.touch(id);
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -680,10 +694,12 @@ impl SessionTracker {
         // Counting every open approval is only needed for a new one.
         let is_new = !known.approvals.iter().any(|a| a.id == approval_id);
         let open_now: usize = if is_new {
-            self.sessions.values().map(|s| s.approvals.len()).sum()
+            self.index.refresh(&self.sessions, &self.policy);
+            self.index.approvals()
         } else {
             0
         };
+        self.index.touch(id);
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -730,6 +746,7 @@ impl SessionTracker {
 
     fn close_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
         let now_ms = self.now_ms;
+        self.index.touch(id);
         if let Some(session) = self.sessions.get_mut(id) {
             session.decided.remove(approval_id);
             remember_closed(session, approval_id, now_ms);
@@ -742,6 +759,7 @@ impl SessionTracker {
 
     /// Removes an approval's card and notice without marking it closed.
     fn withdraw_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
+        self.index.touch(id);
         if let Some(session) = self.sessions.get_mut(id) {
             let before = session.approvals.len();
             session.approvals.retain(|a| a.id != approval_id);
@@ -765,6 +783,7 @@ impl SessionTracker {
             }
         }
         let Some(id) = state.session else { return };
+        self.index.touch(&id);
         let Some(session) = self.sessions.get_mut(&*id) else {
             return;
         };
@@ -823,7 +842,11 @@ impl SessionTracker {
             let after = i64::try_from(self.policy.realert_after_secs.saturating_mul(1000))
                 .unwrap_or(i64::MAX);
             let mut due = Vec::new();
-            for session in self.sessions.values_mut() {
+            for sid in self.index.due(now_ms) {
+                let Some(session) = self.sessions.get_mut(&sid) else {
+                    continue;
+                };
+                self.index.touch(&sid);
                 for approval in &mut session.approvals {
                     if !approval.realerted && now_ms - approval.requested_at.unix_millis() >= after
                     {
@@ -847,8 +870,10 @@ impl SessionTracker {
         let idle =
             i64::try_from(self.policy.one_line_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
         let expired: Vec<String> = self
-            .sessions
-            .values()
+            .index
+            .due(now_ms)
+            .into_iter()
+            .filter_map(|id| self.sessions.get(&id))
             .filter(|s| match s.link {
                 Link::Disconnected { since_ms } => now_ms - since_ms >= grace,
                 Link::OneLine { .. } if !expires_when_idle(s) => false,
@@ -879,9 +904,12 @@ impl SessionTracker {
         if !ONE_SESSION_AGENTS.contains(&agent.as_str()) {
             return;
         }
+        self.index.refresh(&self.sessions, &self.policy);
         let replaced: Vec<String> = self
-            .sessions
-            .values()
+            .index
+            .sessions_of(pid)
+            .into_iter()
+            .filter_map(|other| self.sessions.get(&other))
             .filter(|s| {
                 s.transient
                     && s.pid == Some(pid)
@@ -911,6 +939,7 @@ impl SessionTracker {
     }
 
     fn forget(&mut self, id: &str, out: &mut Out) {
+        self.index.touch(id);
         let Some(session) = self.sessions.remove(id) else {
             return;
         };
@@ -1083,6 +1112,7 @@ impl SessionTracker {
         // agent reconnected, and may never have received it) gets this
         // answer again.
         self.withdraw_approval(&target.session, &target.id, out);
+        self.index.touch(&target.session);
         if let Some(session) = self.sessions.get_mut(&target.session)
             && session.decided.len() < DECIDED_KEPT
         {
@@ -1142,6 +1172,7 @@ impl SessionTracker {
 
     fn announce_turns(&mut self, turns: Vec<TurnNotice>, out: &mut Out) {
         for turn in &turns {
+            self.index.touch(&turn.session_id);
             if let Some(session) = self.sessions.get_mut(&turn.session_id) {
                 session.turn_announced = true;
             }
@@ -1190,10 +1221,11 @@ impl SessionTracker {
     /// later with activity, so the wake-up already asked for is at worst
     /// early, and that tick asks for the next one.
     fn finish(&mut self, now: Timestamp, out: &mut Out) {
-        if !out.changed && out.effects.is_empty() && !self.force_finish {
+        if !out.changed && out.effects.is_empty() && !self.force_finish && !self.index.is_dirty() {
             return;
         }
         self.force_finish = false;
+        self.index.refresh(&self.sessions, &self.policy);
         let tray = self.summarize();
         if tray != self.tray {
             self.tray = tray;
@@ -1212,69 +1244,51 @@ impl SessionTracker {
     }
 
     fn summarize(&self) -> TraySummary {
-        let mut t = TraySummary {
-            sessions: self.sessions.len(),
-            ..TraySummary::default()
-        };
-        for s in self.sessions.values() {
-            match s.state() {
-                SessionState::Working => t.working += 1,
-                SessionState::NeedsApproval => t.needs_you += 1,
-                SessionState::Aborted => t.aborted += 1,
-                _ => {}
-            }
-        }
-        t.state = if t.needs_you > 0 {
-            TrayState::NeedsYou
-        } else if t.working > 0 {
-            TrayState::Working
-        } else if t.aborted > 0 {
-            TrayState::Error
-        } else {
-            TrayState::Idle
-        };
-        t
+        self.index.summary(self.sessions.len())
     }
 
     /// The earliest time the reducer needs a tick, if any: nothing pending
     /// means no wake-ups at all.
     fn next_deadline(&self) -> Option<i64> {
-        let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let mut next: Option<i64> = None;
-        let mut consider = |t: i64| next = Some(next.map_or(t, |n| n.min(t)));
-        if let Some(first) = self.pending_turns.first() {
-            consider(
-                first
-                    .at_ms
-                    .saturating_add(i64::try_from(self.policy.burst_window_ms).unwrap_or(i64::MAX)),
-            );
+        let burst = self.pending_turns.first().map(|first| {
+            first
+                .at_ms
+                .saturating_add(i64::try_from(self.policy.burst_window_ms).unwrap_or(i64::MAX))
+        });
+        match (burst, self.index.first_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
-        for s in self.sessions.values() {
-            if self.policy.realert_after_secs > 0 {
-                for a in s.approvals.iter().filter(|a| !a.realerted) {
-                    consider(
-                        a.requested_at
-                            .unix_millis()
-                            .saturating_add(ms(self.policy.realert_after_secs)),
-                    );
-                }
-            }
-            match s.link {
-                Link::Disconnected { since_ms } => {
-                    consider(since_ms.saturating_add(ms(self.policy.disconnected_grace_secs)))
-                }
-                Link::OneLine { .. } if expires_when_idle(s) => {
-                    consider(
-                        s.last_activity
-                            .unix_millis()
-                            .saturating_add(ms(self.policy.one_line_idle_secs)),
-                    );
-                }
-                Link::OneLine { .. } => {}
-                Link::Connected { .. } => {}
-            }
+    }
+
+    /// Whether any session is an upstream one-line session (whose process
+    /// the host watches).
+    #[must_use]
+    pub fn has_one_line_sessions(&self) -> bool {
+        self.index.has_one_line()
+    }
+
+    /// Checks the kept tray summary and deadline against a count over every
+    /// session (for tests: it costs what the index saves).
+    ///
+    /// # Errors
+    /// What differs.
+    #[doc(hidden)]
+    pub fn check_index(&self) -> Result<(), String> {
+        let (tray, first, one_line) = index::Index::recount(&self.sessions, &self.policy);
+        let kept = (
+            self.index.summary(self.sessions.len()),
+            self.index.first_deadline(),
+            self.index.has_one_line(),
+        );
+        if kept == (tray, first, one_line) {
+            Ok(())
+        } else {
+            Err(format!(
+                "kept {kept:?}, counted {:?}",
+                (tray, first, one_line)
+            ))
         }
-        next
     }
 
     /// What Island knows, in the shape of PROTOCOL 5b.
