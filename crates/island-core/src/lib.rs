@@ -38,6 +38,7 @@ pub mod host;
 mod liveness;
 pub mod logging;
 pub mod notify;
+mod peer_order;
 pub mod placement;
 pub mod platform;
 pub mod runtime;

@@ -14,6 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
 
 use crate::framing::{Frame, LineFramer};
+use crate::peer_order::{PeerOrder, Turn, is_control};
 use crate::tracker::{ConnId, Peer};
 
 /// Limits of the server.
@@ -240,6 +241,7 @@ pub async fn serve(
     let me = nix::unistd::geteuid().as_raw();
     let mut quiet = QuietLogs::default();
     let mut next_id = 0u64;
+    let mut order = PeerOrder::default();
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -302,12 +304,13 @@ pub async fn serve(
         };
         ServerCounters::bump(&counters.connections);
         counters.open.fetch_add(1, Ordering::Relaxed);
+        let turn = order.next(peer);
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
         tasks.spawn(async move {
             let _open = OpenGuard(&counters);
             connection(
                 stream,
-                conn,
+                (conn, turn),
                 peer,
                 control_only,
                 &limits,
@@ -390,7 +393,7 @@ async fn control_request(
 #[allow(clippy::too_many_arguments)] // one call site, each argument its own concern
 async fn connection(
     stream: UnixStream,
-    conn: ConnId,
+    (conn, mut turn): (ConnId, Turn),
     peer: Peer,
     control_only: bool,
     limits: &ServerLimits,
@@ -432,11 +435,9 @@ async fn connection(
     if let Some(message) = pending {
         ServerCounters::bump(&counters.lines);
         first = false;
-        if inbound
-            .send(Inbound::Message { conn, message })
-            .await
-            .is_err()
-        {
+        let sent = inbound.send(Inbound::Message { conn, message }).await;
+        turn.pass().await;
+        if sent.is_err() {
             let _ = inbound.send(Inbound::Closed { conn }).await;
             return;
         }
@@ -495,11 +496,16 @@ async fn connection(
         ServerCounters::bump(&counters.lines);
         match decode_agent_line(&line) {
             Ok(message) => {
-                if inbound
-                    .send(Inbound::Message { conn, message })
-                    .await
-                    .is_err()
-                {
+                // A peer's lines keep the order their connections were
+                // accepted in: the first line waits for the connections
+                // before it (a control request need not).
+                let control = is_control(&message);
+                if !control {
+                    turn.wait().await;
+                }
+                let sent = inbound.send(Inbound::Message { conn, message }).await;
+                turn.pass().await;
+                if sent.is_err() {
                     break;
                 }
             }
@@ -514,6 +520,8 @@ async fn connection(
             }
         }
     }
+    // A connection that sent nothing still passes its turn on in order.
+    turn.pass().await;
     // The host drops its sender on Closed, which ends the writer after it
     // has written what was queued.
     let _ = inbound.send(Inbound::Closed { conn }).await; // the host may be gone

@@ -30,6 +30,24 @@ fn limits() -> ServerLimits {
     }
 }
 
+/// `n` idle sessions with 1 KiB titles, so that every snapshot is large:
+/// Island builds one snapshot per batch of waiting lines, so a test that
+/// overfills a watcher's queue needs big snapshots, not many.
+fn crowd(path: &std::path::Path, n: usize) -> Vec<UnixStream> {
+    let title = "t".repeat(1000);
+    (0..n)
+        .map(|i| {
+            let mut s = UnixStream::connect(path).unwrap();
+            s.write_all(
+                format!("{{\"hello\":{{\"protocol\":1,\"session_id\":\"crowd-{i}\",\"title\":\"{title}\"}}}}\n")
+                    .as_bytes(),
+            )
+            .unwrap();
+            s
+        })
+        .collect()
+}
+
 fn hello(id: &str) -> String {
     format!(
         "{{\"hello\":{{\"protocol\":1,\"session_id\":\"{id}\",\"title\":\"{id}\",\"accepts_decisions\":true}}}}\n"
@@ -444,7 +462,18 @@ async fn island_restarting_gets_every_agent_back_with_its_open_approvals() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watcher_that_never_reads_cannot_hold_island_up() {
-    let island = TestIsland::start(limits(), Policy::default());
+    let island = TestIsland::start(
+        ServerLimits {
+            outbound_bytes: 1024 * 1024,
+            ..limits()
+        },
+        Policy::default(),
+    );
+    let _crowd = crowd(&island.path, 100);
+    eventually("the crowd", async || {
+        (client::status(&island.path).await.ok()?.sessions.len() == 100).then_some(())
+    })
+    .await;
     let mut stuck = UnixStream::connect(&island.path).unwrap();
     stuck.write_all(b"{\"watch\":{}}\n").unwrap();
     let hooks = agent(&island.path, "sess_busy");
@@ -471,7 +500,7 @@ async fn a_watcher_that_never_reads_cannot_hold_island_up() {
             started.elapsed() < Duration::from_secs(1),
             "Island answers others at once"
         );
-        let s = snapshot.sessions.first()?;
+        let s = snapshot.sessions.iter().find(|s| s.id == "sess_busy")?;
         // Lines of one connection are applied in order: once the last
         // one shows, every one before it was applied.
         s.approvals
@@ -657,10 +686,18 @@ async fn a_watcher_that_never_reads_is_closed_by_its_queued_bytes() {
         Policy::default(),
     );
     let path = island.path.clone();
+    // 40 sessions: a snapshot of about 45 KiB, under the 64 KiB queue
+    // (status must still be answered), two of them over it.
+    let _crowd = crowd(&path, 40);
+    eventually("the crowd", async || {
+        (client::status(&path).await.ok()?.sessions.len() == 40).then_some(())
+    })
+    .await;
     let mut watcher = UnixStream::connect(&path).unwrap();
     watcher.write_all(b"{\"watch\":{}}\n").unwrap();
-    // An agent with a long title changes state many times: each change is
-    // a new snapshot line for the watcher, which reads none of them.
+    // An agent with a long title changes state many times: each batch of
+    // changes is a new snapshot line (45 KiB) for the watcher, which reads
+    // none of them.
     let mut agent = UnixStream::connect(&path).unwrap();
     let title = "t".repeat(1000);
     agent
