@@ -138,6 +138,9 @@ pub struct SessionSettings {
     pub disconnected_grace_secs: u64,
     /// Forget an idle upstream (one-line) session after this long.
     pub one_line_idle_secs: u64,
+    /// A session that sends no turn frames has finished its turn once it
+    /// has been quiet this long after a response or a tool ended.
+    pub quiet_after_secs: u64,
 }
 
 impl Default for SessionSettings {
@@ -146,6 +149,7 @@ impl Default for SessionSettings {
         Self {
             disconnected_grace_secs: p.disconnected_grace_secs,
             one_line_idle_secs: p.one_line_idle_secs,
+            quiet_after_secs: p.quiet_after_secs,
         }
     }
 }
@@ -204,6 +208,10 @@ disconnected_grace_secs = 60
 # Forget an idle session of an upstream agent (one connection per event)
 # after this many seconds.
 one_line_idle_secs = 600
+# An agent that sends no turn frames (upstream CodeWhale today) is working
+# from its first response or tool event; its turn is over once it has been
+# quiet this many seconds after a response or a tool ended.
+quiet_after_secs = 8
 
 [limits]
 # Longest line accepted from an agent, in bytes; longer lines are skipped.
@@ -236,7 +244,8 @@ start_at_login = false
 [security]
 # Who may answer approvals: "any" (the tray, the widget, notifications and
 # any program of yours through the socket, such as `island approve`) or
-# "ui" (only the tray, the widget and notifications: an agent's own tool
+# "ui" (only the tray, the widget and notifications, and `island approve`
+# with the terminal answer token the tray menu shows: an agent's own tool
 # call cannot approve its next request through Island).
 answers_from = "any"
 "#;
@@ -340,6 +349,7 @@ impl IslandConfig {
             notify_errors: n.errors,
             disconnected_grace_secs: self.sessions.disconnected_grace_secs,
             one_line_idle_secs: self.sessions.one_line_idle_secs,
+            quiet_after_secs: self.sessions.quiet_after_secs,
             ui_answers_only: self.security.answers_from == AnswersFrom::Ui,
         }
     }

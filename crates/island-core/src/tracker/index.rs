@@ -215,6 +215,9 @@ fn entry(s: &Session, policy: &Policy) -> Entry {
             );
         }
     }
+    if let Some(since) = super::quiet_turn_since(s) {
+        consider(since.saturating_add(ms(policy.quiet_after_secs)));
+    }
     match s.link {
         Link::Disconnected { since_ms } => {
             consider(since_ms.saturating_add(ms(policy.disconnected_grace_secs)));

@@ -52,6 +52,9 @@ pub struct Policy {
     pub disconnected_grace_secs: u64,
     /// A one-line (upstream) session is forgotten after this long idle.
     pub one_line_idle_secs: u64,
+    /// A session that sends no turn frames finishes its turn once quiet
+    /// this long after a response or a tool ended.
+    pub quiet_after_secs: u64,
     /// Answers only from the tray, the widget and notifications
     /// (`[security] answers_from = "ui"`): the command line's are refused.
     pub ui_answers_only: bool,
@@ -68,6 +71,7 @@ impl Default for Policy {
             notify_errors: true,
             disconnected_grace_secs: 60,
             one_line_idle_secs: 600,
+            quiet_after_secs: 8,
             ui_answers_only: false,
         }
     }
@@ -121,6 +125,8 @@ pub const MAX_SESSIONS_PER_PEER: usize = 1024;
 /// Agents whose process runs one session at a time (see
 /// `forget_replaced`), as their hook bridges name them.
 const ONE_SESSION_AGENTS: [&str; 2] = ["claude-code", "codewhale"];
+/// The turn id of a turn inferred from responses and tools.
+const INFERRED_TURN: &str = "(inferred)";
 /// How long a late hook of a replaced session is ignored.
 const REPLACED_FOR_MS: i64 = 10_000;
 
@@ -506,6 +512,7 @@ impl SessionTracker {
         };
         session.events += 1;
         session.last_activity = now;
+        let mut busy = None;
         match envelope.event {
             HookEvent::ToolLifecycle {
                 tool_name,
@@ -522,6 +529,7 @@ impl SessionTracker {
                 if let Some(cwd) = payload.get("cwd").and_then(|v| v.as_str()) {
                     learn_cwd(session, cwd);
                 }
+                busy = Some(!finished);
             }
             HookEvent::ApprovalLifecycle {
                 approval_id,
@@ -535,11 +543,40 @@ impl SessionTracker {
                 }
             }
             HookEvent::GenericEventFrame { frame } => self.on_frame(conn, id, frame, now, out),
-            HookEvent::ResponseStart { .. }
-            | HookEvent::ResponseDelta { .. }
-            | HookEvent::ResponseEnd { .. }
-            | HookEvent::JobLifecycle { .. }
-            | HookEvent::Unknown => {}
+            HookEvent::ResponseStart { .. } | HookEvent::ResponseDelta { .. } => busy = Some(true),
+            HookEvent::ResponseEnd { .. } => busy = Some(false),
+            HookEvent::JobLifecycle { .. } | HookEvent::Unknown => {}
+        }
+        if let Some(busy) = busy {
+            self.infer_turn(id, busy, now, out);
+        }
+    }
+
+    /// A session that sends no turn frames (upstream CodeWhale today) is
+    /// working from its first response or tool event; a response or a tool
+    /// that ends starts the quiet period after which the turn is over
+    /// (`finish_quiet_turns`), and more activity ends that period.
+    fn infer_turn(&mut self, id: &str, busy: bool, now: Timestamp, out: &mut Out) {
+        self.index.touch(id);
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if session.turn_frames {
+            return;
+        }
+        if !busy {
+            if session.turn.is_some() {
+                session.quiet_since_ms = Some(now.unix_millis());
+            }
+            return;
+        }
+        session.quiet_since_ms = None;
+        if session.turn.is_none() {
+            session.turn = Some((INFERRED_TURN.to_owned(), now));
+            session.turn_announced = false;
+            session.activity = SessionState::Working;
+            out.changed = true;
+            self.close_notice(NoticeKey::Turn(id.to_owned()), out);
         }
     }
 
@@ -555,6 +592,21 @@ impl SessionTracker {
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
+        if matches!(
+            frame,
+            EventFrame::TurnStarted { .. }
+                | EventFrame::TurnComplete { .. }
+                | EventFrame::TurnAborted { .. }
+        ) {
+            // Its own turns from now on: none is inferred.
+            session.turn_frames = true;
+            session.quiet_since_ms = None;
+        }
+        let busy = match &frame {
+            EventFrame::ToolCallStart { .. } | EventFrame::ExecCommandBegin { .. } => Some(true),
+            EventFrame::ToolCallResult { .. } | EventFrame::ExecCommandEnd { .. } => Some(false),
+            _ => None,
+        };
         match frame {
             EventFrame::TurnStarted { turn_id } => {
                 session.turn = Some((turn_id, now));
@@ -565,30 +617,7 @@ impl SessionTracker {
                 self.close_notice(key, out);
             }
             EventFrame::TurnComplete { .. } => {
-                let started = session.turn.take().map(|(_, at)| at);
-                session.activity = SessionState::Done;
-                session.current_tool = None;
-                session.turns += 1;
-                out.changed = true;
-                let duration_ms = started.map_or(0, |at| now.unix_millis() - at.unix_millis());
-                let threshold =
-                    i64::try_from(self.policy.turn_notice_min_secs.saturating_mul(1000))
-                        .unwrap_or(i64::MAX);
-                // A bridge that reports only a turn's end (Codex's notify)
-                // is announced: its agent said the turn mattered.
-                let announce = match started {
-                    Some(_) => duration_ms >= threshold,
-                    None => session.transient,
-                };
-                if announce {
-                    let notice = TurnNotice {
-                        session_id: id.to_owned(),
-                        title: session.title.clone(),
-                        duration_ms: started.map(|_| duration_ms),
-                        at_ms: now.unix_millis(),
-                    };
-                    self.pending_turns.push(notice);
-                }
+                self.complete_turn(id, now.unix_millis(), now.unix_millis(), out);
             }
             EventFrame::TurnAborted { reason, .. } => {
                 session.turn = None;
@@ -639,6 +668,42 @@ impl SessionTracker {
                 out.changed = true;
             }
             EventFrame::Unknown => {}
+        }
+        if let Some(busy) = busy {
+            self.infer_turn(id, busy, now, out);
+        }
+    }
+
+    /// A turn is over at `ended_ms` (its frame came, or an inferred turn
+    /// went quiet then); announced at `now_ms` if it lasted long enough.
+    fn complete_turn(&mut self, id: &str, ended_ms: i64, now_ms: i64, out: &mut Out) {
+        self.index.touch(id);
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        let started = session.turn.take().map(|(_, at)| at);
+        session.activity = SessionState::Done;
+        session.current_tool = None;
+        session.quiet_since_ms = None;
+        session.turns += 1;
+        out.changed = true;
+        let duration_ms = started.map_or(0, |at| ended_ms - at.unix_millis());
+        let threshold = i64::try_from(self.policy.turn_notice_min_secs.saturating_mul(1000))
+            .unwrap_or(i64::MAX);
+        // A bridge that reports only a turn's end (Codex's notify) is
+        // announced: its agent said the turn mattered.
+        let announce = match started {
+            Some(_) => duration_ms >= threshold,
+            None => session.transient,
+        };
+        if announce {
+            let notice = TurnNotice {
+                session_id: id.to_owned(),
+                title: session.title.clone(),
+                duration_ms: started.map(|_| duration_ms),
+                at_ms: now_ms,
+            };
+            self.pending_turns.push(notice);
         }
     }
 
@@ -753,6 +818,10 @@ impl SessionTracker {
             let before = session.approvals.len();
             session.approvals.retain(|a| a.id != approval_id);
             out.changed |= session.approvals.len() != before;
+            // The time the user took to answer was no quiet of the agent.
+            if session.quiet_since_ms.is_some() {
+                session.quiet_since_ms = Some(now_ms);
+            }
         }
         self.close_notice(NoticeKey::Approval(ApprovalRef::new(id, approval_id)), out);
     }
@@ -864,6 +933,7 @@ impl SessionTracker {
                 }
             }
         }
+        self.finish_quiet_turns(now_ms, out);
         // Forget sessions whose agent is gone.
         let grace = i64::try_from(self.policy.disconnected_grace_secs.saturating_mul(1000))
             .unwrap_or(i64::MAX);
@@ -884,6 +954,25 @@ impl SessionTracker {
             .collect();
         for id in expired {
             self.forget(&id, out);
+        }
+    }
+
+    /// Inferred turns (no turn frames) quiet for `quiet_after_secs`, with no
+    /// approval open, are over: at the moment they went quiet.
+    fn finish_quiet_turns(&mut self, now_ms: i64, out: &mut Out) {
+        let quiet =
+            i64::try_from(self.policy.quiet_after_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        let over: Vec<(String, i64)> = self
+            .index
+            .due(now_ms)
+            .into_iter()
+            .filter_map(|id| {
+                let since = quiet_turn_since(self.sessions.get(&id)?)?;
+                (now_ms - since >= quiet).then_some((id, since))
+            })
+            .collect();
+        for (id, since) in over {
+            self.complete_turn(&id, since, now_ms, out);
         }
     }
 
@@ -1415,6 +1504,15 @@ impl SessionTracker {
 /// long as its process; not one with an open approval while its process is
 /// known (the host forgets it when the process ends): a user may think an
 /// approval over for longer than the agent stays silent.
+/// When an inferred turn went quiet, if it is one that the quiet period
+/// can end (no approval is open: the agent waits for its user then).
+fn quiet_turn_since(session: &Session) -> Option<i64> {
+    if session.turn_frames || session.turn.is_none() || !session.approvals.is_empty() {
+        return None;
+    }
+    session.quiet_since_ms
+}
+
 fn expires_when_idle(session: &Session) -> bool {
     let known_process = matches!(session.link, Link::OneLine { pid: Some(_) });
     !(known_process && (session.transient || !session.approvals.is_empty()))

@@ -335,6 +335,14 @@ pub struct Session {
     /// Fed by a hook bridge (hello `transient`): one connection per hook.
     #[serde(default)]
     pub transient: bool,
+    /// It has sent a turn frame: its turns are what its frames say, and
+    /// none is inferred from its responses and tools.
+    #[serde(default)]
+    pub turn_frames: bool,
+    /// An inferred turn (no turn frames) went quiet at this time (ms): a
+    /// response or a tool ended and nothing followed yet.
+    #[serde(default)]
+    pub quiet_since_ms: Option<i64>,
     /// Its last finished turn was announced (alone or in a summary).
     #[serde(default)]
     pub turn_announced: bool,
@@ -370,6 +378,8 @@ impl Session {
             events: 0,
             turns: 0,
             transient: false,
+            turn_frames: false,
+            quiet_since_ms: None,
             turn_announced: false,
             closed_approvals: std::collections::BTreeMap::new(),
             decided: std::collections::BTreeMap::new(),
