@@ -23,3 +23,18 @@ pub(crate) fn write(path: &Path, text: &str) -> std::io::Result<()> {
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// [`write`] for a file only its owner may read, whatever the mode of the
+/// file it replaces (the temporary file is created 0600).
+///
+/// # Errors
+/// Any I/O error; the file is then as it was.
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut file, text.as_bytes())?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

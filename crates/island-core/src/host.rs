@@ -54,6 +54,8 @@ pub struct Host {
     /// The start time each agent process had when Island first saw it: a
     /// pid that now belongs to a process started later was reused.
     starts: crate::liveness::ProcessStarts,
+    /// Keeps upstream sessions' open approvals and turns across a restart.
+    saver: Option<crate::state_file::Saver>,
 }
 
 impl std::fmt::Debug for Host {
@@ -88,7 +90,18 @@ impl Host {
             wake: None,
             published,
             starts: crate::liveness::ProcessStarts::default(),
+            saver: None,
         }
+    }
+
+    /// Keeps what upstream agents will not send again in the state file at
+    /// `path` (see `state_file`).
+    #[must_use]
+    pub fn with_state_file(mut self, path: std::path::PathBuf) -> Self {
+        let mut saver = crate::state_file::Saver::new(path);
+        saver.mark();
+        self.saver = Some(saver);
+        self
     }
 
     /// Sets how click-through reaches the desktop.
@@ -115,10 +128,18 @@ impl Host {
         let Some(mut focus_results) = self.focus_results_rx.take() else {
             return;
         };
+        // What Island starts with (sessions restored from the state file).
+        let tray = self.tracker.tray();
+        self.published.send_modify(|p| p.tray = tray);
+        self.snapshot_due = true;
         let mut process_check = tokio::time::interval(PROCESS_CHECK);
         process_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let wake = self.wake;
+            let save_at = self
+                .saver
+                .as_ref()
+                .and_then(crate::state_file::Saver::due_at);
             let one_line = self.has_one_line_sessions();
             tokio::select! {
                 message = inbound.recv() => match message {
@@ -147,9 +168,17 @@ impl Host {
                     self.apply(Input::Tick);
                 }
                 _ = process_check.tick(), if one_line => self.check_processes(),
+                () = sleep_until(save_at) => {
+                    if let Some(saver) = &mut self.saver {
+                        saver.save(self.tracker.kept_across_restart());
+                    }
+                }
             }
             if std::mem::take(&mut self.snapshot_due) {
                 self.publish_snapshot();
+                if let Some(saver) = &mut self.saver {
+                    saver.mark();
+                }
             }
         }
     }

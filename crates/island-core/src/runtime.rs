@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use island_protocol::Timestamp;
 use tokio::sync::{mpsc, watch};
 
 use crate::answer_token::AnswerToken;
@@ -130,12 +131,14 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
             std::io::Error::other(e.to_string()),
         )
     })?;
-    let host = Host::new(
-        SessionTracker::new(config.policy()).with_answer_token(answer_token.clone()),
-        notices,
-        Arc::clone(&counters),
-    )
-    .with_focus(crate::focus::Desktop::from_env(), config.focus_settings());
+    let mut tracker = SessionTracker::new(config.policy()).with_answer_token(answer_token.clone());
+    // Upstream sessions with an open approval or turn, from before a
+    // restart, whose process still runs.
+    let state_path = crate::state_file::path_for(&path);
+    tracker.restore(crate::state_file::load(&state_path), Timestamp::now());
+    let host = Host::new(tracker, notices, Arc::clone(&counters))
+        .with_focus(crate::focus::Desktop::from_env(), config.focus_settings())
+        .with_state_file(state_path);
     let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(serve(listener, limits, counters, inbound_tx, async {

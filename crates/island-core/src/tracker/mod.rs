@@ -207,6 +207,56 @@ impl SessionTracker {
         self.sessions.get(id)
     }
 
+    /// The upstream sessions (one connection per line, known process) with
+    /// an open approval or a running turn: what their agents will not send
+    /// again if Island restarts (`state_file`).
+    #[must_use]
+    pub fn kept_across_restart(&self) -> Vec<Session> {
+        self.sessions
+            .values()
+            .filter(|s| matches!(s.link, Link::OneLine { pid: Some(_) }))
+            .filter(|s| !s.approvals.is_empty() || s.turn.is_some())
+            .map(|s| {
+                let mut s = s.clone();
+                // Connections do not outlive Island.
+                for a in &mut s.approvals {
+                    a.answer_to = None;
+                }
+                s
+            })
+            .collect()
+    }
+
+    /// Takes back sessions kept across a restart (already checked to be
+    /// alive), within the bounds; those Island knows already are skipped.
+    /// Their approvals are not announced again (the cards come back; the
+    /// reminder, if due, still comes).
+    pub fn restore(&mut self, sessions: Vec<Session>, now: Timestamp) -> Vec<Effect> {
+        let mut out = Out {
+            effects: Vec::new(),
+            changed: false,
+        };
+        self.now_ms = now.unix_millis();
+        for mut session in sessions {
+            let open = self.index.approvals();
+            if self.sessions.contains_key(&session.id)
+                || self.sessions.len() >= MAX_SESSIONS
+                || !matches!(session.link, Link::OneLine { pid: Some(_) })
+            {
+                continue;
+            }
+            session
+                .approvals
+                .truncate(MAX_APPROVALS_PER_SESSION.min(MAX_APPROVALS.saturating_sub(open)));
+            self.index.touch(&session.id);
+            self.sessions.insert(session.id.clone(), session);
+            out.changed = true;
+            self.index.refresh(&self.sessions, &self.policy);
+        }
+        self.finish(now, &mut out);
+        out.effects
+    }
+
     /// The tray summary as last computed.
     #[must_use]
     pub fn tray(&self) -> TraySummary {
