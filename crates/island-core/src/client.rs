@@ -81,11 +81,39 @@ pub async fn connect_trusted(socket: &Path) -> Result<UnixStream, ConnectError> 
         }
         e => ConnectError::Untrusted(e),
     })?;
-    let stream = UnixStream::connect(socket)
-        .await
-        .map_err(ConnectError::Io)?;
+    // Island's control socket first: a storm of agents' connections on the
+    // main socket does not keep it waiting. Then the main socket (an older
+    // Island, or one that could not bind the control socket).
+    let control = crate::server::control_path(socket);
+    if let Ok(stream) = connect_patiently(&control).await {
+        trust::check_listener(&stream, &control, me)?;
+        return Ok(stream);
+    }
+    let stream = connect_patiently(socket).await.map_err(ConnectError::Io)?;
     trust::check_listener(&stream, socket, me)?;
     Ok(stream)
+}
+
+/// Connects, trying again for a while when the listen backlog is full
+/// (`EAGAIN`: Island is busy accepting a storm) and briefly when nothing
+/// accepts (`ECONNREFUSED`: Island may be binding again after a restart).
+async fn connect_patiently(path: &Path) -> std::io::Result<UnixStream> {
+    let mut wait = std::time::Duration::from_millis(1);
+    let (mut busy_left, mut refused_left) = (std::time::Duration::from_secs(2), 3);
+    loop {
+        match UnixStream::connect(path).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock && busy_left > wait => {
+                busy_left -= wait;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused && refused_left > 0 => {
+                refused_left -= 1;
+            }
+            Err(e) => return Err(e),
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_millis(100));
+    }
 }
 
 /// Island's reply lines, and the write half kept open while they are read

@@ -229,6 +229,7 @@ impl Host {
             }
             Inbound::Closed { conn } => {
                 self.outbound.remove(&conn);
+                crate::tracker::shrink_after_a_storm(&mut self.outbound);
                 self.watchers.remove(&conn);
                 self.apply(Input::Closed { conn });
             }

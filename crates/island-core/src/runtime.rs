@@ -74,6 +74,12 @@ pub struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<()>,
     host: tokio::task::JoinHandle<()>,
+    trimmer: tokio::task::JoinHandle<()>,
+    control: Option<(
+        BoundSocket,
+        tokio::task::JoinHandle<()>,
+        tokio::sync::oneshot::Sender<()>,
+    )>,
 }
 
 /// How a start ended.
@@ -109,6 +115,9 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         .ok_or_else(|| RunError::Io("take the listener", std::io::Error::other("already taken")))?;
     let listener =
         tokio::net::UnixListener::from_std(listener).map_err(|e| RunError::Io("listen", e))?;
+    // Island's own clients' way in, apart from the agents' (see
+    // `serve_control`). Without it, they use the main socket.
+    let control = bind_control(&path);
     tracing::info!(
         "Island {} listening on {} (config {})",
         env!("CARGO_PKG_VERSION"),
@@ -141,6 +150,20 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         .with_state_file(state_path);
     let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let trimmer = tokio::spawn(release_memory_after_storms(Arc::clone(&counters)));
+    let (control_stop, control_stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let control = control.map(|(bound, listener)| {
+        let task = tokio::spawn(crate::server::serve_control(
+            listener,
+            limits.clone(),
+            Arc::clone(&counters),
+            inbound_tx.clone(),
+            async {
+                let _ = control_stop_rx.await;
+            },
+        ));
+        (bound, task, control_stop)
+    });
     let server = tokio::spawn(serve(listener, limits, counters, inbound_tx, async {
         // A dropped sender stops the server too.
         let _ = stop_rx.await;
@@ -157,6 +180,8 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         stop: stop_tx,
         server,
         host,
+        trimmer,
+        control,
     })))
 }
 
@@ -167,9 +192,45 @@ impl Running {
         tracing::info!("stopping");
         let _ = self.stop.send(()); // the server may have ended already
         let _ = self.server.await; // a panicked server has nothing left to clean
+        if let Some((bound, task, stop)) = self.control {
+            let _ = stop.send(());
+            let _ = task.await;
+            drop(bound);
+        }
         self.host.abort();
+        self.trimmer.abort();
         drop(self.actions);
         drop(self.bound);
+    }
+}
+
+/// Binds the control socket beside `socket`, if it can (a path too long
+/// for a socket, say, leaves Island with its main socket only).
+fn bind_control(socket: &std::path::Path) -> Option<(BoundSocket, tokio::net::UnixListener)> {
+    let path = crate::server::control_path(socket);
+    let mut bound = bind(&path)
+        .map_err(|e| tracing::warn!("no control socket at {}: {e}", path.display()))
+        .ok()?;
+    let listener = bound.take_listener()?;
+    let listener = tokio::net::UnixListener::from_std(listener)
+        .map_err(|e| tracing::warn!("no control socket at {}: {e}", path.display()))
+        .ok()?;
+    Some((bound, listener))
+}
+
+/// After a storm of connections (a thousand or more since the last time,
+/// and few open now), gives the memory they used back to the system: the
+/// allocator would keep it otherwise.
+async fn release_memory_after_storms(counters: Arc<ServerCounters>) {
+    let mut seen = counters.snapshot().connections;
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        let now = counters.snapshot().connections;
+        if now.saturating_sub(seen) >= 1000 && counters.open() < 64 {
+            seen = now;
+            let _ = tokio::task::spawn_blocking(crate::platform::release_freed_memory).await;
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! and decodes lines, and hands messages to the host. One task per
 //! connection, so no connection can delay another; every buffer is capped.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -89,6 +90,12 @@ impl ServerCounters {
     #[must_use]
     pub fn buffered_bytes(&self) -> usize {
         self.buffered.load(Ordering::Relaxed)
+    }
+
+    /// Connections open now.
+    #[must_use]
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Relaxed)
     }
 
     /// The counters of PROTOCOL 5b.
@@ -238,10 +245,46 @@ pub async fn serve(
     inbound: mpsc::Sender<Inbound>,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve_from(listener, 0, limits, counters, inbound, shutdown).await;
+}
+
+/// [`serve`] for Island's control socket (`control_path`), beside the
+/// main one: its own accept loop and listen backlog, so that a storm of
+/// upstream connections on the main socket cannot keep Island's own
+/// clients (`status`, `approve`, hooks) waiting. Its connection ids are
+/// apart from the main socket's.
+pub async fn serve_control(
+    listener: UnixListener,
+    limits: ServerLimits,
+    counters: Arc<ServerCounters>,
+    inbound: mpsc::Sender<Inbound>,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve_from(listener, 1 << 62, limits, counters, inbound, shutdown).await;
+}
+
+/// The control socket of the Island whose socket is `socket`:
+/// `SOCKET.ctl`.
+#[must_use]
+pub fn control_path(socket: &std::path::Path) -> std::path::PathBuf {
+    let mut name = socket.file_name().unwrap_or_default().to_os_string();
+    name.push(".ctl");
+    socket.with_file_name(name)
+}
+
+async fn serve_from(
+    listener: UnixListener,
+    first_id: u64,
+    limits: ServerLimits,
+    counters: Arc<ServerCounters>,
+    inbound: mpsc::Sender<Inbound>,
+    shutdown: impl Future<Output = ()>,
+) {
     let me = nix::unistd::geteuid().as_raw();
     let mut quiet = QuietLogs::default();
-    let mut next_id = 0u64;
+    let mut next_id = first_id;
     let mut order = PeerOrder::default();
+    let mut starts = RecentStarts::default();
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -283,9 +326,17 @@ pub async fn serve(
             }
             continue;
         }
+        // The control socket has its own bound (its own clients, a few at
+        // a time), apart from the agents' connections and their cap.
+        let on_control = first_id != 0;
         let open = counters.open.load(Ordering::Relaxed);
-        let control_only = open >= limits.max_connections;
-        if open >= limits.max_connections + limits.control_reserve {
+        let control_only = !on_control && open >= limits.max_connections;
+        let full = if on_control {
+            tasks.len() >= limits.control_reserve.max(1) * 4
+        } else {
+            open >= limits.max_connections + limits.control_reserve
+        };
+        if full {
             ServerCounters::bump(&counters.refused_full);
             if let Some(more) = quiet.full.admit() {
                 tracing::warn!(
@@ -300,7 +351,7 @@ pub async fn serve(
         let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
         let peer = Peer {
             pid,
-            start_time: pid.and_then(crate::platform::process_start_time),
+            start_time: pid.and_then(|pid| starts.of(pid)),
         };
         ServerCounters::bump(&counters.connections);
         counters.open.fetch_add(1, Ordering::Relaxed);
@@ -406,7 +457,9 @@ async fn connection(
         Arc::clone(&counters.buffered),
         limits.max_buffered_bytes,
     );
-    let mut frames = FramedRead::new(read, framer);
+    // Small to begin with: a storm holds thousands of connections at once,
+    // most of them one short line; a long line grows its own buffer.
+    let mut frames = FramedRead::with_capacity(read, framer, 1024);
     let mut pending = None;
     if control_only {
         match control_request(&mut frames, limits).await {
@@ -552,4 +605,31 @@ async fn write_lines(
         }
     }
     let _ = write.shutdown().await; // the peer may be gone already
+}
+
+/// Process start times read in the last second, by pid: upstream's sink
+/// connects thousands of times a second from one process, and reading
+/// `/proc/PID/stat` for each would slow the accept loop. A pid given to a
+/// new process within that second is the one case it would miss.
+#[derive(Default)]
+struct RecentStarts {
+    read_at: Option<std::time::Instant>,
+    starts: HashMap<u32, Option<u64>>,
+}
+
+impl RecentStarts {
+    fn of(&mut self, pid: u32) -> Option<u64> {
+        let now = std::time::Instant::now();
+        if self
+            .read_at
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1))
+        {
+            self.starts.clear();
+            self.read_at = Some(now);
+        }
+        *self
+            .starts
+            .entry(pid)
+            .or_insert_with(|| crate::platform::process_start_time(pid))
+    }
 }

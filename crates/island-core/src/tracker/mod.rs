@@ -888,7 +888,9 @@ impl SessionTracker {
     }
 
     fn on_closed(&mut self, conn: ConnId, now: Timestamp, out: &mut Out) {
-        let Some(state) = self.conns.remove(&conn) else {
+        let removed = self.conns.remove(&conn);
+        shrink_after_a_storm(&mut self.conns);
+        let Some(state) = removed else {
             return;
         };
         if let Some(pid) = state.peer.pid {
@@ -1554,6 +1556,14 @@ impl SessionTracker {
 /// long as its process; not one with an open approval while its process is
 /// known (the host forgets it when the process ends): a user may think an
 /// approval over for longer than the agent stays silent.
+/// Gives back the room a storm of connections left in a map, once few of
+/// them are left (amortised: a quarter full at most before it shrinks).
+pub(crate) fn shrink_after_a_storm<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
+    if map.capacity() > 1024 && map.len() < map.capacity() / 4 {
+        map.shrink_to(map.len() * 2);
+    }
+}
+
 /// When an inferred turn went quiet, if it is one that the quiet period
 /// can end (no approval is open: the agent waits for its user then).
 fn quiet_turn_since(session: &Session) -> Option<i64> {
