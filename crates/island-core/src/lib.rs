@@ -49,3 +49,4 @@ pub mod state_file;
 pub mod tracker;
 pub mod view;
 pub mod window_link;
+mod writer;

@@ -66,6 +66,26 @@ impl Turn {
             let _ = done.send(());
         }
     }
+
+    /// This connection takes no part in the order (a control request, or
+    /// one that ends without a line): the next one may go once the ones
+    /// before it have, and this connection does not wait for that.
+    pub(crate) fn hand_over(&mut self) {
+        let Some(done) = self.done.take() else {
+            return;
+        };
+        match self.after.take() {
+            None => {
+                let _ = done.send(());
+            }
+            Some(after) => {
+                tokio::spawn(async move {
+                    let _ = after.await;
+                    let _ = done.send(());
+                });
+            }
+        }
+    }
 }
 
 pub(crate) fn is_control(message: &AgentMessage) -> bool {

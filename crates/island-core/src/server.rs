@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use island_protocol::{AgentMessage, Counters, DecodeError, decode_agent_line};
-use tokio::io::AsyncWriteExt;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
@@ -17,6 +16,7 @@ use tokio_util::codec::FramedRead;
 use crate::framing::{Frame, LineFramer};
 use crate::peer_order::{PeerOrder, Turn, is_control};
 use crate::tracker::{ConnId, Peer};
+use crate::writer::Writer;
 
 /// Limits of the server.
 #[derive(Debug, Clone)]
@@ -471,7 +471,9 @@ async fn connection(
         }
     }
     let (outbound, queue) = OutQueue::new(limits.outbound_queue, limits.outbound_bytes);
-    let writer = tokio::spawn(write_lines(write, queue, limits.write_timeout));
+    // No writer task until Island has a line for this client: most
+    // upstream connections never get one.
+    let mut writer = Writer::new(write, queue, limits.write_timeout);
     if inbound
         .send(Inbound::Opened {
             conn,
@@ -481,7 +483,6 @@ async fn connection(
         .await
         .is_err()
     {
-        writer.abort();
         return; // the host is gone: shutting down
     }
     let mut first = true;
@@ -489,7 +490,7 @@ async fn connection(
         ServerCounters::bump(&counters.lines);
         first = false;
         let sent = inbound.send(Inbound::Message { conn, message }).await;
-        turn.pass().await;
+        turn.hand_over();
         if sent.is_err() {
             let _ = inbound.send(Inbound::Closed { conn }).await;
             return;
@@ -497,7 +498,9 @@ async fn connection(
     }
     loop {
         let next = if first {
-            match tokio::time::timeout(limits.first_line_timeout, frames.next()).await {
+            match tokio::time::timeout(limits.first_line_timeout, writer.next_frame(&mut frames))
+                .await
+            {
                 Ok(next) => next,
                 Err(_) => {
                     ServerCounters::bump(&counters.timed_out);
@@ -512,7 +515,9 @@ async fn connection(
             // Idle between lines for as long as the agent likes; a line
             // begun must end within `half_line_timeout`.
             loop {
-                match tokio::time::timeout(limits.half_line_timeout, frames.next()).await {
+                match tokio::time::timeout(limits.half_line_timeout, writer.next_frame(&mut frames))
+                    .await
+                {
                     Ok(next) => break next,
                     Err(_) if !frames.decoder().in_line(frames.read_buffer().len()) => {}
                     Err(_) => {
@@ -557,7 +562,11 @@ async fn connection(
                     turn.wait().await;
                 }
                 let sent = inbound.send(Inbound::Message { conn, message }).await;
-                turn.pass().await;
+                if control {
+                    turn.hand_over();
+                } else {
+                    turn.pass().await;
+                }
                 if sent.is_err() {
                     break;
                 }
@@ -574,37 +583,11 @@ async fn connection(
         }
     }
     // A connection that sent nothing still passes its turn on in order.
-    turn.pass().await;
+    turn.hand_over();
     // The host drops its sender on Closed, which ends the writer after it
     // has written what was queued.
     let _ = inbound.send(Inbound::Closed { conn }).await; // the host may be gone
-    let _ = tokio::time::timeout(limits.write_timeout, writer).await; // best effort
-}
-
-async fn write_lines(
-    mut write: tokio::net::unix::OwnedWriteHalf,
-    mut queue: OutReceiver,
-    timeout: Duration,
-) {
-    while let Some(item) = queue.recv().await {
-        match item {
-            Outbound::Line(line) => {
-                match tokio::time::timeout(timeout, write.write_all(&line)).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => {
-                        tracing::debug!("write to a client failed: {e}");
-                        break;
-                    }
-                    Err(_) => {
-                        tracing::warn!("a client did not read for {timeout:?}; closing it");
-                        break;
-                    }
-                }
-            }
-            Outbound::Close => break,
-        }
-    }
-    let _ = write.shutdown().await; // the peer may be gone already
+    writer.finish(limits.write_timeout).await; // best effort
 }
 
 /// Process start times read in the last second, by pid: upstream's sink

@@ -101,8 +101,12 @@ async fn bad_lines_are_counted_and_skipped_and_the_connection_keeps_working() {
     s.write_all(&huge).unwrap();
     s.write_all(b"\n\n\r\n").unwrap();
     s.write_all(b"{\"at\":\"2026-11-23T10:00:01Z\",\"event\":{\"type\":\"generic_event_frame\",\"frame\":{\"event\":\"turn_started\",\"turn_id\":\"t\"}}}\r\n").unwrap();
+    // The wide response_start already shows the session working (a turn
+    // inferred from it): wait for the oversized line after it too.
     eventually("the turn after the bad lines", async || {
-        (session_state(&path, "s1").await == Some(SessionState::Working)).then_some(())
+        (session_state(&path, "s1").await == Some(SessionState::Working)
+            && island.counters.snapshot().oversized == 1)
+            .then_some(())
     })
     .await;
     let c = island.counters.snapshot();
@@ -561,7 +565,12 @@ async fn control_clients_get_in_past_the_connection_cap() {
         "{:?}",
         snapshot.counters
     );
-    // With the reserve full too, everything is refused and counted.
+    // With the reserve full too, everything is refused and counted. (The
+    // status connections above must be gone first: they count while open.)
+    eventually("only the four agents open", async || {
+        (island.counters.open() == 4).then_some(())
+    })
+    .await;
     let mut watchers = Vec::new();
     for _ in 0..2 {
         let mut w = UnixStream::connect(&path).unwrap();
