@@ -145,7 +145,7 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     });
-    let before_kib = rss_kib(pid);
+    let start_kib = rss_kib(pid);
 
     // 1. Island's own persistent sink.
     let (sink_rate, sink_delivered) = runtime.block_on(async {
@@ -177,6 +177,7 @@ fn main() {
 
     // 2 and 3. The storm, with `status` every 10 ms meanwhile.
     let base = runtime.block_on(lines_received(&socket));
+    let before_kib = rss_kib(pid);
     let storming = Arc::new(AtomicBool::new(true));
     let peak = Arc::new(AtomicU64::new(0));
     let watcher = {
@@ -235,7 +236,7 @@ fn main() {
          | `island status` during the storm | p50 | p99 | failures |\n|---|---:|---:|---:|\n\
          | {} requests | {} | {} | {} |\n\n\
          | Island's memory (VmRSS) | KiB |\n|---|---:|\n\
-         | before | {before_kib} |\n| peak during the storm | {peak_kib} |\n| after | {after_kib} |\n\n",
+         | at start | {start_kib} |\n| before the storm (after the persistent sink's events) | {before_kib} |\n| peak during the storm | {peak_kib} |\n| after | {after_kib} |\n\n",
         events.saturating_sub(sink_delivered),
         dropped,
         sent.saturating_sub(delivered),
