@@ -91,6 +91,10 @@ async fn with_answers_from_ui_the_tray_shows_the_token_that_lets_the_terminal_an
         .trim_start_matches("Terminal answer token: ")
         .to_owned();
     assert_eq!(token.len(), 19, "{label}");
+    // The token is there from the start; the approval comes when the
+    // agent's request has arrived.
+    tray.wait_for("with the approval", |l| l.contains("Approve: make deploy"))
+        .await;
 
     let answer = |token: &str| {
         common::spawn_with_stdin(
