@@ -154,31 +154,21 @@ impl Index {
         self.one_line > 0
     }
 
-    /// What a count over every session gives, to check the kept one.
+    /// The same sums counted afresh over every session, to check the kept
+    /// ones: (summary, first deadline, any one-line session).
     pub(super) fn recount(
         sessions: &BTreeMap<String, Session>,
         policy: &Policy,
     ) -> (TraySummary, Option<i64>, bool) {
-        let (mut working, mut needs_you, mut aborted) = (0, 0, 0);
-        let mut first: Option<i64> = None;
-        let mut one_line = false;
-        for s in sessions.values() {
-            let e = entry(s, policy);
-            match e.state {
-                SessionState::Working => working += 1,
-                SessionState::NeedsApproval => needs_you += 1,
-                SessionState::Aborted => aborted += 1,
-                _ => {}
-            }
-            one_line |= e.one_line;
-            if let Some(at) = e.deadline {
-                first = Some(first.map_or(at, |f| f.min(at)));
-            }
+        let mut fresh = Self::default();
+        for id in sessions.keys() {
+            fresh.touch(id);
         }
+        fresh.refresh(sessions, policy);
         (
-            summary(sessions.len(), working, needs_you, aborted),
-            first,
-            one_line,
+            fresh.summary(sessions.len()),
+            fresh.first_deadline(),
+            fresh.has_one_line(),
         )
     }
 }
@@ -203,7 +193,7 @@ fn summary(sessions: usize, working: usize, needs_you: usize, aborted: usize) ->
 }
 
 fn entry(s: &Session, policy: &Policy) -> Entry {
-    let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    use super::ms;
     let mut deadline: Option<i64> = None;
     let mut consider = |t: i64| deadline = Some(deadline.map_or(t, |d| d.min(t)));
     if policy.realert_after_secs > 0 {

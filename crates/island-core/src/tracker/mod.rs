@@ -738,8 +738,7 @@ impl SessionTracker {
         session.turns += 1;
         out.changed = true;
         let duration_ms = started.map_or(0, |at| ended_ms - at.unix_millis());
-        let threshold = i64::try_from(self.policy.turn_notice_min_secs.saturating_mul(1000))
-            .unwrap_or(i64::MAX);
+        let threshold = ms(self.policy.turn_notice_min_secs);
         // A bridge that reports only a turn's end (Codex's notify) is
         // announced: its agent said the turn mattered.
         let announce = match started {
@@ -958,16 +957,18 @@ impl SessionTracker {
                 self.announce_turns(ready, out);
             }
         }
+        // The sessions whose deadline came: what this tick may change. The
+        // changes below only move deadlines later, so one list serves all.
+        let due_now = self.index.due(now_ms);
         // One reminder for approvals left waiting.
         if self.policy.realert_after_secs > 0 {
-            let after = i64::try_from(self.policy.realert_after_secs.saturating_mul(1000))
-                .unwrap_or(i64::MAX);
+            let after = ms(self.policy.realert_after_secs);
             let mut due = Vec::new();
-            for sid in self.index.due(now_ms) {
-                let Some(session) = self.sessions.get_mut(&sid) else {
+            for sid in &due_now {
+                let Some(session) = self.sessions.get_mut(sid) else {
                     continue;
                 };
-                self.index.touch(&sid);
+                self.index.touch(sid);
                 for approval in &mut session.approvals {
                     if !approval.realerted && now_ms - approval.requested_at.unix_millis() >= after
                     {
@@ -985,17 +986,13 @@ impl SessionTracker {
                 }
             }
         }
-        self.finish_quiet_turns(now_ms, out);
+        self.finish_quiet_turns(&due_now, now_ms, out);
         // Forget sessions whose agent is gone.
-        let grace = i64::try_from(self.policy.disconnected_grace_secs.saturating_mul(1000))
-            .unwrap_or(i64::MAX);
-        let idle =
-            i64::try_from(self.policy.one_line_idle_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let expired: Vec<String> = self
-            .index
-            .due(now_ms)
-            .into_iter()
-            .filter_map(|id| self.sessions.get(&id))
+        let grace = ms(self.policy.disconnected_grace_secs);
+        let idle = ms(self.policy.one_line_idle_secs);
+        let expired: Vec<String> = due_now
+            .iter()
+            .filter_map(|id| self.sessions.get(id))
             .filter(|s| match s.link {
                 Link::Disconnected { since_ms } => now_ms - since_ms >= grace,
                 Link::OneLine { .. } if !expires_when_idle(s) => false,
@@ -1009,18 +1006,16 @@ impl SessionTracker {
         }
     }
 
-    /// Inferred turns (no turn frames) quiet for `quiet_after_secs`, with no
-    /// approval open, are over: at the moment they went quiet.
-    fn finish_quiet_turns(&mut self, now_ms: i64, out: &mut Out) {
-        let quiet =
-            i64::try_from(self.policy.quiet_after_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-        let over: Vec<(String, i64)> = self
-            .index
-            .due(now_ms)
-            .into_iter()
+    /// Inferred turns (no turn frames) among the `due` sessions, quiet for
+    /// `quiet_after_secs` with no approval open, are over: at the moment
+    /// they went quiet.
+    fn finish_quiet_turns(&mut self, due: &[String], now_ms: i64, out: &mut Out) {
+        let quiet = ms(self.policy.quiet_after_secs);
+        let over: Vec<(String, i64)> = due
+            .iter()
             .filter_map(|id| {
-                let since = quiet_turn_since(self.sessions.get(&id)?)?;
-                (now_ms - since >= quiet).then_some((id, since))
+                let since = quiet_turn_since(self.sessions.get(id)?)?;
+                (now_ms - since >= quiet).then_some((id.clone(), since))
             })
             .collect();
         for (id, since) in over {
@@ -1551,11 +1546,12 @@ impl SessionTracker {
     }
 }
 
-/// Whether a session without a connection is forgotten after
-/// `one_line_idle_secs` of silence. Not a hook bridge's, which lives as
-/// long as its process; not one with an open approval while its process is
-/// known (the host forgets it when the process ends): a user may think an
-/// approval over for longer than the agent stays silent.
+/// Seconds of a setting as milliseconds (saturating: a huge setting means
+/// never).
+fn ms(secs: u64) -> i64 {
+    i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
 /// Gives back the room a storm of connections left in a map, once few of
 /// them are left (amortised: a quarter full at most before it shrinks).
 pub(crate) fn shrink_after_a_storm<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>) {
@@ -1573,6 +1569,11 @@ fn quiet_turn_since(session: &Session) -> Option<i64> {
     session.quiet_since_ms
 }
 
+/// Whether a session without a connection is forgotten after
+/// `one_line_idle_secs` of silence. Not a hook bridge's, which lives as
+/// long as its process; not one with an open approval while its process is
+/// known (the host forgets it when the process ends): a user may think an
+/// approval over for longer than the agent stays silent.
 fn expires_when_idle(session: &Session) -> bool {
     let known_process = matches!(session.link, Link::OneLine { pid: Some(_) });
     !(known_process && (session.transient || !session.approvals.is_empty()))
