@@ -74,7 +74,6 @@ pub struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
     server: tokio::task::JoinHandle<()>,
     host: tokio::task::JoinHandle<()>,
-    trimmer: tokio::task::JoinHandle<()>,
     control: Option<(
         BoundSocket,
         tokio::task::JoinHandle<()>,
@@ -150,7 +149,6 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         .with_state_file(state_path);
     let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let trimmer = tokio::spawn(release_memory_after_storms(Arc::clone(&counters)));
     let (control_stop, control_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let control = control.map(|(bound, listener)| {
         let task = tokio::spawn(crate::server::serve_control(
@@ -180,7 +178,6 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         stop: stop_tx,
         server,
         host,
-        trimmer,
         control,
     })))
 }
@@ -198,7 +195,6 @@ impl Running {
             drop(bound);
         }
         self.host.abort();
-        self.trimmer.abort();
         drop(self.actions);
         drop(self.bound);
     }
@@ -216,22 +212,6 @@ fn bind_control(socket: &std::path::Path) -> Option<(BoundSocket, tokio::net::Un
         .map_err(|e| tracing::warn!("no control socket at {}: {e}", path.display()))
         .ok()?;
     Some((bound, listener))
-}
-
-/// After a storm of connections (a thousand or more since the last time,
-/// and few open now), gives the memory they used back to the system: the
-/// allocator would keep it otherwise.
-async fn release_memory_after_storms(counters: Arc<ServerCounters>) {
-    let mut seen = counters.snapshot().connections;
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
-    loop {
-        tick.tick().await;
-        let now = counters.snapshot().connections;
-        if now.saturating_sub(seen) >= 1000 && counters.open() < 64 {
-            seen = now;
-            let _ = tokio::task::spawn_blocking(crate::platform::release_freed_memory).await;
-        }
-    }
 }
 
 /// Runs Island headless until Ctrl-C or SIGTERM.

@@ -285,6 +285,8 @@ async fn serve_from(
     let mut next_id = first_id;
     let mut order = PeerOrder::default();
     let mut starts = RecentStarts::default();
+    // Connections accepted since the allocator last gave memory back.
+    let mut since_trim = 0u64;
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -294,8 +296,17 @@ async fn serve_from(
                 return;
             }
             accepted = listener.accept() => accepted,
-            // Reap finished connection tasks so the set stays small.
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            // Reap finished connection tasks so the set stays small; once a
+            // storm (a thousand connections or more) has passed and few are
+            // open, give the memory it used back to the system: the
+            // allocator would keep it otherwise.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {
+                if since_trim >= 1000 && counters.open() < 64 {
+                    since_trim = 0;
+                    drop(tokio::task::spawn_blocking(crate::platform::release_freed_memory));
+                }
+                continue;
+            }
         };
         let stream = match accepted {
             Ok((stream, _)) => stream,
@@ -355,6 +366,7 @@ async fn serve_from(
         };
         ServerCounters::bump(&counters.connections);
         counters.open.fetch_add(1, Ordering::Relaxed);
+        since_trim += 1;
         let turn = order.next(peer);
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
         tasks.spawn(async move {
@@ -430,15 +442,7 @@ async fn control_request(
     let Ok(Some(Ok(Frame::Line(line)))) = first else {
         return None;
     };
-    match decode_agent_line(&line) {
-        Ok(
-            message @ (AgentMessage::Status(_)
-            | AgentMessage::Watch(_)
-            | AgentMessage::Decide(_)
-            | AgentMessage::Focus(_)),
-        ) => Some(message),
-        _ => None,
-    }
+    decode_agent_line(&line).ok().filter(is_control)
 }
 
 #[allow(clippy::too_many_arguments)] // one call site, each argument its own concern
