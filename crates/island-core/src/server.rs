@@ -18,6 +18,9 @@ use crate::peer_order::{PeerOrder, Turn, is_control};
 use crate::tracker::{ConnId, Peer};
 use crate::writer::Writer;
 
+/// How long after a storm's last connection its memory is given back.
+const TRIM_AFTER: Duration = Duration::from_secs(2);
+
 /// Limits of the server.
 #[derive(Debug, Clone)]
 pub struct ServerLimits {
@@ -285,8 +288,11 @@ async fn serve_from(
     let mut next_id = first_id;
     let mut order = PeerOrder::default();
     let mut starts = RecentStarts::default();
-    // Connections accepted since the allocator last gave memory back.
+    // Connections accepted since the allocator last gave memory back, and
+    // when to look again whether a storm has passed (armed only by one: an
+    // idle Island is never woken for this).
     let mut since_trim = 0u64;
+    let mut trim_at: Option<tokio::time::Instant> = None;
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -296,14 +302,20 @@ async fn serve_from(
                 return;
             }
             accepted = listener.accept() => accepted,
-            // Reap finished connection tasks so the set stays small; once a
-            // storm (a thousand connections or more) has passed and few are
-            // open, give the memory it used back to the system: the
-            // allocator would keep it otherwise.
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {
-                if since_trim >= 1000 && counters.open() < 64 {
+            // Reap finished connection tasks so the set stays small.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
+            // Two seconds after the last connection of a storm (a thousand
+            // or more), with few open: give the memory it used back to the
+            // system, which the allocator would keep otherwise.
+            () = tokio::time::sleep_until(trim_at.unwrap_or_else(tokio::time::Instant::now)),
+                if trim_at.is_some() =>
+            {
+                trim_at = None;
+                if counters.open() < 64 {
                     since_trim = 0;
                     drop(tokio::task::spawn_blocking(crate::platform::release_freed_memory));
+                } else {
+                    trim_at = Some(tokio::time::Instant::now() + TRIM_AFTER);
                 }
                 continue;
             }
@@ -367,6 +379,9 @@ async fn serve_from(
         ServerCounters::bump(&counters.connections);
         counters.open.fetch_add(1, Ordering::Relaxed);
         since_trim += 1;
+        if since_trim >= 1000 {
+            trim_at = Some(tokio::time::Instant::now() + TRIM_AFTER);
+        }
         let turn = order.next(peer);
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
         tasks.spawn(async move {
