@@ -160,7 +160,7 @@ impl Default for SessionSettings {
 pub struct LimitSettings {
     /// Longest line accepted, in bytes.
     pub max_line_bytes: usize,
-    /// Connections open at once.
+    /// Agent connections open at once; more wait until one closes.
     pub max_connections: usize,
     /// Seconds a new connection has to send its first line.
     pub first_line_timeout_secs: u64,
@@ -216,7 +216,7 @@ quiet_after_secs = 8
 [limits]
 # Longest line accepted from an agent, in bytes; longer lines are skipped.
 max_line_bytes = 1048576
-# Connections open at once.
+# Agent connections open at once; more wait (unread, not lost) until one closes.
 max_connections = 4096
 # Seconds a new connection has to send its first line.
 first_line_timeout_secs = 10

@@ -288,23 +288,23 @@ pub fn raise_open_files_limit() -> Option<u64> {
     Some(soft)
 }
 
-/// The server's limits, with the connection cap and its control reserve
-/// kept below the open files limit (with room to spare), so that the
-/// limit, not the system, refuses a flood, and control clients still get
-/// in.
+/// The server's limits, with the agents' connection cap and the control
+/// socket's kept below the open files limit (with room to spare), so that
+/// a flood waits at Island's cap instead of failing in `accept`, and
+/// control clients still get in.
 #[must_use]
 pub fn fit_to_open_files(mut limits: ServerLimits, open_files: Option<u64>) -> ServerLimits {
     if let Some(open_files) = open_files {
         let room =
             usize::try_from(open_files.saturating_sub(SPARE_DESCRIPTORS)).unwrap_or(usize::MAX);
-        let total = limits.max_connections + limits.control_reserve;
+        let total = limits.max_connections + limits.max_control_connections;
         if total > room {
-            limits.control_reserve = limits.control_reserve.min(room / 4);
-            limits.max_connections = room.saturating_sub(limits.control_reserve).max(1);
+            limits.max_control_connections = limits.max_control_connections.min(room / 4);
+            limits.max_connections = room.saturating_sub(limits.max_control_connections).max(1);
             tracing::info!(
                 "at most {} connections (and {} for control clients): the open files limit is {open_files}",
                 limits.max_connections,
-                limits.control_reserve
+                limits.max_control_connections
             );
         }
     }
@@ -318,10 +318,10 @@ mod tests {
     #[test]
     fn the_connection_cap_fits_under_the_open_files_limit() {
         let limits = fit_to_open_files(ServerLimits::default(), Some(1024));
-        assert!(limits.max_connections + limits.control_reserve <= 1024 - 64);
-        assert!(limits.control_reserve >= 16, "{limits:?}");
+        assert!(limits.max_connections + limits.max_control_connections <= 1024 - 64);
+        assert!(limits.max_control_connections >= 16, "{limits:?}");
         let roomy = fit_to_open_files(ServerLimits::default(), Some(1 << 20));
         assert_eq!(roomy.max_connections, 4096);
-        assert_eq!(roomy.control_reserve, 64);
+        assert_eq!(roomy.max_control_connections, 64);
     }
 }

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use island_protocol::{AgentMessage, Counters, DecodeError, decode_agent_line};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
@@ -26,14 +25,15 @@ const TRIM_AFTER: Duration = Duration::from_secs(2);
 pub struct ServerLimits {
     /// Longest line accepted; longer ones are skipped and counted.
     pub max_line_bytes: usize,
-    /// Connections open at once; more are closed at once and counted
-    /// (`refused_full`), but for the control reserve.
+    /// Agent connections open at once. At the cap Island stops accepting
+    /// until one closes: more wait in the listen backlog (a blocking
+    /// connect waits), none is closed unread, so no event is lost.
     pub max_connections: usize,
-    /// Connections past `max_connections` kept for control clients
-    /// (`status`, `watch`, `decide`, `focus`): such a connection is served
-    /// only if its first line is one of those, so that a flood of agents
-    /// cannot lock the user out of Island.
-    pub control_reserve: usize,
+    /// Connections open at once on the control socket (`status`, `watch`,
+    /// `decide`, `focus`), which a flood of agents cannot fill; past it a
+    /// control client is closed at once and counted (`refused_full`), so
+    /// that it fails with an error rather than hang.
+    pub max_control_connections: usize,
     /// A connection must send its first line within this time.
     pub first_line_timeout: Duration,
     /// A write to a client that takes longer closes that client.
@@ -55,7 +55,7 @@ impl Default for ServerLimits {
         Self {
             max_line_bytes: island_protocol::DEFAULT_MAX_LINE_BYTES,
             max_connections: 4096,
-            control_reserve: 64,
+            max_control_connections: 64,
             first_line_timeout: Duration::from_secs(10),
             write_timeout: Duration::from_secs(5),
             outbound_queue: 1024,
@@ -294,14 +294,27 @@ async fn serve_from(
     let mut since_trim = 0u64;
     let mut trim_at: Option<tokio::time::Instant> = None;
     let mut tasks = tokio::task::JoinSet::new();
+    let on_control = first_id != 0;
+    let mut was_at_cap = false;
     tokio::pin!(shutdown);
     loop {
+        let at_cap = !on_control && tasks.len() >= limits.max_connections;
+        if at_cap && !was_at_cap {
+            if let Some(more) = quiet.full.admit() {
+                tracing::warn!(
+                    "{} connections are open: new ones wait until one closes{more}",
+                    limits.max_connections
+                );
+            }
+        }
+        was_at_cap = at_cap;
         let accepted = tokio::select! {
             () = &mut shutdown => {
                 tasks.shutdown().await;
                 return;
             }
-            accepted = listener.accept() => accepted,
+            // At the agent cap, new connections wait in the backlog.
+            accepted = listener.accept(), if !at_cap => accepted,
             // Reap finished connection tasks so the set stays small.
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             // Two seconds after the last connection of a storm (a thousand
@@ -349,22 +362,14 @@ async fn serve_from(
             }
             continue;
         }
-        // The control socket has its own bound (its own clients, a few at
-        // a time), apart from the agents' connections and their cap.
-        let on_control = first_id != 0;
-        let open = counters.open.load(Ordering::Relaxed);
-        let control_only = !on_control && open >= limits.max_connections;
-        let full = if on_control {
-            tasks.len() >= limits.control_reserve.max(1) * 4
-        } else {
-            open >= limits.max_connections + limits.control_reserve
-        };
-        if full {
+        // The control socket's own bound: its clients fail at once rather
+        // than wait (the agents' socket waits instead, above).
+        if on_control && tasks.len() >= limits.max_control_connections {
             ServerCounters::bump(&counters.refused_full);
             if let Some(more) = quiet.full.admit() {
                 tracing::warn!(
-                    "refused a connection: {} are open already{more}",
-                    limits.max_connections
+                    "refused a control connection: {} are open already{more}",
+                    limits.max_control_connections
                 );
             }
             continue;
@@ -386,16 +391,7 @@ async fn serve_from(
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
         tasks.spawn(async move {
             let _open = OpenGuard(&counters);
-            connection(
-                stream,
-                (conn, turn),
-                peer,
-                control_only,
-                &limits,
-                &counters,
-                &inbound,
-            )
-            .await;
+            connection(stream, (conn, turn), peer, &limits, &counters, &inbound).await;
         });
     }
 }
@@ -447,25 +443,10 @@ impl Drop for OpenGuard<'_> {
     }
 }
 
-/// Over the agent limit, only a control request is served: the first line
-/// is read (in the first-line time) before Island hears of the connection.
-async fn control_request(
-    frames: &mut FramedRead<tokio::net::unix::OwnedReadHalf, LineFramer>,
-    limits: &ServerLimits,
-) -> Option<AgentMessage> {
-    let first = tokio::time::timeout(limits.first_line_timeout, frames.next()).await;
-    let Ok(Some(Ok(Frame::Line(line)))) = first else {
-        return None;
-    };
-    decode_agent_line(&line).ok().filter(is_control)
-}
-
-#[allow(clippy::too_many_arguments)] // one call site, each argument its own concern
 async fn connection(
     stream: UnixStream,
     (conn, mut turn): (ConnId, Turn),
     peer: Peer,
-    control_only: bool,
     limits: &ServerLimits,
     counters: &ServerCounters,
     inbound: &mpsc::Sender<Inbound>,
@@ -479,16 +460,6 @@ async fn connection(
     // Small to begin with: a storm holds thousands of connections at once,
     // most of them one short line; a long line grows its own buffer.
     let mut frames = FramedRead::with_capacity(read, framer, 1024);
-    let mut pending = None;
-    if control_only {
-        match control_request(&mut frames, limits).await {
-            Some(message) => pending = Some(message),
-            None => {
-                ServerCounters::bump(&counters.refused_full);
-                return;
-            }
-        }
-    }
     let (outbound, queue) = OutQueue::new(limits.outbound_queue, limits.outbound_bytes);
     // No writer task until Island has a line for this client: most
     // upstream connections never get one.
@@ -505,16 +476,6 @@ async fn connection(
         return; // the host is gone: shutting down
     }
     let mut first = true;
-    if let Some(message) = pending {
-        ServerCounters::bump(&counters.lines);
-        first = false;
-        let sent = inbound.send(Inbound::Message { conn, message }).await;
-        turn.hand_over();
-        if sent.is_err() {
-            let _ = inbound.send(Inbound::Closed { conn }).await;
-            return;
-        }
-    }
     loop {
         let next = if first {
             match tokio::time::timeout(limits.first_line_timeout, writer.next_frame(&mut frames))

@@ -17,7 +17,7 @@ use codewhale_hooks::{
 };
 use common::{Seen, TestIsland, eventually};
 use island_core::client;
-use island_core::server::ServerLimits;
+use island_core::server::{ServerLimits, control_path};
 use island_core::tracker::{ApprovalRef, NoticeKey, Policy};
 use island_protocol::{
     DecisionSource, ExecApprovalRequestEvent, FocusRequest, HookEvent, ReviewDecision, SessionState,
@@ -523,11 +523,11 @@ async fn a_watcher_that_never_reads_cannot_hold_island_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn control_clients_get_in_past_the_connection_cap() {
+async fn past_the_connection_cap_agents_wait_unread_and_lose_nothing() {
     let island = TestIsland::start(
         ServerLimits {
             max_connections: 4,
-            control_reserve: 2,
+            max_control_connections: 2,
             ..limits()
         },
         Policy::default(),
@@ -545,47 +545,49 @@ async fn control_clients_get_in_past_the_connection_cap() {
         (s.sessions.len() == 4).then_some(())
     })
     .await;
-    // A fifth agent is refused at its first line; a status request and a
-    // watch still get in, past the cap.
+    // A fifth agent connects (the backlog takes it) and writes its hello:
+    // Island does not accept it yet, and does not close it either.
     let mut fifth = UnixStream::connect(&path).unwrap();
     fifth.write_all(hello("fifth").as_bytes()).unwrap();
-    let mut byte = [0u8; 1];
-    fifth
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    assert_eq!(fifth.read(&mut byte).unwrap(), 0, "closed");
+    // Status still answers, through the control socket: the fifth is not
+    // in, and nothing was refused.
     let snapshot = client::status(&path).await.unwrap();
-    assert_eq!(
-        snapshot.sessions.len(),
-        4,
-        "the fifth agent made no session"
-    );
+    assert_eq!(snapshot.sessions.len(), 4, "{:?}", snapshot.sessions);
+    assert_eq!(snapshot.counters.refused_full, 0, "{:?}", snapshot.counters);
+    fifth
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut byte = [0u8; 1];
     assert!(
-        snapshot.counters.refused_full >= 1,
-        "{:?}",
-        snapshot.counters
+        fifth.read(&mut byte).is_err(),
+        "the waiting agent is neither closed nor answered"
     );
-    // With the reserve full too, everything is refused and counted. (The
-    // status connections above must be gone first: they count while open.)
-    eventually("only the four agents open", async || {
-        (island.counters.open() == 4).then_some(())
+    // One agent leaves: the fifth gets its place, and its hello arrives.
+    drop(held.remove(0));
+    eventually("the fifth agent's session", async || {
+        let s = client::status(&path).await.ok()?;
+        s.sessions.iter().any(|s| s.id == "fifth").then_some(())
     })
     .await;
+
+    // The control socket has a bound of its own: past it a control client
+    // is closed at once and counted, not left hanging.
+    let ctl = control_path(&path);
     let mut watchers = Vec::new();
     for _ in 0..2 {
-        let mut w = UnixStream::connect(&path).unwrap();
+        let mut w = UnixStream::connect(&ctl).unwrap();
         w.write_all(b"{\"watch\":{}}\n").unwrap();
         let mut first = [0u8; 1];
         w.read_exact(&mut first).unwrap();
         watchers.push(w);
     }
-    let before = island.counters.snapshot().refused_full;
-    let refused = UnixStream::connect(&path).unwrap();
-    eventually("the refusal is counted", async || {
-        (island.counters.snapshot().refused_full > before).then_some(())
-    })
-    .await;
-    drop((refused, watchers, held));
+    let mut refused = UnixStream::connect(&ctl).unwrap();
+    refused
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert_eq!(refused.read(&mut byte).unwrap(), 0, "closed at once");
+    assert!(island.counters.snapshot().refused_full >= 1);
+    drop((watchers, held, fifth));
 }
 
 /// Reads until the peer closes; the bytes read (10 s at most).

@@ -239,8 +239,9 @@ pub struct Counters {
     pub oversized: u64,
     /// Connections refused for another uid.
     pub refused_peers: u64,
-    /// Connections refused because the connection limit was reached
-    /// (absent from older Islands: 0).
+    /// Control connections refused because the control socket's limit was
+    /// reached (agents' connections wait instead; absent from older
+    /// Islands: 0).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub refused_full: u64,
     /// Connections closed for sending no complete line in time (absent

@@ -1,6 +1,7 @@
 //! A real Island core for tests: bound in a temp dir, served on a real
-//! socket, with notices recorded instead of shown (the D-Bus tests show
-//! them for real).
+//! socket and its control socket beside it (as `runtime::start` does),
+//! with notices recorded instead of shown (the D-Bus tests show them for
+//! real).
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -11,7 +12,7 @@ use std::time::Duration;
 use island_core::bind::{BoundSocket, bind};
 use island_core::host::Host;
 use island_core::notify::{NoticeSink, UserAction};
-use island_core::server::{ServerCounters, ServerLimits, serve};
+use island_core::server::{ServerCounters, ServerLimits, control_path, serve, serve_control};
 use island_core::tracker::{Notice, NoticeKey, Policy, SessionTracker};
 use tokio::sync::{mpsc, oneshot};
 
@@ -42,6 +43,11 @@ pub struct TestIsland {
     pub actions: mpsc::UnboundedSender<UserAction>,
     stop: Option<oneshot::Sender<()>>,
     bound: Option<BoundSocket>,
+    control: Option<(
+        BoundSocket,
+        oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    )>,
     host: tokio::task::JoinHandle<()>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -71,6 +77,19 @@ impl TestIsland {
             wrap(notices.clone()),
             Arc::clone(&counters),
         );
+        let mut control_bound = bind(&control_path(&path)).unwrap();
+        let control_listener =
+            tokio::net::UnixListener::from_std(control_bound.take_listener().unwrap()).unwrap();
+        let (control_stop, control_stop_rx) = oneshot::channel::<()>();
+        let control_server = tokio::spawn(serve_control(
+            control_listener,
+            limits.clone(),
+            Arc::clone(&counters),
+            inbound_tx.clone(),
+            async {
+                let _ = control_stop_rx.await;
+            },
+        ));
         let (stop, stop_rx) = oneshot::channel::<()>();
         let server = tokio::spawn(serve(
             listener,
@@ -90,6 +109,7 @@ impl TestIsland {
             actions,
             stop: Some(stop),
             bound: Some(bound),
+            control: Some((control_bound, control_stop, control_server)),
             host,
             server: Some(server),
         }
@@ -119,12 +139,23 @@ impl TestIsland {
         if let Some(server) = self.server.take() {
             server.await.unwrap();
         }
+        let control = self.control.take().map(|(bound, stop, server)| {
+            let _ = stop.send(());
+            (bound, server)
+        });
+        let control_bound = match control {
+            Some((bound, server)) => {
+                server.await.unwrap();
+                Some(bound)
+            }
+            None => None,
+        };
         self.host.abort();
         let bound = self.bound.take();
         if leave_socket {
-            std::mem::forget(bound);
+            std::mem::forget((bound, control_bound));
         } else {
-            drop(bound);
+            drop((bound, control_bound));
         }
         std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
@@ -133,6 +164,9 @@ impl TestIsland {
 impl Drop for TestIsland {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some((_, stop, _)) = self.control.take() {
             let _ = stop.send(());
         }
         self.host.abort();
