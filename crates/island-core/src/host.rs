@@ -227,6 +227,17 @@ impl Host {
                 self.outbound.insert(conn, outbound);
                 self.apply(Input::Opened { conn, peer });
             }
+            Inbound::Whole {
+                conn,
+                peer,
+                messages,
+            } => {
+                self.apply(Input::Opened { conn, peer });
+                for message in messages {
+                    self.on_inbound(Inbound::Message { conn, message });
+                }
+                self.apply(Input::Closed { conn });
+            }
             Inbound::Closed { conn } => {
                 self.outbound.remove(&conn);
                 crate::tracker::shrink_after_a_storm(&mut self.outbound);

@@ -21,6 +21,24 @@ pub(crate) struct PeerOrder {
 }
 
 impl PeerOrder {
+    /// Whether a connection of `peer` accepted now may go at once, with no
+    /// turn: none accepted before it from the same process is still
+    /// waiting to hand its first line over.
+    pub(crate) fn is_clear(&mut self, peer: Peer) -> bool {
+        let Some(pid) = peer.pid else {
+            return true;
+        };
+        let key = (pid, peer.start_time);
+        let clear = self
+            .last
+            .get_mut(&key)
+            .is_none_or(|rx| !matches!(rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
+        if clear {
+            self.last.remove(&key);
+        }
+        clear
+    }
+
     /// The turn of a newly accepted connection of `peer`.
     pub(crate) fn next(&mut self, peer: Peer) -> Turn {
         let Some(pid) = peer.pid else {

@@ -12,7 +12,10 @@ use tokio_util::codec::FramedRead;
 use crate::framing::{Frame, LineFramer};
 use crate::server::{OutReceiver, Outbound};
 
-type Frames = FramedRead<OwnedReadHalf, LineFramer>;
+/// A connection's reading side: what the accept loop read already, then
+/// the socket.
+pub(crate) type Frames =
+    FramedRead<tokio::io::Chain<std::io::Cursor<bytes::Bytes>, OwnedReadHalf>, LineFramer>;
 
 /// Where the connection's writing side is.
 pub(crate) enum Writer {

@@ -73,7 +73,14 @@ async fn one_process_lines_over_many_connections_arrive_in_the_order_they_were_a
             .await
             .expect("every line arrives")
             .expect("the server runs");
-        if let Inbound::Message { message, .. } = next {
+        // A connection read whole at accept comes as one message; one
+        // read by its own task, as opened, lines, closed.
+        let messages = match next {
+            Inbound::Message { message, .. } => vec![message],
+            Inbound::Whole { messages, .. } => messages,
+            Inbound::Opened { .. } | Inbound::Closed { .. } => Vec::new(),
+        };
+        for message in messages {
             assert!(matches!(message, AgentMessage::Event(_)), "{message:?}");
             got.push(encode_line(&message).unwrap());
         }
@@ -86,5 +93,55 @@ async fn one_process_lines_over_many_connections_arrive_in_the_order_they_were_a
         "line {first_out_of_order:?} of {} out of order",
         expected.len()
     );
+    drop(bound);
+}
+
+/// The messages of the next inbound item that carries any.
+async fn next_messages(rx: &mut mpsc::Receiver<Inbound>) -> Vec<AgentMessage> {
+    loop {
+        let next = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("a line arrives")
+            .expect("the server runs");
+        match next {
+            Inbound::Message { message, .. } => return vec![message],
+            Inbound::Whole { messages, .. } if !messages.is_empty() => return messages,
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_connection_waits_for_an_earlier_one_still_sending_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run/island.sock");
+    let mut bound = bind(&path).unwrap();
+    let listener = tokio::net::UnixListener::from_std(bound.take_listener().unwrap()).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    tokio::spawn(serve(
+        listener,
+        ServerLimits::default(),
+        Arc::new(ServerCounters::default()),
+        tx,
+        std::future::pending(),
+    ));
+    let lines = upstream_turns(1);
+    let (first, second) = (&lines[0], &lines[1]);
+    // The first connection has sent half its line when the second, from
+    // the same process, sends its whole line and closes.
+    let (head, tail) = first.split_at(first.len() / 2);
+    let mut slow = UnixStream::connect(&path).unwrap();
+    slow.write_all(head.as_bytes()).unwrap();
+    let mut quick = UnixStream::connect(&path).unwrap();
+    quick.write_all(second.as_bytes()).unwrap();
+    drop(quick);
+    // Nothing may arrive before the first line is finished.
+    let early = tokio::time::timeout(Duration::from_millis(300), next_messages(&mut rx)).await;
+    assert!(early.is_err(), "arrived before the earlier line: {early:?}");
+    slow.write_all(tail.as_bytes()).unwrap();
+    drop(slow);
+    let decoded = |l: &str| decode_agent_line(l.trim_end().as_bytes()).unwrap();
+    assert_eq!(next_messages(&mut rx).await, vec![decoded(first)]);
+    assert_eq!(next_messages(&mut rx).await, vec![decoded(second)]);
     drop(bound);
 }

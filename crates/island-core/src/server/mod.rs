@@ -1,13 +1,20 @@
 //! The socket server: accepts connections, checks every peer's uid, frames
-//! and decodes lines, and hands messages to the host. One task per
-//! connection, so no connection can delay another; every buffer is capped.
+//! and decodes lines, and hands messages to the host. A connection whose
+//! whole life is in the socket when it is accepted (upstream's one line) is
+//! read at once (`whole`); any other gets its own task, so no connection
+//! can delay another; every buffer is capped.
+//!
+//! Over 400 lines: the accept loop, the connection task and the limits and
+//! counters they share are one unit; the one-line path is apart already.
+
+mod whole;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use island_protocol::{AgentMessage, Counters, DecodeError, decode_agent_line};
+use island_protocol::{AgentMessage, Counters, decode_agent_line};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
@@ -16,6 +23,7 @@ use crate::framing::{Frame, LineFramer};
 use crate::peer_order::{PeerOrder, Turn, is_control};
 use crate::tracker::{ConnId, Peer};
 use crate::writer::Writer;
+use whole::{Early, bad_line, oversized_line, read_at_once};
 
 /// How long after a storm's last connection its memory is given back.
 const TRIM_AFTER: Duration = Duration::from_secs(2);
@@ -148,6 +156,17 @@ pub enum Inbound {
     Closed {
         /// The connection.
         conn: ConnId,
+    },
+    /// A connection's whole life at once: opened, these lines, closed
+    /// (upstream's one line per connection; no control request, so
+    /// nothing is sent back).
+    Whole {
+        /// The connection.
+        conn: ConnId,
+        /// Its peer.
+        peer: Peer,
+        /// Its lines, in order.
+        messages: Vec<AgentMessage>,
     },
 }
 
@@ -294,6 +313,7 @@ async fn serve_from(
     let mut since_trim = 0u64;
     let mut trim_at: Option<tokio::time::Instant> = None;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut scratch = Vec::new();
     let on_control = first_id != 0;
     let mut was_at_cap = false;
     tokio::pin!(shutdown);
@@ -382,16 +402,53 @@ async fn serve_from(
             start_time: pid.and_then(|pid| starts.of(pid)),
         };
         ServerCounters::bump(&counters.connections);
-        counters.open.fetch_add(1, Ordering::Relaxed);
         since_trim += 1;
         if since_trim >= 1000 {
             trim_at = Some(tokio::time::Instant::now() + TRIM_AFTER);
         }
+        // A one-line connection is done here, in accept order, when its
+        // peer has no earlier connection still waiting its turn.
+        let begun = match read_at_once(&stream, &mut scratch, &limits, &counters, conn) {
+            Early::Whole(messages) => {
+                drop(stream);
+                let whole = Inbound::Whole {
+                    conn,
+                    peer,
+                    messages,
+                };
+                if order.is_clear(peer) {
+                    if inbound.send(whole).await.is_err() {
+                        return; // the host is gone: shutting down
+                    }
+                } else {
+                    // After the peer's connections still waiting their turn.
+                    let mut turn = order.next(peer);
+                    let inbound = inbound.clone();
+                    tasks.spawn(async move {
+                        turn.wait().await;
+                        let _ = inbound.send(whole).await; // the host may be gone
+                        turn.pass().await;
+                    });
+                }
+                continue;
+            }
+            Early::Begun(bytes) => bytes,
+        };
+        counters.open.fetch_add(1, Ordering::Relaxed);
         let turn = order.next(peer);
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
         tasks.spawn(async move {
             let _open = OpenGuard(&counters);
-            connection(stream, (conn, turn), peer, &limits, &counters, &inbound).await;
+            connection(
+                stream,
+                begun,
+                (conn, turn),
+                peer,
+                &limits,
+                &counters,
+                &inbound,
+            )
+            .await;
         });
     }
 }
@@ -445,6 +502,7 @@ impl Drop for OpenGuard<'_> {
 
 async fn connection(
     stream: UnixStream,
+    begun: bytes::Bytes,
     (conn, mut turn): (ConnId, Turn),
     peer: Peer,
     limits: &ServerLimits,
@@ -452,6 +510,8 @@ async fn connection(
     inbound: &mpsc::Sender<Inbound>,
 ) {
     let (read, write) = stream.into_split();
+    // What the accept loop read already comes first.
+    let read = tokio::io::AsyncReadExt::chain(std::io::Cursor::new(begun), read);
     let framer = LineFramer::with_budget(
         limits.max_line_bytes,
         Arc::clone(&counters.buffered),
@@ -518,13 +578,7 @@ async fn connection(
         };
         let line = match frame {
             Frame::Oversized { len } => {
-                ServerCounters::bump(&counters.oversized);
-                tracing::warn!(
-                    conn = conn.0,
-                    len,
-                    max = limits.max_line_bytes,
-                    "skipped an oversized line"
-                );
+                oversized_line(len, limits, counters, conn);
                 first = false;
                 continue;
             }
@@ -551,15 +605,7 @@ async fn connection(
                     break;
                 }
             }
-            Err(e) => {
-                ServerCounters::bump(&counters.malformed);
-                // Only the error, never the line: it may hold a prompt.
-                let kind = match e {
-                    DecodeError::Unknown => "unknown message",
-                    DecodeError::Malformed(_) => "malformed line",
-                };
-                tracing::debug!(conn = conn.0, "skipped a {kind}: {e}");
-            }
+            Err(e) => bad_line(&e, counters, conn),
         }
     }
     // A connection that sent nothing still passes its turn on in order.
