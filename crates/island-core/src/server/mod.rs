@@ -15,6 +15,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use island_protocol::{AgentMessage, Counters, decode_agent_line};
+use std::os::unix::net::{UnixListener as StdListener, UnixStream as StdStream};
+
+use nix::sys::socket::sockopt::PeerCredentials;
+use tokio::io::unix::AsyncFd;
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 use tokio_util::codec::FramedRead;
@@ -302,6 +306,15 @@ async fn serve_from(
     inbound: mpsc::Sender<Inbound>,
     shutdown: impl Future<Output = ()>,
 ) {
+    // Accepted by hand (`accept`): a connection read whole at once is
+    // never registered with the poller.
+    let listener = match listener.into_std().and_then(watch_listener) {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!("cannot serve the socket: {e}");
+            return;
+        }
+    };
     let me = nix::unistd::geteuid().as_raw();
     let mut quiet = QuietLogs::default();
     let mut next_id = first_id;
@@ -334,7 +347,7 @@ async fn serve_from(
                 return;
             }
             // At the agent cap, new connections wait in the backlog.
-            accepted = listener.accept(), if !at_cap => accepted,
+            accepted = accept(&listener), if !at_cap => accepted,
             // Reap finished connection tasks so the set stays small.
             Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             // Two seconds after the last connection of a storm (a thousand
@@ -353,8 +366,8 @@ async fn serve_from(
                 continue;
             }
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let stream = match accepted.and_then(|s| s.set_nonblocking(true).map(|()| s)) {
+            Ok(stream) => stream,
             Err(e) => {
                 // EMFILE and friends: wait a little rather than spin.
                 if let Some(more) = quiet.accept_failed.admit() {
@@ -364,7 +377,7 @@ async fn serve_from(
                 continue;
             }
         };
-        let cred = match stream.peer_cred() {
+        let cred = match nix::sys::socket::getsockopt(&stream, PeerCredentials) {
             Ok(cred) => cred,
             Err(e) => {
                 tracing::warn!("cannot read a peer's credentials, closing it: {e}");
@@ -396,7 +409,7 @@ async fn serve_from(
         }
         next_id += 1;
         let conn = ConnId(next_id);
-        let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
+        let pid = u32::try_from(cred.pid()).ok().filter(|pid| *pid != 0);
         let peer = Peer {
             pid,
             start_time: pid.and_then(|pid| starts.of(pid)),
@@ -434,6 +447,13 @@ async fn serve_from(
             }
             Early::Begun(bytes) => bytes,
         };
+        let stream = match UnixStream::from_std(stream) {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::warn!("cannot watch a connection, closing it: {e}");
+                continue;
+            }
+        };
         counters.open.fetch_add(1, Ordering::Relaxed);
         let turn = order.next(peer);
         let (counters, inbound, limits) = (Arc::clone(&counters), inbound.clone(), limits.clone());
@@ -450,6 +470,26 @@ async fn serve_from(
             )
             .await;
         });
+    }
+}
+
+/// Registers a listening socket with the poller.
+#[allow(unsafe_code)]
+fn watch_listener(listener: StdListener) -> std::io::Result<AsyncFd<StdListener>> {
+    // SAFETY: the listener is moved in and owned by the `AsyncFd` for its
+    // whole life, so its descriptor stays open and stays the same one.
+    unsafe { AsyncFd::register_with_interest(listener, tokio::io::Interest::READABLE) }
+        .map_err(std::io::Error::from)
+}
+
+/// The next connection on `listener`: one `accept` call while connections
+/// wait, the poller only when none does.
+async fn accept(listener: &AsyncFd<StdListener>) -> std::io::Result<StdStream> {
+    loop {
+        let mut ready = listener.readable().await?;
+        if let Ok(accepted) = ready.try_io(|l| l.get_ref().accept()) {
+            return accepted.map(|(stream, _)| stream);
+        }
     }
 }
 

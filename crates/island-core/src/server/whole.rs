@@ -8,7 +8,8 @@
 
 use bytes::{Bytes, BytesMut};
 use island_protocol::{AgentMessage, DecodeError, decode_agent_line};
-use tokio::net::UnixStream;
+use std::io::Read;
+use std::os::unix::net::UnixStream;
 use tokio_util::codec::Decoder;
 
 use super::{ServerCounters, ServerLimits};
@@ -30,7 +31,7 @@ pub(super) enum Early {
     Begun(Bytes),
 }
 
-/// Reads what `stream` has sent so far without waiting. `scratch` is the
+/// Reads what `stream` (non-blocking) has sent so far without waiting. `scratch` is the
 /// accept loop's buffer, reused across connections.
 pub(super) fn read_at_once(
     stream: &UnixStream,
@@ -43,7 +44,7 @@ pub(super) fn read_at_once(
     let mut len = 0;
     let mut ended = false;
     while len < scratch.len() {
-        match stream.try_read(&mut scratch[len..]) {
+        match (&mut &*stream).read(&mut scratch[len..]) {
             Ok(0) => {
                 ended = true;
                 break;
