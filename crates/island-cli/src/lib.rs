@@ -59,6 +59,7 @@ pub fn dispatch(args: cli::Args) -> ExitCode {
 /// stderr) if it cannot start.
 #[must_use]
 pub fn runtime() -> Option<tokio::runtime::Runtime> {
+    island_core::platform::tune_allocator();
     started(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

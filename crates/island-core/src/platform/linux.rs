@@ -87,6 +87,30 @@ pub fn release_freed_memory() {
 #[cfg(not(target_env = "gnu"))]
 pub fn release_freed_memory() {}
 
+/// Sets glibc's allocator up for a long-lived server whose load comes in
+/// storms: one arena (a thread arena's top is never trimmed by
+/// `malloc_trim`, so each worker's arena kept what a storm grew), and
+/// fixed trim and mmap thresholds of 128 KiB (glibc raises them as large
+/// blocks come and go, up to 32 MiB, and then keeps freed memory). Called
+/// before the runtime's threads start. Measured with the storm bench:
+/// memory held after a storm +0.1 MiB over before instead of +1 MiB.
+#[cfg(target_env = "gnu")]
+#[allow(unsafe_code)]
+pub fn tune_allocator() {
+    use nix::libc::{M_ARENA_MAX, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, mallopt};
+    // SAFETY: mallopt only sets the allocator's own parameters, under its
+    // lock; a value it refuses leaves the default.
+    unsafe {
+        mallopt(M_ARENA_MAX, 1);
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+/// Other C libraries have no such settings.
+#[cfg(not(target_env = "gnu"))]
+pub fn tune_allocator() {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

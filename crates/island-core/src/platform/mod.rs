@@ -10,7 +10,7 @@ mod imp;
 
 pub use imp::{
     process_cwd, process_environ, process_name, process_parent, process_start_time, process_tty,
-    release_freed_memory,
+    release_freed_memory, tune_allocator,
 };
 
 /// A process and its ancestors, nearest first (at most 64, against loops).

@@ -39,3 +39,6 @@ pub fn process_tty(_pid: u32) -> Option<String> {
 
 /// The system's allocator returns freed memory by itself.
 pub fn release_freed_memory() {}
+
+/// The system's allocator needs no settings.
+pub fn tune_allocator() {}
