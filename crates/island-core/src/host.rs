@@ -56,6 +56,9 @@ pub struct Host {
     starts: crate::liveness::ProcessStarts,
     /// Keeps upstream sessions' open approvals and turns across a restart.
     saver: Option<crate::state_file::Saver>,
+    /// The control socket's lines, served before the agents' (whose queue
+    /// a storm fills).
+    control: Option<mpsc::Receiver<Inbound>>,
 }
 
 impl std::fmt::Debug for Host {
@@ -91,6 +94,7 @@ impl Host {
             published,
             starts: crate::liveness::ProcessStarts::default(),
             saver: None,
+            control: None,
         }
     }
 
@@ -101,6 +105,15 @@ impl Host {
         let mut saver = crate::state_file::Saver::new(path);
         saver.mark();
         self.saver = Some(saver);
+        self
+    }
+
+    /// Takes the control socket's connections from `control`, ahead of the
+    /// agents' queue: `status` and `approve` stay quick while a storm of
+    /// agent lines waits.
+    #[must_use]
+    pub fn with_control_inbound(mut self, control: mpsc::Receiver<Inbound>) -> Self {
+        self.control = Some(control);
         self
     }
 
@@ -134,6 +147,10 @@ impl Host {
         self.snapshot_due = true;
         let mut process_check = tokio::time::interval(PROCESS_CHECK);
         process_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (mut control, mut control_open) = match self.control.take() {
+            Some(control) => (control, true),
+            None => (mpsc::channel(1).1, false),
+        };
         loop {
             let wake = self.wake;
             let save_at = self
@@ -141,22 +158,13 @@ impl Host {
                 .as_ref()
                 .and_then(crate::state_file::Saver::due_at);
             let one_line = self.has_one_line_sessions();
+            // In this order: Island's own clients and the user first, then
+            // timers, then the agents' lines (which a storm keeps ready).
             tokio::select! {
-                message = inbound.recv() => match message {
-                    Some(message) => {
-                        self.on_inbound(message);
-                        // What else is already waiting goes in the same
-                        // turn: under a flood, the snapshot (whose cost
-                        // grows with the sessions) is built once a batch,
-                        // not once a line.
-                        for _ in 1..BATCH {
-                            match inbound.try_recv() {
-                                Ok(message) => self.on_inbound(message),
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                    None => return,
+                biased;
+                message = control.recv(), if control_open => match message {
+                    Some(message) => self.on_inbound(message),
+                    None => control_open = false,
                 },
                 action = actions.recv(), if actions_open => match action {
                     Some(action) => self.on_action(action),
@@ -173,6 +181,22 @@ impl Host {
                         saver.save(self.tracker.kept_across_restart());
                     }
                 }
+                message = inbound.recv() => match message {
+                    Some(message) => {
+                        self.on_inbound(message);
+                        // What else is already waiting goes in the same
+                        // turn: under a flood, the snapshot (whose cost
+                        // grows with the sessions) is built once a batch,
+                        // not once a line.
+                        for _ in 1..BATCH {
+                            match inbound.try_recv() {
+                                Ok(message) => self.on_inbound(message),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    None => return,
+                },
             }
             if std::mem::take(&mut self.snapshot_due) {
                 self.publish_snapshot();

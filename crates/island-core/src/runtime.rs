@@ -144,7 +144,9 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     // restart, whose process still runs.
     let state_path = crate::state_file::path_for(&path);
     tracker.restore(crate::state_file::load(&state_path), Timestamp::now());
+    let (control_tx, control_rx) = mpsc::channel(1024);
     let host = Host::new(tracker, notices, Arc::clone(&counters))
+        .with_control_inbound(control_rx)
         .with_focus(crate::focus::Desktop::from_env(), config.focus_settings())
         .with_state_file(state_path);
     let published = host.subscribe();
@@ -155,7 +157,7 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
             listener,
             limits.clone(),
             Arc::clone(&counters),
-            inbound_tx.clone(),
+            control_tx,
             async {
                 let _ = control_stop_rx.await;
             },

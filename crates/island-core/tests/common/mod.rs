@@ -72,11 +72,13 @@ impl TestIsland {
         let (inbound_tx, inbound_rx) = mpsc::channel(65_536);
         let (actions, actions_rx) = mpsc::unbounded_channel();
         let notices = RecordingNotices::default();
+        let (control_tx, control_rx) = mpsc::channel(1024);
         let host = Host::new(
             SessionTracker::new(policy),
             wrap(notices.clone()),
             Arc::clone(&counters),
-        );
+        )
+        .with_control_inbound(control_rx);
         let mut control_bound = bind(&control_path(&path)).unwrap();
         let control_listener =
             tokio::net::UnixListener::from_std(control_bound.take_listener().unwrap()).unwrap();
@@ -85,7 +87,7 @@ impl TestIsland {
             control_listener,
             limits.clone(),
             Arc::clone(&counters),
-            inbound_tx.clone(),
+            control_tx,
             async {
                 let _ = control_stop_rx.await;
             },
