@@ -53,10 +53,26 @@ fn anon_kib(pid: u32) -> u64 {
     status_kib(pid, "RssAnon:")
 }
 
+/// Status requests this bench has made: each is a line Island counts.
+static ASKED: AtomicU64 = AtomicU64::new(0);
+
+/// `island status`, counted in [`ASKED`].
+async fn status(
+    socket: &Path,
+) -> Result<island_protocol::Snapshot, island_core::client::ClientError> {
+    ASKED.fetch_add(1, Ordering::Relaxed);
+    island_core::client::status(socket).await
+}
+
+/// Lines Island has counted, less the bench's own status requests.
 async fn lines_received(socket: &Path) -> u64 {
-    island_core::client::status(socket)
+    status(socket)
         .await
-        .map(|s| s.counters.lines)
+        .map(|s| {
+            s.counters
+                .lines
+                .saturating_sub(ASKED.load(Ordering::Relaxed))
+        })
         .unwrap_or(0)
 }
 
@@ -97,8 +113,9 @@ fn upstream_line(n: u64) -> String {
 }
 
 /// The storm: `events` one-line connections from this thread, as fast as
-/// they go. Returns (sent, dropped at connect, elapsed).
-fn storm(socket: PathBuf, events: u64) -> (u64, u64, Duration) {
+/// they go, or at `pace` connections a second. Returns (sent, dropped at
+/// connect, elapsed).
+fn storm(socket: PathBuf, events: u64, pace: Option<f64>) -> (u64, u64, Duration) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -107,6 +124,13 @@ fn storm(socket: PathBuf, events: u64) -> (u64, u64, Duration) {
         let (mut sent, mut dropped) = (0, 0);
         let start = Instant::now();
         for n in 0..events {
+            if let Some(pace) = pace {
+                #[allow(clippy::cast_precision_loss)]
+                let due = start + Duration::from_secs_f64(n as f64 / pace);
+                while Instant::now() < due {
+                    std::thread::yield_now();
+                }
+            }
             match tokio::net::UnixStream::connect(&socket).await {
                 Ok(mut s) => {
                     use tokio::io::AsyncWriteExt;
@@ -204,7 +228,7 @@ fn main() {
             let (mut latencies, mut failures) = (Vec::new(), Vec::new());
             while storming.load(Ordering::Relaxed) {
                 let start = Instant::now();
-                match island_core::client::status(&socket).await {
+                match status(&socket).await {
                     Ok(_) => latencies.push(start.elapsed()),
                     Err(e) => failures.push(e.to_string()),
                 }
@@ -217,13 +241,13 @@ fn main() {
     };
     let (sent, dropped, storm_time) = {
         let socket = socket.clone();
-        std::thread::spawn(move || storm(socket, events))
+        std::thread::spawn(move || storm(socket, events, None))
             .join()
             .unwrap()
     };
-    let delivered = runtime.block_on(settle(&socket, base + sent)) - base;
     storming.store(false, Ordering::Relaxed);
     let (latencies, failures) = runtime.block_on(watcher).unwrap();
+    let delivered = runtime.block_on(settle(&socket, base + sent)) - base;
     #[allow(clippy::cast_precision_loss)]
     let storm_rate = sent as f64 / storm_time.as_secs_f64();
 
@@ -233,16 +257,34 @@ fn main() {
         peak_anon.load(Ordering::Relaxed).max(anon_kib(pid)),
     );
     let calm = Instant::now();
-    let limit = before_kib.1 + before_kib.1 / 10;
+    // Resident memory, as `ps` and the system monitor show it (the figure
+    // the issue measured); what Island holds itself is in the table too.
+    let limit = before_kib.0 + before_kib.0 / 10;
     let mut back_after = None;
     while calm.elapsed() < Duration::from_secs(if smoke { 5 } else { 60 }) {
-        if anon_kib(pid) <= limit {
+        if rss_kib(pid) <= limit {
             back_after = Some(calm.elapsed());
             break;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     let after_kib = (rss_kib(pid), anon_kib(pid));
+
+    // 5. Below the rate a client makes connections at full speed (the
+    // storm's, sent or dropped): the same storm paced at 80 % of it.
+    #[allow(clippy::cast_precision_loss)]
+    let full_speed = events as f64 / storm_time.as_secs_f64();
+    let paced_base = runtime.block_on(lines_received(&socket));
+    let (paced_sent, paced_dropped, paced_time) = {
+        let socket = socket.clone();
+        std::thread::spawn(move || storm(socket, events, Some(full_speed * 0.8)))
+            .join()
+            .unwrap()
+    };
+    let paced_lost = paced_sent
+        .saturating_sub(runtime.block_on(settle(&socket, paced_base + paced_sent)) - paced_base);
+    #[allow(clippy::cast_precision_loss)]
+    let paced_rate = events as f64 / paced_time.as_secs_f64();
 
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1000.0);
     let (p50, p99) = (
@@ -253,7 +295,8 @@ fn main() {
     let mut table = format!(
         "| | events/s | events sent | lost |\n|---|---:|---:|---:|\n\
          | baseline: Island's own persistent sink (`codewhale-hooks`, one connection) | {sink_rate:.0} | {events} | {} |\n\
-         | upstream's way: connect, one line, close, for every event | {storm_rate:.0} | {sent} | {} dropped at connect (backlog full), {} after |\n\n\
+         | upstream's way: connect, one line, close, for every event | {storm_rate:.0} | {sent} | {} dropped at connect (backlog full), {} after |\n\
+         | the same, paced at 80 % of the full-speed client's rate | {paced_rate:.0} | {paced_sent} | {paced_dropped} dropped at connect, {paced_lost} after |\n\n\
          The storm runs at **{:.2}x** the persistent sink's rate.\n\n\
          | `island status` during the storm | p50 | p99 | failures |\n|---|---:|---:|---:|\n\
          | {} requests | {} | {} | {} |\n\n\
@@ -277,9 +320,9 @@ fn main() {
         after_kib.0,
     );
     table.push_str(&format!(
-        "The memory Island holds back within 10 % of before the storm: {}. (Resident memory also counts the pages of the program file the storm's code paths read, which the system shares and may drop.)\n\nAgainst the targets of the upstream-fidelity issue: nothing lost below the rate upstream's sink makes connections: {} ({} dropped, {} lost); `status` p99 ≤ 50 ms and no failure during the storm: {}; memory back within 10 % within a minute: {}.\n",
+        "Resident memory back within 10 % of before the storm: {}. (It also counts the pages of the program file the storm's code paths read; what Island holds itself, `RssAnon`, is the first column.)\n\nAgainst the targets of the upstream-fidelity issue: nothing lost below the rate upstream's sink makes connections: {} (paced at 80 % of the full-speed rate, {full_speed:.0} a second: {paced_dropped} dropped, {paced_lost} lost; at full speed: {} dropped, {} lost); `status` p99 ≤ 50 ms and no failure during the storm: {}; memory back within 10 % within a minute: {}.\n",
         back_after.map_or_else(|| "not within the time watched".into(), |d| format!("after {:.1} s", d.as_secs_f64())),
-        met(dropped == 0 && sent == delivered),
+        met(paced_dropped == 0 && paced_lost == 0),
         dropped,
         sent.saturating_sub(delivered),
         met(p99 <= Duration::from_millis(50) && failures.is_empty()),
