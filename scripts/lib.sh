@@ -142,6 +142,27 @@ ensure_tauri_driver() {
   ensure_cargo_tool tauri-driver "$TAURI_DRIVER_VERSION" tauri-driver TAURI_DRIVER
 }
 
+# ensure_claude_code: the real Claude Code from the npm registry, at
+# exactly CLAUDE_CODE_VERSION, in its own tools folder (its native binary
+# comes in a platform package, about 400 MB); exports CLAUDE_CODE_BIN, the
+# path the real-agent tests run. The tests give it a stub model server on
+# 127.0.0.1 and a HOME of their own.
+CLAUDE_CODE_VERSION=2.1.328
+ensure_claude_code() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  local dir
+  dir="$(tool_dir claude-code "$CLAUDE_CODE_VERSION" _claude_code_into)"
+  if [ ! -x "$dir/node_modules/.bin/claude" ]; then
+    log "installing Claude Code $CLAUDE_CODE_VERSION into $dir"
+    install_into "$dir" _claude_code_into
+  fi
+  export CLAUDE_CODE_BIN="$dir/node_modules/.bin/claude"
+}
+_claude_code_into() {
+  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error \
+    "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION")
+}
+
 # ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
 # CARGO_FUZZ.
 ensure_cargo_fuzz() {

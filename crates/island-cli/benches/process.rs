@@ -287,7 +287,8 @@ fn main() {
             Some(std::process::id()),
             terminal.clone(),
             u128::try_from(n).unwrap(),
-        );
+        )
+        .unwrap();
         let start = Instant::now();
         let answer = runtime
             .block_on(island_core::bridge::deliver(

@@ -167,7 +167,10 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
             let unique = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos());
-            (claude::plan(&input, pid, terminal, unique), wait_secs)
+            match claude::plan(&input, pid, terminal, unique) {
+                Some(plan) => (plan, wait_secs),
+                None => return,
+            }
         }
         HookAgent::Codex { .. } => (others::codex(&input, pid, terminal), 0),
         HookAgent::Codewhale { event } => {

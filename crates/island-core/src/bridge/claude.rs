@@ -18,13 +18,24 @@ use super::Plan;
 const TURN: &str = "turn";
 
 /// The lines for one hook payload. `agent_pid` is Claude's process;
-/// `unique` makes approval ids unique (a time stamp, say).
+/// `unique` makes approval ids unique (a time stamp, say). `None` for
+/// `SessionEnd`: said for a session Island may not know (Claude sends it
+/// for the session before a `/clear` or a restart), it would only make a
+/// session appear that has ended.
 #[must_use]
-pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, unique: u128) -> Plan {
+pub fn plan(
+    input: &Value,
+    agent_pid: Option<u32>,
+    terminal: TerminalInfo,
+    unique: u128,
+) -> Option<Plan> {
     let text = |key: &str| input.get(key).and_then(Value::as_str).map(str::to_owned);
     let session = text("session_id").unwrap_or_else(|| "unknown".into());
     let cwd = text("cwd");
     let event = text("hook_event_name").unwrap_or_default();
+    if event == "SessionEnd" {
+        return None;
+    }
     let tool = text("tool_name");
     let waits = event == "PermissionRequest";
     let mut hello = super::hook_hello(
@@ -42,15 +53,21 @@ pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, uniqu
             turn_id: TURN.into(),
         }),
         "PreToolUse" => frame(EventFrame::ToolCallStart {
-            call_id: None,
+            call_id: Some(call_key(tool.as_deref(), input.get("tool_input"))),
             tool_name: tool,
         }),
-        "PostToolUse" => frame(EventFrame::ToolCallResult {
-            call_id: None,
+        // The call ran (or ran and failed): if it was asked about, the
+        // answer came from the terminal, and Island closes that card.
+        "PostToolUse" | "PostToolUseFailure" => frame(EventFrame::ToolCallResult {
+            call_id: Some(call_key(tool.as_deref(), input.get("tool_input"))),
             tool_name: tool,
         }),
         "Stop" => frame(EventFrame::TurnComplete {
             turn_id: TURN.into(),
+        }),
+        "StopFailure" => frame(EventFrame::TurnAborted {
+            turn_id: TURN.into(),
+            reason: text("error").or_else(|| text("reason")),
         }),
         "Notification" if text("notification_type").as_deref() == Some("permission_prompt") => {
             // Claude asks in its terminal: shown, answered there.
@@ -67,19 +84,32 @@ pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, uniqu
         }
         "PermissionRequest" => {
             let id = format!("claude-permission-{unique}");
-            let what = tool.clone().unwrap_or_else(|| "a tool".into());
-            let command = summary(tool.as_deref(), input.get("tool_input"));
+            let tool_input = input.get("tool_input");
+            let command = summary(tool.as_deref(), tool_input);
+            // What the tool says it does (Bash's `description`), else which
+            // tool it is.
+            let reason = tool_input
+                .and_then(|i| i.get("description"))
+                .and_then(Value::as_str)
+                .filter(|d| !d.trim().is_empty())
+                .map_or_else(
+                    || {
+                        let what = tool.as_deref().unwrap_or("a tool");
+                        format!("Claude Code asks to use {what}")
+                    },
+                    str::to_owned,
+                );
             wait_for = Some(id.clone());
             vec![
-                requested(id.clone(), Some(format!("Claude Code asks to use {what}"))),
+                requested(id.clone(), Some(reason.clone())),
                 EventEnvelope::now(HookEvent::frame(EventFrame::ExecApprovalRequest {
                     request: Box::new(ExecApprovalRequestEvent {
-                        call_id: id.clone(),
+                        call_id: call_key(tool.as_deref(), tool_input),
                         approval_id: id,
                         turn_id: TURN.into(),
                         command: command.as_str().into(),
                         cwd: cwd.unwrap_or_default(),
-                        reason: Some(format!("Claude Code asks to use {what}")),
+                        reason: Some(reason),
                         available_decisions: vec![ReviewDecision::Approved, ReviewDecision::Denied],
                         ..ExecApprovalRequestEvent::default()
                     }),
@@ -90,11 +120,11 @@ pub fn plan(input: &Value, agent_pid: Option<u32>, terminal: TerminalInfo, uniqu
         // the hello alone keeps the session known.
         _ => Vec::new(),
     };
-    Plan {
+    Some(Plan {
         hello,
         events,
         wait_for,
-    }
+    })
 }
 
 /// What Claude reads from a `PermissionRequest` hook for Island's answer.
@@ -120,6 +150,19 @@ fn requested(approval_id: String, reason: Option<String>) -> EventEnvelope {
     })
 }
 
+/// Which tool call a hook is about. `PermissionRequest` carries no
+/// `tool_use_id` (Claude Code 2.1.328), so the call is known by its tool
+/// and input, which `PreToolUse`, `PermissionRequest` and `PostToolUse`
+/// all carry alike; Claude asks about one call at a time.
+fn call_key(tool: Option<&str>, input: Option<&Value>) -> String {
+    use std::hash::{Hash, Hasher};
+    // The same binary hashes every hook of a call: a fixed-key hasher.
+    let mut hasher = std::hash::DefaultHasher::new();
+    tool.hash(&mut hasher);
+    input.map(Value::to_string).hash(&mut hasher);
+    format!("claude-call-{:016x}", hasher.finish())
+}
+
 /// The tool call in a line: a shell command as it is, a file tool as its
 /// path, anything else as the tool and its input.
 fn summary(tool: Option<&str>, input: Option<&Value>) -> String {
@@ -139,6 +182,8 @@ fn summary(tool: Option<&str>, input: Option<&Value>) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]
@@ -147,7 +192,7 @@ mod tests {
             "session_id": "s1", "cwd": "/src/web", "hook_event_name": "PermissionRequest",
             "tool_name": "Bash", "tool_input": {"command": "npm test"}
         });
-        let plan = plan(&input, Some(42), TerminalInfo::default(), 7);
+        let plan = plan(&input, Some(42), TerminalInfo::default(), 7).unwrap();
         assert_eq!(plan.hello.session_id, "claude-s1");
         assert_eq!(plan.hello.title.as_deref(), Some("web"));
         assert!(plan.hello.transient && plan.hello.accepts_decisions);
@@ -163,6 +208,73 @@ mod tests {
         assert!(output(&ReviewDecision::Denied).contains(r#""behavior":"deny""#));
     }
 
+    /// The payloads Claude Code 2.1.328 sent for one Bash call (recorded
+    /// against the real agent; `PermissionRequest` has no `tool_use_id`).
+    fn call_payload(event: &str) -> Value {
+        serde_json::json!({
+            "session_id": "s1", "cwd": "/src/web", "hook_event_name": event,
+            "permission_mode": "default", "tool_name": "Bash",
+            "tool_input": {"command": "touch marker", "description": "Create the marker file"},
+            "tool_use_id": if event == "PermissionRequest" { Value::Null } else { "toolu_01".into() },
+        })
+    }
+
+    fn call_id_of(plan: &Plan) -> Option<String> {
+        plan.events.iter().find_map(|e| match &e.event {
+            HookEvent::GenericEventFrame {
+                frame:
+                    EventFrame::ToolCallStart { call_id, .. }
+                    | EventFrame::ToolCallResult { call_id, .. },
+            } => call_id.clone(),
+            HookEvent::GenericEventFrame {
+                frame: EventFrame::ExecApprovalRequest { request },
+            } => Some(request.call_id.clone()),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn the_call_asked_about_and_its_result_share_one_call_id_and_the_reason_is_its_description() {
+        let plans: Vec<Plan> = [
+            "PreToolUse",
+            "PermissionRequest",
+            "PostToolUse",
+            "PostToolUseFailure",
+        ]
+        .iter()
+        .map(|e| plan(&call_payload(e), None, TerminalInfo::default(), 1).unwrap())
+        .collect();
+        let ids: Vec<_> = plans.iter().map(call_id_of).collect();
+        assert!(ids[0].is_some(), "{ids:?}");
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        let HookEvent::ApprovalLifecycle { reason, .. } = &plans[1].events[0].event else {
+            panic!("{:?}", plans[1].events);
+        };
+        assert_eq!(reason.as_deref(), Some("Create the marker file"));
+        let mut other = call_payload("PostToolUse");
+        other["tool_input"]["command"] = "touch other".into();
+        let other = plan(&other, None, TerminalInfo::default(), 1).unwrap();
+        assert_ne!(call_id_of(&other), ids[0], "another call, another id");
+    }
+
+    #[test]
+    fn a_failed_turn_is_aborted_and_a_session_end_sends_nothing() {
+        let failed = serde_json::json!({"session_id": "s1", "hook_event_name": "StopFailure",
+            "error": "rate_limit"});
+        let failed = plan(&failed, None, TerminalInfo::default(), 1).unwrap();
+        assert!(
+            matches!(
+                &failed.events[0].event,
+                HookEvent::GenericEventFrame { frame: EventFrame::TurnAborted { reason: Some(r), .. } }
+                    if r == "rate_limit"
+            ),
+            "{:?}",
+            failed.events
+        );
+        let end = serde_json::json!({"session_id": "s1", "hook_event_name": "SessionEnd", "reason": "other"});
+        assert!(plan(&end, None, TerminalInfo::default(), 1).is_none());
+    }
+
     #[test]
     fn other_hooks_wait_for_nothing_and_unknown_ones_send_only_the_hello() {
         for (event, frames) in [
@@ -173,7 +285,7 @@ mod tests {
             ("Something", 0),
         ] {
             let input = serde_json::json!({"session_id": "s1", "hook_event_name": event, "prompt": "secret"});
-            let plan = plan(&input, None, TerminalInfo::default(), 1);
+            let plan = plan(&input, None, TerminalInfo::default(), 1).unwrap();
             assert_eq!(plan.events.len(), frames, "{event}");
             assert!(plan.wait_for.is_none() && !plan.hello.accepts_decisions);
             assert!(
@@ -183,7 +295,7 @@ mod tests {
         }
         let idle = serde_json::json!({"session_id": "s1", "hook_event_name": "Notification",
             "notification_type": "idle_prompt", "message": "Claude is waiting for your input"});
-        let plan = plan(&idle, None, TerminalInfo::default(), 1);
+        let plan = plan(&idle, None, TerminalInfo::default(), 1).unwrap();
         assert!(
             matches!(
                 &plan.events[..],

@@ -9,14 +9,17 @@ use super::{Agent, Outcome, Problem, command_runs_island_hook, retarget_command}
 
 /// The events Island maps: name, whether it takes a tool matcher, and a
 /// timeout for the one that waits (over the bridge's 50 s wait).
-const EVENTS: [(&str, bool, Option<u64>); 7] = [
+const EVENTS: [(&str, bool, Option<u64>); 10] = [
     ("SessionStart", false, None),
     ("UserPromptSubmit", false, None),
     ("PreToolUse", true, None),
     ("PostToolUse", true, None),
+    ("PostToolUseFailure", true, None),
     ("PermissionRequest", true, Some(60)),
     ("Notification", false, None),
     ("Stop", false, None),
+    ("StopFailure", false, None),
+    ("SessionEnd", false, None),
 ];
 
 fn parse(text: &str) -> Result<Map<String, Value>, Problem> {

@@ -588,7 +588,7 @@ impl SessionTracker {
             } => {
                 if phase.is_closing() {
                     self.close_approval(id, &approval_id, out);
-                } else {
+                } else if !self.asked_already(id, &approval_id) {
                     self.open_approval(conn, id, &approval_id, reason, None, now, out);
                 }
             }
@@ -667,9 +667,14 @@ impl SessionTracker {
                 self.close_notice(key, out);
             }
             EventFrame::TurnComplete { .. } => {
+                self.close_approvals_of_a_bridge_turn(id, out);
                 self.complete_turn(id, now.unix_millis(), now.unix_millis(), out);
             }
             EventFrame::TurnAborted { reason, .. } => {
+                self.close_approvals_of_a_bridge_turn(id, out);
+                let Some(session) = self.sessions.get_mut(id) else {
+                    return;
+                };
                 session.turn = None;
                 session.activity = SessionState::Aborted;
                 session.current_tool = None;
@@ -706,7 +711,21 @@ impl SessionTracker {
                 session.current_tool = tool_name.or(session.current_tool.take());
                 out.changed = true;
             }
-            EventFrame::ToolCallResult { .. } | EventFrame::ExecCommandEnd { .. } => {
+            EventFrame::ToolCallResult { call_id, .. } => {
+                session.current_tool = None;
+                out.changed = true;
+                // The call ran: its approval was answered in the terminal.
+                let answered: Vec<String> = session
+                    .approvals
+                    .iter()
+                    .filter(|a| call_id.is_some() && a.call_id == call_id)
+                    .map(|a| a.id.clone())
+                    .collect();
+                for approval_id in answered {
+                    self.close_approval(id, &approval_id, out);
+                }
+            }
+            EventFrame::ExecCommandEnd { .. } => {
                 session.current_tool = None;
                 out.changed = true;
             }
@@ -840,6 +859,7 @@ impl SessionTracker {
                     requested_at: now,
                     realerted: false,
                     answer_to,
+                    call_id: None,
                 });
                 session.approvals.len() - 1
             }
@@ -849,6 +869,7 @@ impl SessionTracker {
             approval.reason = reason;
         }
         if let Some(request) = request {
+            approval.call_id = Some(request.call_id).filter(|c| !c.is_empty());
             approval.command = Some(request.command.0).filter(|c| !c.is_empty());
             approval.cwd = Some(request.cwd).filter(|c| !c.is_empty());
             approval.decisions = request.available_decisions;
@@ -856,6 +877,29 @@ impl SessionTracker {
         out.changed = true;
         let notice = notices::approval(session, &session.approvals[index], false);
         self.notify(notice, out);
+    }
+
+    /// A hook bridge's agent asks one thing at a time: a request without
+    /// a frame, while another approval of the session is open, is that
+    /// prompt announced again (Claude Code's `permission_prompt`
+    /// notification, seconds after its `PermissionRequest`), not a second
+    /// one.
+    fn asked_already(&self, id: &str, approval_id: &str) -> bool {
+        self.sessions
+            .get(id)
+            .is_some_and(|s| s.transient && s.approvals.iter().any(|a| a.id != approval_id))
+    }
+
+    /// A hook bridge's turn is over: what it asked is moot (answered in
+    /// the terminal, or dropped with the turn), and its cards go.
+    fn close_approvals_of_a_bridge_turn(&mut self, id: &str, out: &mut Out) {
+        let open: Vec<String> = match self.sessions.get(id) {
+            Some(s) if s.transient => s.approvals.iter().map(|a| a.id.clone()).collect(),
+            _ => return,
+        };
+        for approval_id in open {
+            self.close_approval(id, &approval_id, out);
+        }
     }
 
     fn close_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {

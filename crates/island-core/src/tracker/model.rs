@@ -276,6 +276,10 @@ pub struct Approval {
     /// while it is open. `None`: answered in the agent's terminal.
     #[serde(default)]
     pub answer_to: Option<ConnId>,
+    /// The tool call it is for, from its frame: that call's result closes
+    /// it (it was answered in the agent's terminal).
+    #[serde(default)]
+    pub call_id: Option<String>,
 }
 
 /// How a session talks to Island.
