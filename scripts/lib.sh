@@ -205,6 +205,10 @@ fresh_setup_check() {
     "$TAURI_DRIVER" --help >/dev/null
     ensure_cargo_fuzz
     "$CARGO_FUZZ" --version >/dev/null
+    ensure_claude_code
+    "$CLAUDE_CODE_BIN" --version | grep -q "^$CLAUDE_CODE_VERSION " ||
+      { echo "error: Claude Code is not $CLAUDE_CODE_VERSION: $("$CLAUDE_CODE_BIN" --version)" >&2; exit 1; }
+    case "$CLAUDE_CODE_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Claude Code is not the pinned one: $CLAUDE_CODE_BIN" >&2; exit 1 ;; esac
     case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
   )
   log "fresh set-up check passed"
