@@ -139,8 +139,18 @@ impl World {
                 "setup installs {event}: {settings}"
             );
         }
+        let doctor = |world: &Self| {
+            let out = world.island(&["doctor"]);
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        assert!(
+            doctor(self).contains("cannot answer their approvals"),
+            "doctor says the auto mode asks no hook: {}",
+            doctor(self)
+        );
         settings["permissions"] = json!({"defaultMode": "default"});
         std::fs::write(&path, settings.to_string()).unwrap();
+        assert!(!doctor(self).contains("cannot answer"), "{}", doctor(self));
         let island = Command::new(env!("CARGO_BIN_EXE_island"))
             .args(["--headless", "--no-notifications"])
             .envs(self.env())

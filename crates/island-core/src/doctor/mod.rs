@@ -155,6 +155,20 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
             let path = agent.config_path(home, env);
             let how = format!("`island setup {}` adds it", agent.name());
             match std::fs::read_to_string(&path) {
+                Ok(text) if agent.is_configured(&text) && agent == Agent::Claude => {
+                    match crate::setup::claude::unanswerable_mode(&text) {
+                        Some(why) => Check::new(
+                            Level::Warn,
+                            name,
+                            format!("{} runs `island hook claude`, but {why}", path.display()),
+                        ),
+                        None => Check::new(
+                            Level::Ok,
+                            name,
+                            format!("{} runs `island hook claude`", path.display()),
+                        ),
+                    }
+                }
                 Ok(text) if agent.is_configured(&text) => Check::new(
                     Level::Ok,
                     name,

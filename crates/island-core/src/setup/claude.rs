@@ -22,6 +22,27 @@ const EVENTS: [(&str, bool, Option<u64>); 10] = [
     ("SessionEnd", false, None),
 ];
 
+/// Why Island cannot answer this Claude Code's approvals, if it cannot:
+/// Claude asks its `PermissionRequest` hook only in the modes that ask the
+/// user, and 2.1.328 starts in "auto" when `settings.json` names no mode.
+#[must_use]
+pub fn unanswerable_mode(text: &str) -> Option<String> {
+    let root = parse(text).ok()?;
+    let mode = root
+        .get("permissions")
+        .and_then(|p| p.get("defaultMode"))
+        .and_then(Value::as_str);
+    let why = match mode {
+        None => "names no permission mode, so Claude Code (2.1.328 and later) starts in \"auto\"",
+        Some("auto") => "starts Claude Code in \"auto\" mode",
+        Some("bypassPermissions") => "starts Claude Code in \"bypassPermissions\" mode",
+        Some(_) => return None,
+    };
+    Some(format!(
+        "it {why}, which asks no PermissionRequest hook: Island shows the sessions but cannot answer their approvals (\"permissions\": {{\"defaultMode\": \"default\"}} lets it)"
+    ))
+}
+
 fn parse(text: &str) -> Result<Map<String, Value>, Problem> {
     if text.trim().is_empty() {
         return Ok(Map::new());
@@ -183,6 +204,23 @@ pub(super) fn remove(text: &str) -> Outcome {
         root.shift_remove("hooks");
     }
     Ok((print(root)?, notes))
+}
+
+#[cfg(test)]
+mod mode_tests {
+    use super::unanswerable_mode;
+
+    #[test]
+    fn only_modes_that_ask_the_user_let_island_answer() {
+        assert!(unanswerable_mode("{}").is_some_and(|w| w.contains("auto")));
+        assert!(unanswerable_mode(r#"{"permissions":{"defaultMode":"auto"}}"#).is_some());
+        assert!(
+            unanswerable_mode(r#"{"permissions":{"defaultMode":"bypassPermissions"}}"#).is_some()
+        );
+        assert!(unanswerable_mode(r#"{"permissions":{"defaultMode":"default"}}"#).is_none());
+        assert!(unanswerable_mode(r#"{"permissions":{"defaultMode":"acceptEdits"}}"#).is_none());
+        assert!(unanswerable_mode("not json").is_none());
+    }
 }
 
 #[cfg(test)]

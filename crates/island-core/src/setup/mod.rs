@@ -6,7 +6,7 @@
 //! stay, a setting Island would have to overwrite is refused with the
 //! reason, and a file changed meanwhile is left alone.
 
-mod claude;
+pub(crate) mod claude;
 mod toml_agents;
 
 use std::path::{Path, PathBuf};
