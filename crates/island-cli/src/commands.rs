@@ -8,7 +8,7 @@ use anyhow::Context;
 use island_core::client;
 use island_core::config::IslandConfig;
 use island_core::runtime::{RunOptions, RunOutcome, run_headless};
-use island_protocol::{FocusRequest, ReviewDecision, Timestamp};
+use island_protocol::{ApprovalPhase, FocusRequest, ReviewDecision, Timestamp};
 
 use crate::cli::{Args, Command, HookAgent};
 
@@ -161,6 +161,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         }
     };
     let pid = island_core::platform::hook_agent(std::process::id());
+    let is_claude = matches!(agent, HookAgent::Claude { .. });
     let terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
     let (plan, wait) = match agent {
         HookAgent::Claude { wait_secs } => {
@@ -181,10 +182,41 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
             }
         }
     };
-    match deliver(socket, &plan, std::time::Duration::from_secs(wait)).await {
+    let wait = std::time::Duration::from_secs(wait);
+    let delivered = if is_claude {
+        // Answered in Claude's own dialog meanwhile: Island hears it.
+        let elsewhere = answered_in_claudes_dialog(&input);
+        island_core::bridge::deliver_unless_answered(socket, &plan, wait, elsewhere).await
+    } else {
+        deliver(socket, &plan, wait).await
+    };
+    match delivered {
         Ok(Some(decision)) => println!("{}", claude::output(&decision)),
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),
+    }
+}
+
+/// Ends when a waiting `PermissionRequest` hook learns that Claude's own
+/// dialog was answered: Claude ends the hook with SIGTERM then (2.1.328),
+/// and writes the call's result to its transcript. After the signal the
+/// transcript has a moment to say how (a denial is written at once, an
+/// approved call's result once it ran); else the prompt is "cancelled",
+/// which closes the card all the same.
+async fn answered_in_claudes_dialog(input: &serde_json::Value) -> ApprovalPhase {
+    use tokio::signal::unix::{SignalKind, signal};
+    let transcript = island_core::bridge::claude::answered_in_terminal(input);
+    tokio::pin!(transcript);
+    let Ok(mut terminate) = signal(SignalKind::terminate()) else {
+        return transcript.await;
+    };
+    tokio::select! {
+        phase = &mut transcript => phase,
+        _ = terminate.recv() => {
+            tokio::time::timeout(std::time::Duration::from_millis(400), transcript)
+                .await
+                .unwrap_or(ApprovalPhase::Cancelled)
+        }
     }
 }
 

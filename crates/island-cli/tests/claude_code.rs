@@ -6,7 +6,11 @@
 //! does not. Interactive, in a real tmux: answered in Claude's own dialog,
 //! the card closes within a second, Claude's permission_prompt notification
 //! adds no second card, a later `island approve` is refused, and the session
-//! goes when Claude exits. When Claude changes its hooks, this fails.
+//! goes when Claude exits; denied there, the card closes within a second
+//! too. When Claude changes its hooks, this fails.
+//!
+//! Over 400 lines: one agent's whole contract and the world it runs in;
+//! the stub model server is apart already (`stub_anthropic`).
 
 #![allow(clippy::unwrap_used)]
 
@@ -299,19 +303,17 @@ fn launcher(world: &World, claude: &Path) -> PathBuf {
     path
 }
 
-#[test]
-fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
-    let Some(claude) = claude_bin() else {
-        return;
-    };
-    let mut world = World::new(claude.clone());
-    world.set_up();
-    let marker = world.path("proj/marker");
+/// Claude in a real tmux, asked to make `marker`, showing its dialog for
+/// that command, with Island's card up and Claude's permission_prompt
+/// notification come (a few seconds into the dialog, on a hook connection
+/// of its own: two lines, besides this test's own status requests), so
+/// that the dialog takes keys. Returns the tmux and the approval's id.
+fn dialog_open(world: &World, claude: &Path, marker: &Path) -> (Tmux, String) {
     world
         .stub
         .ask_to_run(&format!("touch {}", marker.display()));
     let tmux = Tmux(world.path("tmux.sock"));
-    let script = launcher(&world, &claude);
+    let script = launcher(world, claude);
     let out = tmux.run(&[
         "new-session",
         "-d",
@@ -337,29 +339,26 @@ fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
             .contains("Do you want to proceed?")
             .then_some(())
     });
-    // Claude's permission_prompt notification comes a few seconds into the
-    // dialog, on a hook connection of its own (its hello and its request:
-    // two lines, besides this test's own status requests): wait for it,
-    // then there is still one card.
     let lines = |world: &World| {
         world
             .snapshot()
             .map_or(0, |s| s["counters"]["lines"].as_u64().unwrap_or(0))
     };
-    let before = lines(&world);
+    let before = lines(world);
     let mut asked = 0;
     wait_for(
         "the permission_prompt hook",
         Duration::from_secs(30),
         || {
             asked += 1;
-            (lines(&world) >= before + asked + 2).then_some(())
+            (lines(world) >= before + asked + 2).then_some(())
         },
     );
-    assert_eq!(world.approvals().len(), 1, "{:?}", world.approvals());
-    // "1. Yes" is selected: Enter answers in the terminal.
-    tmux.run(&["send-keys", "-t", "claude", "Enter"]);
-    let answered = Instant::now();
+    (tmux, id)
+}
+
+/// Waits for the card to close: at most a second after `answered`.
+fn card_closes_within_a_second(world: &World, tmux: &Tmux, answered: Instant) {
     while !world.approvals().is_empty() {
         assert!(
             answered.elapsed() < Duration::from_secs(10),
@@ -373,6 +372,22 @@ fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
         took < Duration::from_secs(1),
         "the card closed after {took:?}"
     );
+}
+
+#[test]
+fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
+    let Some(claude) = claude_bin() else {
+        return;
+    };
+    let mut world = World::new(claude.clone());
+    world.set_up();
+    let marker = world.path("proj/marker");
+    let (tmux, id) = dialog_open(&world, &claude, &marker);
+    // One card, though Claude announced the prompt twice.
+    assert_eq!(world.approvals().len(), 1, "{:?}", world.approvals());
+    // "1. Yes" is selected: Enter answers in the terminal.
+    tmux.run(&["send-keys", "-t", "claude", "Enter"]);
+    card_closes_within_a_second(&world, &tmux, Instant::now());
     wait_for("the command to run", Duration::from_secs(30), || {
         marker.exists().then_some(())
     });
@@ -394,4 +409,26 @@ fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
             .filter(|s| s["sessions"].as_array().is_some_and(Vec::is_empty))
             .map(|_| ())
     });
+}
+
+#[test]
+fn denied_in_claudes_terminal_the_card_closes_within_a_second() {
+    let Some(claude) = claude_bin() else {
+        return;
+    };
+    let mut world = World::new(claude.clone());
+    world.set_up();
+    let marker = world.path("proj/marker");
+    let (tmux, id) = dialog_open(&world, &claude, &marker);
+    // "4. No": no hook runs for a denial; the waiting hook sees it in
+    // Claude's transcript.
+    tmux.run(&["send-keys", "-t", "claude", "4"]);
+    tmux.run(&["send-keys", "-t", "claude", "Enter"]);
+    card_closes_within_a_second(&world, &tmux, Instant::now());
+    assert!(!marker.exists(), "denied: the command did not run");
+    let out = world.island(&["deny", &id]);
+    assert!(
+        !out.status.success(),
+        "a stale approval is refused: {out:?}"
+    );
 }

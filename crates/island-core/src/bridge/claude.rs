@@ -127,6 +127,19 @@ pub fn plan(
     })
 }
 
+/// Ends when the prompt of a `PermissionRequest` payload is answered in
+/// Claude's own dialog (see [`super::claude_transcript`]); never for
+/// another payload.
+pub async fn answered_in_terminal(input: &Value) -> ApprovalPhase {
+    let path = input.get("transcript_path").and_then(Value::as_str);
+    let tool = input.get("tool_name").and_then(Value::as_str);
+    let (Some(path), Some(tool), Some(tool_input)) = (path, tool, input.get("tool_input")) else {
+        return std::future::pending().await;
+    };
+    super::claude_transcript::answered_in_terminal(std::path::Path::new(path), tool, tool_input)
+        .await
+}
+
 /// What Claude reads from a `PermissionRequest` hook for Island's answer.
 #[must_use]
 pub fn output(decision: &ReviewDecision) -> String {

@@ -7,6 +7,7 @@
 //! "no answer", and the agent asks in its terminal as usual.
 
 pub mod claude;
+pub mod claude_transcript;
 pub mod others;
 
 use std::path::Path;
@@ -83,6 +84,21 @@ pub async fn deliver(
     plan: &Plan,
     wait: Duration,
 ) -> Result<Option<ReviewDecision>, BridgeError> {
+    deliver_unless_answered(socket, plan, wait, std::future::pending()).await
+}
+
+/// [`deliver`], but when `elsewhere` ends first (the agent's own prompt
+/// was answered, say), Island hears how it closed and no decision is
+/// returned.
+///
+/// # Errors
+/// See [`BridgeError`].
+pub async fn deliver_unless_answered(
+    socket: &Path,
+    plan: &Plan,
+    wait: Duration,
+    elsewhere: impl Future<Output = ApprovalPhase>,
+) -> Result<Option<ReviewDecision>, BridgeError> {
     let io = |e| BridgeError::Io(socket.display().to_string(), e);
     let stream = crate::client::connect_trusted(socket)
         .await
@@ -111,23 +127,27 @@ pub async fn deliver(
         }
         Err(BridgeError::Closed)
     };
-    let decision = tokio::time::timeout(wait, answer)
-        .await
-        .map_err(|_| BridgeError::TimedOut(wait))??;
-    // Say it is closed, as an agent does once it acts on an answer.
-    let phase = match decision {
-        ReviewDecision::Approved => ApprovalPhase::Approved,
-        ReviewDecision::ApprovedForSession => ApprovalPhase::ApprovedForSession,
-        _ => ApprovalPhase::Denied,
+    let (decision, phase, reason) = tokio::select! {
+        answered = tokio::time::timeout(wait, answer) => {
+            let decision = answered.map_err(|_| BridgeError::TimedOut(wait))??;
+            let phase = match decision {
+                ReviewDecision::Approved => ApprovalPhase::Approved,
+                ReviewDecision::ApprovedForSession => ApprovalPhase::ApprovedForSession,
+                _ => ApprovalPhase::Denied,
+            };
+            (Some(decision), phase, None)
+        }
+        phase = elsewhere => (None, phase, Some("answered in the terminal".to_owned())),
     };
+    // Say it is closed, as an agent does once it acts on an answer.
     let closing = EventEnvelope::now(HookEvent::ApprovalLifecycle {
         approval_id: approval_id.clone(),
         phase,
-        reason: None,
+        reason,
     });
     write
         .write_all(&encode_line(&AgentMessage::Event(closing))?)
         .await
         .map_err(io)?;
-    Ok(Some(decision))
+    Ok(decision)
 }
