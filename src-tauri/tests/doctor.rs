@@ -37,7 +37,7 @@ async fn doctor_says_what_works_and_what_does_not() {
     std::fs::create_dir_all(home.join(".claude")).unwrap();
     std::fs::write(
         home.join(".claude/settings.json"),
-        r#"{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"island hook claude"}]}]}}"#,
+        r#"{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"island hook claude"}]}]},"permissions":{"defaultMode":"default"}}"#,
     )
     .unwrap();
     let island = start_island(dir.path(), &bus);

@@ -191,7 +191,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         deliver(socket, &plan, wait).await
     };
     match delivered {
-        Ok(Some(decision)) => println!("{}", claude::output(&decision)),
+        Ok(Some(decision)) => println!("{}", claude::output(&decision, &input)),
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),
     }

@@ -303,15 +303,13 @@ fn launcher(world: &World, claude: &Path) -> PathBuf {
     path
 }
 
-/// Claude in a real tmux, asked to make `marker`, showing its dialog for
-/// that command, with Island's card up and Claude's permission_prompt
+/// Claude in a real tmux, asked to run `command`, showing its dialog for
+/// it, with Island's card up and Claude's permission_prompt
 /// notification come (a few seconds into the dialog, on a hook connection
 /// of its own: two lines, besides this test's own status requests), so
 /// that the dialog takes keys. Returns the tmux and the approval's id.
-fn dialog_open(world: &World, claude: &Path, marker: &Path) -> (Tmux, String) {
-    world
-        .stub
-        .ask_to_run(&format!("touch {}", marker.display()));
+fn dialog_open(world: &World, claude: &Path, command: &str) -> (Tmux, String) {
+    world.stub.ask_to_run(command);
     let tmux = Tmux(world.path("tmux.sock"));
     let script = launcher(world, claude);
     let out = tmux.run(&[
@@ -382,7 +380,7 @@ fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
     let mut world = World::new(claude.clone());
     world.set_up();
     let marker = world.path("proj/marker");
-    let (tmux, id) = dialog_open(&world, &claude, &marker);
+    let (tmux, id) = dialog_open(&world, &claude, &format!("touch {}", marker.display()));
     // One card, though Claude announced the prompt twice.
     assert_eq!(world.approvals().len(), 1, "{:?}", world.approvals());
     // "1. Yes" is selected: Enter answers in the terminal.
@@ -419,7 +417,7 @@ fn denied_in_claudes_terminal_the_card_closes_within_a_second() {
     let mut world = World::new(claude.clone());
     world.set_up();
     let marker = world.path("proj/marker");
-    let (tmux, id) = dialog_open(&world, &claude, &marker);
+    let (tmux, id) = dialog_open(&world, &claude, &format!("touch {}", marker.display()));
     // "4. No": no hook runs for a denial; the waiting hook sees it in
     // Claude's transcript.
     tmux.run(&["send-keys", "-t", "claude", "4"]);
@@ -431,4 +429,42 @@ fn denied_in_claudes_terminal_the_card_closes_within_a_second() {
         !out.status.success(),
         "a stale approval is refused: {out:?}"
     );
+}
+
+#[test]
+fn approved_for_the_session_from_island_claude_takes_its_own_rule() {
+    let Some(claude) = claude_bin() else {
+        return;
+    };
+    let mut world = World::new(claude.clone());
+    world.set_up();
+    let count = world.path("proj/count");
+    let command = format!("echo ran >> {}", count.display());
+    let (tmux, id) = dialog_open(&world, &claude, &command);
+    // Claude offers "Yes, and always allow access to DIR" for the session:
+    // Island offers "for session", which answers with that very rule.
+    let offered = world.snapshot().unwrap()["sessions"][0]["approvals"][0]["decisions"].clone();
+    assert!(
+        offered.to_string().contains("approved_for_session"),
+        "{offered}"
+    );
+    let out = world.island(&["approve", "--for-session", &id]);
+    assert!(out.status.success(), "{out:?}");
+    // Claude took the answer with its rule (a malformed one would leave
+    // its dialog up): the command ran once, by the hook's leave.
+    let start = Instant::now();
+    while !tmux.screen().contains("Allowed by PermissionRequest hook") {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "Claude shows:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    wait_for("the command to run", Duration::from_secs(30), || {
+        (std::fs::read_to_string(&count).ok()? == "ran\n").then_some(())
+    });
+    wait_for("the card to close", Duration::from_secs(10), || {
+        world.approvals().is_empty().then_some(())
+    });
 }

@@ -90,21 +90,38 @@ fn serve(stream: TcpStream, command: &Mutex<String>, calls: &AtomicU64) {
     let _ = writer.write_all(reply.as_bytes());
 }
 
-/// A tool call for a new prompt (the last block of the last message is
-/// the user's text; Claude merges a tool's result and the next prompt into
-/// one message), text after a tool's result.
+/// A tool call for a new prompt (Claude merges a tool's result and the
+/// next prompt into one message, and adds reminders of its own), text after
+/// a tool's result.
 fn reply(request: &Value, command: &str, n: u64) -> (&'static str, String) {
-    let last_block_type = request["messages"]
+    // The last message's blocks after its last tool result: a new prompt
+    // is a text there that is not one of Claude's own reminders.
+    let blocks_after_result: Vec<Value> = request["messages"]
         .as_array()
         .and_then(|m| m.last())
-        .and_then(|m| m["content"].as_array())
-        .and_then(|c| c.last())
-        .and_then(|b| b["type"].as_str())
-        .unwrap_or("text");
+        .map(|m| match &m["content"] {
+            Value::Array(blocks) => {
+                let from = blocks
+                    .iter()
+                    .rposition(|b| b["type"] == "tool_result")
+                    .map_or(0, |i| i + 1);
+                blocks[from..].to_vec()
+            }
+            text => vec![json!({"type": "text", "text": text})],
+        })
+        .unwrap_or_default();
+    let new_prompt = blocks_after_result.iter().any(|b| {
+        b["type"] == "text"
+            && !b["text"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start()
+                .starts_with("<system-reminder>")
+    });
     let has_bash = request["tools"]
         .as_array()
         .is_some_and(|t| t.iter().any(|t| t["name"] == "Bash"));
-    let (blocks, stop) = if has_bash && last_block_type != "tool_result" {
+    let (blocks, stop) = if has_bash && new_prompt {
         let input = json!({"command": command, "description": "Create the marker file"});
         (
             vec![

@@ -110,7 +110,17 @@ pub fn plan(
                         command: command.as_str().into(),
                         cwd: cwd.unwrap_or_default(),
                         reason: Some(reason),
-                        available_decisions: vec![ReviewDecision::Approved, ReviewDecision::Denied],
+                        // "For session" only where Claude itself offers a
+                        // rule for the rest of the session.
+                        available_decisions: if session_rule(input).is_some() {
+                            vec![
+                                ReviewDecision::Approved,
+                                ReviewDecision::ApprovedForSession,
+                                ReviewDecision::Denied,
+                            ]
+                        } else {
+                            vec![ReviewDecision::Approved, ReviewDecision::Denied]
+                        },
                         ..ExecApprovalRequestEvent::default()
                     }),
                 })),
@@ -140,13 +150,32 @@ pub async fn answered_in_terminal(input: &Value) -> ApprovalPhase {
         .await
 }
 
-/// What Claude reads from a `PermissionRequest` hook for Island's answer.
+/// The rule Claude offers to keep for the rest of the session in a
+/// `PermissionRequest`'s `permission_suggestions` (its dialog's "Yes, and
+/// always allow ..."): the first with destination `session` that is not a
+/// change of permission mode.
+fn session_rule(input: &Value) -> Option<&Value> {
+    input
+        .get("permission_suggestions")?
+        .as_array()?
+        .iter()
+        .find(|s| {
+            s.get("destination").and_then(Value::as_str) == Some("session")
+                && s.get("type").and_then(Value::as_str) != Some("setMode")
+        })
+}
+
+/// What Claude reads from a `PermissionRequest` hook (`input`) for
+/// Island's answer. Approved for the session, it carries the rule Claude
+/// offered (`updatedPermissions`); with none, a plain allow.
 #[must_use]
-pub fn output(decision: &ReviewDecision) -> String {
+pub fn output(decision: &ReviewDecision, input: &Value) -> String {
     let decision = match decision {
-        ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
-            serde_json::json!({ "behavior": "allow" })
-        }
+        ReviewDecision::ApprovedForSession => match session_rule(input) {
+            Some(rule) => serde_json::json!({ "behavior": "allow", "updatedPermissions": [rule] }),
+            None => serde_json::json!({ "behavior": "allow" }),
+        },
+        ReviewDecision::Approved => serde_json::json!({ "behavior": "allow" }),
         _ => serde_json::json!({ "behavior": "deny", "message": "Denied in Island" }),
     };
     serde_json::json!({
@@ -217,8 +246,16 @@ mod tests {
             panic!("{:?}", plan.events);
         };
         assert_eq!(request.command.as_str(), "npm test");
-        assert!(output(&ReviewDecision::Approved).contains(r#""behavior":"allow""#));
-        assert!(output(&ReviewDecision::Denied).contains(r#""behavior":"deny""#));
+        assert!(output(&ReviewDecision::Approved, &input).contains(r#""behavior":"allow""#));
+        assert!(output(&ReviewDecision::Denied, &input).contains(r#""behavior":"deny""#));
+        assert_eq!(
+            request.available_decisions,
+            [ReviewDecision::Approved, ReviewDecision::Denied],
+            "Claude offered no rule: no \"for session\""
+        );
+        assert!(
+            !output(&ReviewDecision::ApprovedForSession, &input).contains("updatedPermissions")
+        );
     }
 
     /// The payloads Claude Code 2.1.328 sent for one Bash call (recorded
@@ -268,6 +305,39 @@ mod tests {
         other["tool_input"]["command"] = "touch other".into();
         let other = plan(&other, None, TerminalInfo::default(), 1).unwrap();
         assert_ne!(call_id_of(&other), ids[0], "another call, another id");
+    }
+
+    #[test]
+    fn for_session_is_offered_with_claudes_own_session_rule_and_carries_it() {
+        // As Claude Code 2.1.328 sent it for a command outside the project.
+        let mut input = call_payload("PermissionRequest");
+        input["permission_suggestions"] = serde_json::json!([
+            {"type": "addDirectories", "directories": ["/tmp/cx"], "destination": "session"},
+            {"type": "setMode", "mode": "acceptEdits", "destination": "session"}
+        ]);
+        let asked = plan(&input, None, TerminalInfo::default(), 1).unwrap();
+        let HookEvent::GenericEventFrame {
+            frame: EventFrame::ExecApprovalRequest { request },
+        } = &asked.events[1].event
+        else {
+            panic!("{:?}", asked.events);
+        };
+        assert!(
+            request
+                .available_decisions
+                .contains(&ReviewDecision::ApprovedForSession)
+        );
+        let out: Value =
+            serde_json::from_str(&output(&ReviewDecision::ApprovedForSession, &input)).unwrap();
+        assert_eq!(
+            out["hookSpecificOutput"]["decision"]["updatedPermissions"],
+            serde_json::json!([{"type": "addDirectories", "directories": ["/tmp/cx"], "destination": "session"}]),
+            "the rule, not the mode change"
+        );
+        // Only a mode change offered: no "for session".
+        input["permission_suggestions"] = serde_json::json!([{"type": "setMode", "mode": "acceptEdits", "destination": "session"}]);
+        let only_mode = plan(&input, None, TerminalInfo::default(), 1).unwrap();
+        assert!(!format!("{:?}", only_mode.events).contains("ApprovedForSession"));
     }
 
     #[test]
