@@ -117,9 +117,10 @@ DEMO_DEBS=(libayatana-appindicator3-1)
 # `script` (bsdutils) for a real terminal in `island setup`'s question, and
 # for click-through a real tmux, xterm and kitty windows, openbox and xprop;
 # /usr/bin/time for the process benchmark (peak memory);
-# the tray host (status-notifier-watcher) and WebKit's WebDriver.
+# the tray host (status-notifier-watcher) and WebKit's WebDriver; OpenSSH's
+# server and client (and ssh-keygen) for `island remote` on loopback.
 TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty time
-  haskell-status-notifier-item-utils webkit2gtk-driver)
+  haskell-status-notifier-item-utils webkit2gtk-driver openssh-server openssh-client)
 
 # ensure_cargo_tool CRATE VERSION BIN VAR: CRATE at exactly VERSION from
 # crates.io, built into its own tools folder; exports VAR, the path of BIN.

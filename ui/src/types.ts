@@ -25,6 +25,8 @@ export interface ApprovalCard {
 export interface SessionCard {
   id: string;
   title: string;
+  /** The machine it runs on, when it is not this one (island remote). */
+  host?: string;
   agent: string | null;
   cwd: string | null;
   state: SessionState;

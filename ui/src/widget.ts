@@ -89,6 +89,7 @@ function sessionCard(s: SessionCard): HTMLElement {
     { class: "session-title", title: `Bring up ${s.title}'s terminal` },
     el("span", { class: `dot ${s.state}` }),
     el("span", { class: "project" }, s.title),
+    s.host ? el("span", { class: "host", title: `on ${s.host}` }, s.host) : null,
     el("span", { class: "state" }, STATE_TEXT[s.state]),
   );
   title.addEventListener("click", () => ipc.focus(s.id).catch(showError));

@@ -105,6 +105,10 @@ pub enum Command {
     /// as a process of its own; not for people.
     #[command(hide = true)]
     Windows,
+    /// Bring a remote machine's agents to this Island over SSH: forwards
+    /// the machine's default Island socket to this one's, through your own
+    /// `ssh` (its config, keys and agent), and keeps it up until stopped.
+    Remote(RemoteArgs),
     /// Bring a session's terminal to the front.
     Focus {
         /// The session id.
@@ -113,6 +117,55 @@ pub enum Command {
         /// The session whose approval has waited longest.
         #[arg(long)]
         waiting: bool,
+    },
+}
+
+/// `island remote`: a remote machine's agents report to this Island.
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct RemoteArgs {
+    /// Put Island's hook on the remote machine instead.
+    #[command(subcommand)]
+    pub action: Option<RemoteAction>,
+    /// The machine, as you name it to `ssh` (a `~/.ssh/config` alias, or
+    /// `user@host`).
+    #[arg(required = true)]
+    pub host: Option<String>,
+    /// Print the `~/.ssh/config` lines that do the same forward, for
+    /// people who would rather write them, and exit.
+    #[arg(long)]
+    pub print_config: bool,
+    /// Take over the remote socket path even when something listens there
+    /// (another `island remote`, or an Island running on that machine).
+    #[arg(long)]
+    pub replace: bool,
+    /// Options for `ssh` (after `--`), such as `-p 2222`.
+    #[arg(last = true)]
+    pub ssh_args: Vec<String>,
+}
+
+/// What `island remote` does besides forwarding.
+#[derive(Debug, Subcommand)]
+pub enum RemoteAction {
+    /// Copy this `island` (one static file, no GUI library) to the remote
+    /// machine's `~/.local/bin` and run its `island setup` for the agents
+    /// there, asking first; `--undo` takes both out again.
+    Install {
+        /// The machine.
+        host: String,
+        /// The agents to set up there (default: those whose config
+        /// directory exists there).
+        #[arg(long = "agent", value_enum)]
+        agents: Vec<SetupAgent>,
+        /// Do it without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Take Island's hooks and the copied `island` out again.
+        #[arg(long)]
+        undo: bool,
+        /// Options for `ssh` (after `--`).
+        #[arg(last = true)]
+        ssh_args: Vec<String>,
     },
 }
 

@@ -103,6 +103,28 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         }
         // Run by the tray app's own binary.
         Command::Windows => anyhow::bail!("`island windows` is started by the tray app"),
+        Command::Remote(remote) => {
+            return match remote.action {
+                Some(crate::cli::RemoteAction::Install {
+                    host,
+                    agents,
+                    yes,
+                    undo,
+                    ssh_args,
+                }) => crate::remote_install::run(&host, &agents, yes, undo, &ssh_args).await,
+                None => {
+                    let host = remote.host.unwrap_or_default();
+                    crate::remote::run(
+                        &socket,
+                        &host,
+                        remote.print_config,
+                        remote.replace,
+                        &remote.ssh_args,
+                    )
+                    .await
+                }
+            };
+        }
         Command::Focus {
             session_id,
             waiting,

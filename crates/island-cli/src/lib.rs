@@ -11,9 +11,13 @@
 //! - [`cli`]: the command line's words (clap).
 //! - [`commands`]: what each command does.
 //! - [`setup`]: `island setup`'s conversation.
+//! - `remote`, `remote_install`: `island remote` (the SSH forward) and
+//!   `island remote install`.
 
 pub mod cli;
 pub mod commands;
+mod remote;
+mod remote_install;
 pub mod setup;
 
 use std::process::ExitCode;

@@ -92,7 +92,12 @@ fn consent(path: &Path) -> anyhow::Result<bool> {
         eprintln!("island setup: not applied: pass --yes to apply it without asking");
         return Ok(false);
     }
-    print!("Apply this change to {}? [y/N] ", path.display());
+    confirm(&format!("Apply this change to {}? [y/N] ", path.display()))
+}
+
+/// Asks a yes-or-no question on the terminal; anything but yes is no.
+pub(crate) fn confirm(question: &str) -> anyhow::Result<bool> {
+    print!("{question}");
     std::io::stdout().flush()?;
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;

@@ -235,6 +235,49 @@ pub async fn focus(socket: &Path, request: FocusRequest) -> Result<Focused, Clie
     }
 }
 
+/// A forward registered with Island: it lasts while this lives.
+pub struct ForwardLease {
+    replies: Replies,
+}
+
+impl std::fmt::Debug for ForwardLease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ForwardLease").finish_non_exhaustive()
+    }
+}
+
+impl ForwardLease {
+    /// Resolves when Island closes the registration (it stopped, or it
+    /// refused it).
+    pub async fn closed(&mut self) {
+        while let Some(Ok(_)) = self.replies.0.next().await {}
+    }
+}
+
+/// Tells Island that connections from `request.ssh_pid` come from
+/// `request.host` (`island remote`), and waits for its welcome.
+///
+/// # Errors
+/// See [`ClientError`]; Island closes the connection without a welcome
+/// when the process is not an `ssh` of this user.
+pub async fn register_forward(
+    socket: &Path,
+    request: island_protocol::RemoteRequest,
+) -> Result<ForwardLease, ClientError> {
+    let mut replies = open(socket, &AgentMessage::Remote(request)).await?;
+    match replies.0.next().await {
+        Some(Ok(line)) => match decode_island_line(line.as_bytes()) {
+            Ok(IslandMessage::Welcome(_)) => Ok(ForwardLease { replies }),
+            Ok(other) => Err(ClientError::Protocol(format!("{other:?}"))),
+            Err(e) => Err(ClientError::Protocol(e.to_string())),
+        },
+        Some(Err(e)) => Err(ClientError::Protocol(e.to_string())),
+        None => Err(ClientError::Protocol(
+            "Island refused the forward (see its log): the ssh process must be yours".into(),
+        )),
+    }
+}
+
 /// Sends one protocol line as it is (after checking that it decodes), on a
 /// connection of its own, the way the upstream sink does.
 ///
@@ -277,9 +320,12 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
             .unwrap_or_default();
         // Agent text is made visible: a `\r` or an escape sequence in a
         // command must not redraw the terminal over what is shown.
+        let title = match &s.host {
+            Some(host) => format!("{} on {}", safe(&s.title), safe(host)),
+            None => safe(&s.title),
+        };
         out.push_str(&format!(
-            "{:<24} {state}{elapsed}  [{}]\n",
-            safe(&s.title),
+            "{title:<24} {state}{elapsed}  [{}]\n",
             safe(&s.id)
         ));
         for a in &s.approvals {

@@ -293,6 +293,24 @@ impl Host {
                     },
                     reply_to: Some(conn),
                 }),
+                AgentMessage::Remote(request) => {
+                    match crate::platform::own_ssh_process(request.ssh_pid) {
+                        Ok(start_time) => self.apply(Input::Forward {
+                            conn,
+                            host: request.host,
+                            pid: request.ssh_pid,
+                            start_time,
+                            control_path: request.control_path,
+                        }),
+                        Err(reason) => {
+                            tracing::warn!(
+                                conn = conn.0,
+                                "refused a forward's registration: {reason}"
+                            );
+                            self.close(conn);
+                        }
+                    }
+                }
                 AgentMessage::Decision(_) => {
                     tracing::debug!(conn = conn.0, "ignored a decision line sent by an agent");
                 }
@@ -348,12 +366,18 @@ impl Host {
                     terminal,
                     pid,
                     cwd,
+                    remote,
                 } => {
                     let target = FocusTarget {
                         session_id,
                         pid,
                         cwd,
                         terminal,
+                        remote: remote.map(|r| crate::focus::RemoteTarget {
+                            host: r.host,
+                            ssh_pid: r.ssh_pid,
+                            control_path: r.control_path,
+                        }),
                     };
                     self.start_focus(target, reply_to);
                 }
@@ -426,7 +450,7 @@ impl Host {
             let title = self
                 .tracker
                 .session(&session_id)
-                .map_or_else(|| session_id.clone(), |s| s.title.clone());
+                .map_or_else(|| session_id.clone(), |s| s.label().into_owned());
             self.notices.show(&Notice {
                 key: NoticeKey::Focus(session_id.clone()),
                 title: format!("Cannot bring up {title}'s terminal"),

@@ -45,6 +45,7 @@ pub mod runtime;
 pub mod server;
 pub mod settings;
 pub mod setup;
+pub mod ssh;
 pub mod state_file;
 pub mod tracker;
 pub mod view;

@@ -29,6 +29,9 @@ pub struct SessionCard {
     pub id: String,
     /// The project.
     pub title: String,
+    /// The machine it runs on, when it is not this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// The agent's name.
     pub agent: Option<String>,
     /// Working directory.
@@ -103,6 +106,7 @@ pub fn board(tracker: &SessionTracker) -> Board {
             // menu or anything else shows it; ids stay as they are, since
             // they route answers back.
             title: safe(&s.title),
+            host: s.remote.as_ref().map(|r| safe(&r.host)),
             agent: s.agent.as_deref().map(safe),
             cwd: s.cwd.as_deref().map(safe),
             state: s.state(),
@@ -276,9 +280,12 @@ pub fn tray_menu(board: &Board, now: Timestamp) -> Vec<MenuEntry> {
     }
     for session in &board.sessions {
         let since = session.turn_started_ms.unwrap_or(session.last_activity_ms);
+        let title = match &session.host {
+            Some(host) => format!("{} on {host}", session.title),
+            None => session.title.clone(),
+        };
         let label = format!(
-            "{} — {} · {}",
-            session.title,
+            "{title} — {} · {}",
             state_label(session.state),
             elapsed(now_ms - since)
         );

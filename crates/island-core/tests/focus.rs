@@ -178,6 +178,7 @@ fn target(pid: Option<u32>, terminal: Option<TerminalInfo>) -> FocusTarget {
         pid,
         cwd: Some("/home/me/proj".into()),
         terminal,
+        remote: None,
     }
 }
 

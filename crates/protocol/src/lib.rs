@@ -32,13 +32,13 @@ pub use event::{
     NetworkApprovalContext, NetworkPolicyAmendment, ReviewDecision,
 };
 pub use line::{
-    AgentMessage, DecodeError, IslandMessage, MAX_CWD_BYTES, MAX_ID_BYTES, MAX_TITLE_BYTES,
-    decode_agent_line, decode_island_line, encode_line,
+    AgentMessage, DecodeError, IslandMessage, MAX_CWD_BYTES, MAX_HOST_BYTES, MAX_ID_BYTES,
+    MAX_TITLE_BYTES, decode_agent_line, decode_island_line, encode_line,
 };
 pub use message::{
     ApprovalSnapshot, Counters, DecideRequest, Decided, Decision, DecisionSource, FocusRequest,
-    Focused, Hello, SessionSnapshot, SessionState, Snapshot, StatusRequest, TerminalInfo,
-    WatchRequest, Welcome,
+    Focused, Hello, RemoteRequest, SessionSnapshot, SessionState, Snapshot, StatusRequest,
+    TerminalInfo, WatchRequest, Welcome,
 };
 pub use socket_path::{SocketPathError, resolve_socket_path, resolve_socket_path_with};
 pub use time::Timestamp;

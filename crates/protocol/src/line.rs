@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::event::{EventEnvelope, EventFrame, HookEvent};
 use crate::message::{
-    DecideRequest, Decided, Decision, FocusRequest, Focused, Hello, Snapshot, StatusRequest,
-    WatchRequest, Welcome,
+    DecideRequest, Decided, Decision, FocusRequest, Focused, Hello, RemoteRequest, Snapshot,
+    StatusRequest, WatchRequest, Welcome,
 };
 
 /// A line that an agent or a local client sends to Island.
@@ -27,6 +27,8 @@ pub enum AgentMessage {
     Decide(DecideRequest),
     /// Bring a session's terminal to the front.
     Focus(FocusRequest),
+    /// An SSH forward from a remote machine (`island remote`).
+    Remote(RemoteRequest),
     /// A `decision` line sent the wrong way. Island ignores it; it is decoded
     /// so that it can be counted rather than called malformed.
     Decision(Decision),
@@ -70,6 +72,7 @@ struct RawAgentLine {
     watch: Option<WatchRequest>,
     decide: Option<DecideRequest>,
     focus: Option<FocusRequest>,
+    remote: Option<RemoteRequest>,
     decision: Option<Decision>,
 }
 
@@ -108,6 +111,8 @@ pub fn decode_agent_line(line: &[u8]) -> Result<AgentMessage, DecodeError> {
         AgentMessage::Decide(m)
     } else if let Some(m) = raw.focus {
         AgentMessage::Focus(m)
+    } else if let Some(m) = raw.remote {
+        AgentMessage::Remote(m)
     } else if let Some(m) = raw.decision {
         AgentMessage::Decision(m)
     } else {
@@ -121,6 +126,8 @@ pub fn decode_agent_line(line: &[u8]) -> Result<AgentMessage, DecodeError> {
 pub const MAX_ID_BYTES: usize = 256;
 /// Longest session title.
 pub const MAX_TITLE_BYTES: usize = 1024;
+/// Longest host name (DNS allows 253; a `user@` or an ssh alias adds some).
+pub const MAX_HOST_BYTES: usize = 255;
 /// Longest directory (Linux's `PATH_MAX`).
 pub const MAX_CWD_BYTES: usize = 4096;
 
@@ -151,8 +158,21 @@ fn check_message_bounds(message: &AgentMessage) -> Result<(), DecodeError> {
                 MAX_TITLE_BYTES,
             )?;
             too_long(
+                "host",
+                hello.host.as_deref().unwrap_or_default(),
+                MAX_HOST_BYTES,
+            )?;
+            too_long(
                 "cwd",
                 hello.cwd.as_deref().unwrap_or_default(),
+                MAX_CWD_BYTES,
+            )
+        }
+        AgentMessage::Remote(r) => {
+            too_long("host", &r.host, MAX_HOST_BYTES)?;
+            too_long(
+                "control_path",
+                r.control_path.as_deref().unwrap_or_default(),
                 MAX_CWD_BYTES,
             )
         }
@@ -257,6 +277,7 @@ impl Serialize for AgentMessage {
             Self::Watch(m) => single_key(serializer, "watch", m),
             Self::Decide(m) => single_key(serializer, "decide", m),
             Self::Focus(m) => single_key(serializer, "focus", m),
+            Self::Remote(m) => single_key(serializer, "remote", m),
             Self::Decision(m) => single_key(serializer, "decision", m),
         }
     }

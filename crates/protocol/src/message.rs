@@ -41,6 +41,12 @@ pub struct Hello {
     /// an Island that does not know it ignores it.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub transient: bool,
+    /// The machine the agent runs on, when it is not Island's (the agent's
+    /// claim; a connection through `island remote`'s forward carries the
+    /// host Island knows instead). This project's extension of PROTOCOL
+    /// 4.2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
 }
 
 /// What the agent's environment says about its terminal. Every field is
@@ -172,6 +178,10 @@ pub struct SessionSnapshot {
     pub agent: Option<String>,
     /// The project name for people.
     pub title: String,
+    /// The machine it runs on, when it is not Island's (this project's
+    /// extension: sessions brought by `island remote`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
     /// Working directory.
     #[serde(default)]
     pub cwd: Option<String>,
@@ -319,6 +329,23 @@ pub struct FocusRequest {
     /// Pick the session whose approval has waited longest.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub waiting: bool,
+}
+
+/// `{"remote":{...}}`: `island remote` tells Island about the SSH
+/// connection that forwards a remote machine's socket to Island's, and
+/// keeps this connection open for as long as the forward lasts. Every
+/// connection whose peer is that `ssh` process comes from `host`. Island
+/// answers with a `welcome`. (This project's extension of PROTOCOL 5c.)
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RemoteRequest {
+    /// The remote machine, as the user named it to `ssh`.
+    pub host: String,
+    /// The local `ssh` process that carries the forward.
+    pub ssh_pid: u32,
+    /// Its control socket (`ssh -S`), through which Island selects a tmux
+    /// pane on the remote machine.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_path: Option<String>,
 }
 
 /// Reply to `focus`.

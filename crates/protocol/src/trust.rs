@@ -127,6 +127,33 @@ pub fn check_listener(
     }
 }
 
+/// When the listener on the other end is `sshd`, Island's socket is an SSH
+/// forward (`island remote`) and Island runs on another machine: this
+/// machine's name, for the hello's `host`. `None` otherwise, and where the
+/// system does not tell (only Linux does here).
+#[must_use]
+pub fn forwarded_from_here(stream: &impl std::os::fd::AsFd) -> Option<String> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let pid = nix::sys::socket::getsockopt(stream, nix::sys::socket::sockopt::PeerCredentials)
+            .ok()?
+            .pid();
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        if !matches!(name.trim_end(), "sshd" | "sshd-session") {
+            return None;
+        }
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = stream;
+        None
+    }
+}
+
 /// The peer's uid of a connected Unix stream.
 ///
 /// # Errors

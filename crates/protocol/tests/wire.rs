@@ -190,6 +190,7 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                     term_session_id: None,
                 }),
                 transient: false,
+                host: None,
             })),
             // The example of PROTOCOL 4.2, byte for byte.
             r#"{"hello":{"protocol":1,"agent":"codewhale","agent_version":"0.1.0","session_id":"sess_4f2a9c1e","pid":4242,"cwd":"/home/me/proj","title":"proj","accepts_decisions":true,"terminal":{"tty":"/dev/pts/3","term_program":"kitty","tmux":"/tmp/tmux-1000/default,1234,0","tmux_pane":"%3","kitty_window_id":"7","kitty_listen_on":"unix:/tmp/kitty-1000","wezterm_pane":"12","windowid":"41943047","iterm_session_id":null,"term_session_id":null}}}"#,
@@ -206,6 +207,30 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                 ..Hello::default()
             })),
             r#"{"hello":{"protocol":1,"agent":"claude-code","agent_version":null,"session_id":"claude-1f2e","pid":777,"cwd":null,"title":null,"accepts_decisions":true,"terminal":null,"transient":true}}"#,
+        ),
+        (
+            // Through an SSH forward, the machine it runs on (this
+            // project's extension of 4.2).
+            AgentMessage::Hello(Box::new(Hello {
+                protocol: 1,
+                agent: Some("claude-code".into()),
+                session_id: "claude-1f2e".into(),
+                pid: Some(777),
+                transient: true,
+                host: Some("devbox".into()),
+                ..Hello::default()
+            })),
+            r#"{"hello":{"protocol":1,"agent":"claude-code","agent_version":null,"session_id":"claude-1f2e","pid":777,"cwd":null,"title":null,"accepts_decisions":false,"terminal":null,"transient":true,"host":"devbox"}}"#,
+        ),
+        (
+            // `island remote` registers its forward (this project's
+            // extension of 5c).
+            AgentMessage::Remote(RemoteRequest {
+                host: "devbox".into(),
+                ssh_pid: 4321,
+                control_path: Some("/run/user/1000/codewhale/remote-4320.ctl".into()),
+            }),
+            r#"{"remote":{"host":"devbox","ssh_pid":4321,"control_path":"/run/user/1000/codewhale/remote-4320.ctl"}}"#,
         ),
         (AgentMessage::Status(StatusRequest {}), r#"{"status":{}}"#),
         (AgentMessage::Watch(WatchRequest {}), r#"{"watch":{}}"#),

@@ -67,6 +67,7 @@ impl SessionInfo {
             accepts_decisions,
             terminal: Some(self.terminal.clone()),
             transient: false,
+            host: None,
         }
     }
 }

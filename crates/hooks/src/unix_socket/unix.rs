@@ -272,10 +272,12 @@ impl Connector {
         if let Err(e) = island_protocol::trust::check_listener(&stream, &self.options.path, me) {
             return Err(refuse(e));
         }
-        let (read, mut writer) = stream.into_split();
         let (closed_tx, closed) = oneshot::channel();
         let inbox = self.inbox.get().cloned();
-        let hello = self.options.session.hello(inbox.is_some());
+        let mut hello = self.options.session.hello(inbox.is_some());
+        // Island's socket through an SSH forward: say which machine this is.
+        hello.host = island_protocol::trust::forwarded_from_here(&stream);
+        let (read, mut writer) = stream.into_split();
         let reader = tokio::spawn(read_decisions(
             read,
             inbox,

@@ -106,8 +106,14 @@ pub async fn deliver_unless_answered(
             crate::client::ConnectError::Io(e) => io(e),
             crate::client::ConnectError::Untrusted(e) => BridgeError::Untrusted(e),
         })?;
+    let mut hello = plan.hello.clone();
+    if hello.host.is_none() {
+        // Through an SSH forward, Island runs elsewhere and shows where
+        // this session is.
+        hello.host = island_protocol::trust::forwarded_from_here(&stream);
+    }
     let (read, mut write) = stream.into_split();
-    let mut out = encode_line(&AgentMessage::Hello(Box::new(plan.hello.clone())))?;
+    let mut out = encode_line(&AgentMessage::Hello(Box::new(hello)))?;
     for event in &plan.events {
         out.extend(encode_line(&AgentMessage::Event(event.clone()))?);
     }

@@ -100,6 +100,7 @@ mod tests {
             pid: Some(42),
             cwd: Some("/home/me/my project; rm -rf ~".into()),
             terminal: None,
+            remote: None,
         };
         let terminal = TerminalInfo {
             tmux_pane: Some("%3".into()),

@@ -15,6 +15,7 @@ mod custom;
 mod hyprland;
 mod kitty;
 mod macos;
+mod remote;
 mod run;
 mod sway;
 mod tmux;
@@ -39,6 +40,21 @@ pub struct FocusTarget {
     pub cwd: Option<String>,
     /// What the hello said about its terminal.
     pub terminal: Option<TerminalInfo>,
+    /// The agent runs on another machine, reached through `island remote`.
+    pub remote: Option<RemoteTarget>,
+}
+
+/// A session on another machine: its terminal there (a tmux pane) is
+/// selected through the SSH connection of `island remote`, and the local
+/// terminal that runs that `ssh` is raised here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteTarget {
+    /// The machine.
+    pub host: String,
+    /// The local `ssh` of `island remote`; `None` when it is gone.
+    pub ssh_pid: Option<u32>,
+    /// Its control socket.
+    pub control_path: Option<String>,
 }
 
 /// How it went.
@@ -121,6 +137,9 @@ pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) 
             None => reason,
         },
     };
+    if let Some(remote) = &target.remote {
+        return focus_remote(target, remote, desktop, settings);
+    }
     if let Some(template) = settings.command.as_deref().filter(|c| !c.trim().is_empty()) {
         return match custom::focus(template, target, &terminal, desktop) {
             Ok(()) => FocusOutcome::Focused {
@@ -173,6 +192,60 @@ pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) 
         }
         Err(reason) if how.is_empty() => fail(reason),
         Err(reason) => fail(format!("{} selected it, but {reason}", how.join("+"))),
+    }
+}
+
+/// A session on another machine: its tmux pane there, through the master
+/// connection of `island remote`; then, here, the terminal that runs that
+/// `ssh` (its own tmux pane or window, found as for a local agent).
+fn focus_remote(
+    target: &FocusTarget,
+    remote: &RemoteTarget,
+    desktop: &Desktop,
+    settings: &FocusSettings,
+) -> FocusOutcome {
+    let Some(ssh_pid) = remote.ssh_pid else {
+        return FocusOutcome::NotFocused {
+            reason: format!(
+                "the SSH connection to {} is gone; run island remote {} again",
+                remote.host, remote.host
+            ),
+        };
+    };
+    let mut how = Vec::new();
+    let claimed = target.terminal.clone().unwrap_or_default();
+    if claimed.tmux_pane.is_some() {
+        match remote::select_tmux_pane(remote, &claimed, desktop) {
+            Ok(()) => how.push("ssh-tmux".to_owned()),
+            Err(reason) => {
+                return FocusOutcome::NotFocused {
+                    reason: format!("on {}: {reason}", remote.host),
+                };
+            }
+        }
+    }
+    // The local end: `ssh`'s own process and environment are the evidence.
+    let local = FocusTarget {
+        session_id: target.session_id.clone(),
+        pid: Some(ssh_pid),
+        cwd: None,
+        terminal: None,
+        remote: None,
+    };
+    match focus(&local, desktop, settings) {
+        FocusOutcome::Focused { how: local } => {
+            how.push(local);
+            FocusOutcome::Focused { how: how.join("+") }
+        }
+        FocusOutcome::NotFocused { reason } if how.is_empty() => FocusOutcome::NotFocused {
+            reason: format!("the terminal running ssh to {}: {reason}", remote.host),
+        },
+        FocusOutcome::NotFocused { reason } => FocusOutcome::NotFocused {
+            reason: format!(
+                "selected the tmux pane on {}, but not the terminal running ssh here: {reason}",
+                remote.host
+            ),
+        },
     }
 }
 

@@ -31,6 +31,15 @@ pub fn process_parent(pid: u32) -> Option<u32> {
         .filter(|p| *p != 0)
 }
 
+/// The user a process runs as (the owner of `/proc/<pid>`).
+#[must_use]
+pub fn process_owner(pid: u32) -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(format!("/proc/{pid}"))
+        .ok()
+        .map(|m| m.uid())
+}
+
 /// A process's command name (`/proc/<pid>/comm`).
 #[must_use]
 pub fn process_name(pid: u32) -> Option<String> {

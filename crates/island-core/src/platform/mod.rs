@@ -9,9 +9,32 @@ mod imp;
 mod imp;
 
 pub use imp::{
-    process_cwd, process_environ, process_name, process_parent, process_start_time, process_tty,
-    release_freed_memory, tune_allocator,
+    process_cwd, process_environ, process_name, process_owner, process_parent, process_start_time,
+    process_tty, release_freed_memory, tune_allocator,
 };
+
+/// Checks that `pid` is an `ssh` process of this user (where the system
+/// tells), and gives its start time: what `island remote` registers as the
+/// peer of a forward's connections.
+///
+/// # Errors
+/// Why it is not one.
+pub fn own_ssh_process(pid: u32) -> Result<Option<u64>, String> {
+    if !process_alive(pid) {
+        return Err(format!("process {pid} does not exist"));
+    }
+    if let Some(owner) = process_owner(pid) {
+        if owner != island_protocol::trust::my_uid() {
+            return Err(format!("process {pid} belongs to uid {owner}"));
+        }
+    }
+    if let Some(name) = process_name(pid) {
+        if name != "ssh" {
+            return Err(format!("process {pid} is {name}, not ssh"));
+        }
+    }
+    Ok(process_start_time(pid))
+}
 
 /// A process and its ancestors, nearest first (at most 64, against loops).
 #[must_use]

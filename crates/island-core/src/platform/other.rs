@@ -21,6 +21,12 @@ pub fn process_parent(_pid: u32) -> Option<u32> {
 
 /// Not available on this platform.
 #[must_use]
+pub fn process_owner(_pid: u32) -> Option<u32> {
+    None
+}
+
+/// Not known on this platform.
+#[must_use]
 pub fn process_name(_pid: u32) -> Option<String> {
     None
 }

@@ -14,6 +14,7 @@
 mod index;
 mod model;
 pub(crate) mod notices;
+mod remote;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
@@ -28,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::answer_token::AnswerToken;
 
 pub use model::{
-    Approval, ApprovalRef, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Session,
+    Approval, ApprovalRef, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Remote, Session,
     TrayState, TraySummary,
 };
 
@@ -98,6 +99,8 @@ struct ConnState {
     superseded: bool,
     /// Its hello set `accepts_decisions`.
     accepts_decisions: bool,
+    /// It came through `island remote`'s forward from this machine.
+    remote: Option<Remote>,
 }
 
 /// How many closed approval ids a session remembers, so that a replayed
@@ -163,6 +166,9 @@ pub struct SessionTracker {
     refused_answers: u64,
     /// The tray summary's and the deadlines' sums, kept per session.
     index: index::Index,
+    /// SSH forwards from other machines, by the connection of the
+    /// `island remote` that registered each.
+    forwards: HashMap<ConnId, remote::Forward>,
 }
 
 /// Collects effects while one input is applied.
@@ -275,10 +281,12 @@ impl SessionTracker {
                 if let Some(pid) = peer.pid {
                     *self.peer_conns.entry((pid, peer.start_time)).or_default() += 1;
                 }
+                let remote = self.forward_of(peer);
                 self.conns.insert(
                     conn,
                     ConnState {
                         peer,
+                        remote,
                         ..ConnState::default()
                     },
                 );
@@ -326,6 +334,22 @@ impl SessionTracker {
                 session_id,
                 reply_to,
             } => self.on_focus(session_id.as_deref(), reply_to, &mut out),
+            Input::Forward {
+                conn,
+                host,
+                pid,
+                start_time,
+                control_path,
+            } => self.on_forward(
+                conn,
+                remote::Forward {
+                    host,
+                    pid,
+                    start_time,
+                    control_path,
+                },
+                &mut out,
+            ),
             Input::SetDoNotDisturb(on) => self.set_do_not_disturb(on, &mut out),
             Input::SetPolicy(policy) => {
                 let on = policy.do_not_disturb;
@@ -371,7 +395,8 @@ impl SessionTracker {
             | AgentMessage::Status(_)
             | AgentMessage::Watch(_)
             | AgentMessage::Decide(_)
-            | AgentMessage::Focus(_) => {}
+            | AgentMessage::Focus(_)
+            | AgentMessage::Remote(_) => {}
         }
     }
 
@@ -396,6 +421,7 @@ impl SessionTracker {
         state.session = Some(Arc::from(id.as_str()));
         state.accepts_decisions = hello.accepts_decisions;
         let peer_pid = state.peer.pid;
+        let remote = remote::of_hello(state.remote.clone(), hello.host.as_deref());
         self.index.touch(&id);
         let session = self.sessions.entry(id.clone()).or_insert_with(|| {
             Session::new(
@@ -442,7 +468,13 @@ impl SessionTracker {
             .or_else(|| session.cwd.as_deref().and_then(notices::project_name))
             .or(known)
             .unwrap_or_else(|| id.clone());
-        session.pid = hello.pid.or(peer_pid);
+        if remote.is_some() {
+            // Another machine's pid: nothing here can check it.
+            session.pid = None;
+            session.remote = remote;
+        } else {
+            session.pid = hello.pid.or(peer_pid);
+        }
         session.terminal = hello.terminal.or(session.terminal.take());
         session.link = Link::Connected {
             conn,
@@ -505,13 +537,18 @@ impl SessionTracker {
         let state = self.conns.entry(conn).or_default();
         let shared: Arc<str> = Arc::from(id.as_str());
         state.session = Some(Arc::clone(&shared));
-        let title = peer
-            .pid
-            .map_or_else(|| id.clone(), |pid| format!("agent {pid}"));
+        let remote = state.remote.clone();
+        let title = match (&remote, peer.pid) {
+            // One-line agents on another machine all come from its `ssh`.
+            (Some(r), _) => format!("agents on {}", r.host),
+            (None, Some(pid)) => format!("agent {pid}"),
+            (None, None) => id.clone(),
+        };
         self.index.touch(&id);
         self.sessions.entry(id.clone()).or_insert_with(|| {
             let mut session = Session::new(id.clone(), title, Link::OneLine { pid: peer.pid }, now);
             session.pid = peer.pid;
+            session.remote = remote;
             session
         });
         Some(shared)
@@ -679,11 +716,11 @@ impl SessionTracker {
                 session.activity = SessionState::Aborted;
                 session.current_tool = None;
                 out.changed = true;
-                let notice = notices::aborted(id, &session.title, reason.as_deref());
+                let notice = notices::aborted(id, &session.label(), reason.as_deref());
                 self.notify_turn(notice, out);
             }
             EventFrame::Error { message, .. } => {
-                let notice = notices::error(id, &session.title, &message);
+                let notice = notices::error(id, &session.label(), &message);
                 self.notify_turn(notice, out);
             }
             EventFrame::ExecApprovalRequest { request }
@@ -703,7 +740,7 @@ impl SessionTracker {
                 let said = session.activity == SessionState::Done && session.turn_announced;
                 if !said && !self.policy.do_not_disturb {
                     let idle = request.is_null();
-                    let notice = notices::input_wanted(id, &session.title, idle);
+                    let notice = notices::input_wanted(id, &session.label(), idle);
                     self.notify(notice, out);
                 }
             }
@@ -767,7 +804,7 @@ impl SessionTracker {
         if announce {
             let notice = TurnNotice {
                 session_id: id.to_owned(),
-                title: session.title.clone(),
+                title: session.label().into_owned(),
                 duration_ms: started.map(|_| duration_ms),
                 at_ms: now_ms,
             };
@@ -933,6 +970,9 @@ impl SessionTracker {
     fn on_closed(&mut self, conn: ConnId, now: Timestamp, out: &mut Out) {
         let removed = self.conns.remove(&conn);
         shrink_after_a_storm(&mut self.conns);
+        if let Some(forward) = self.forwards.remove(&conn) {
+            self.forward_gone(&forward, now, out);
+        }
         let Some(state) = removed else {
             return;
         };
@@ -1329,6 +1369,7 @@ impl SessionTracker {
                 terminal: s.terminal.clone(),
                 pid: s.pid,
                 cwd: s.cwd.clone(),
+                remote: s.remote.clone().map(Box::new),
                 reply_to,
             }),
             None => {
@@ -1482,6 +1523,7 @@ impl SessionTracker {
                 id: s.id.clone(),
                 agent: s.agent.clone(),
                 title: s.title.clone(),
+                host: s.remote.as_ref().map(|r| r.host.clone()),
                 cwd: s.cwd.clone(),
                 state: s.state(),
                 turn_started_at: s.turn.as_ref().map(|(_, at)| *at),
@@ -1531,6 +1573,8 @@ mod snapshot_view {
         pub(super) id: &'a str,
         pub(super) agent: Option<&'a str>,
         pub(super) title: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) host: Option<&'a str>,
         pub(super) cwd: Option<&'a str>,
         pub(super) state: SessionState,
         pub(super) turn_started_at: Option<Timestamp>,
@@ -1566,6 +1610,7 @@ impl SessionTracker {
                 id: &s.id,
                 agent: s.agent.as_deref(),
                 title: &s.title,
+                host: s.remote.as_ref().map(|r| r.host.as_str()),
                 cwd: s.cwd.as_deref(),
                 state: s.state(),
                 turn_started_at: s.turn.as_ref().map(|(_, at)| *at),

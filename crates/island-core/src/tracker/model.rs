@@ -77,6 +77,21 @@ pub enum Input {
         /// A control connection waiting for the reply, if any.
         reply_to: Option<ConnId>,
     },
+    /// `island remote` on connection `conn` says that connections from
+    /// the `ssh` process `pid` (started at `start_time`) come from `host`,
+    /// for as long as `conn` stays open.
+    Forward {
+        /// The control connection that registered it.
+        conn: ConnId,
+        /// The remote machine.
+        host: String,
+        /// The local `ssh` process carrying the forward.
+        pid: u32,
+        /// Its start time, read by the host.
+        start_time: Option<u64>,
+        /// Its control socket.
+        control_path: Option<String>,
+    },
     /// Do not disturb on or off.
     SetDoNotDisturb(bool),
     /// New settings; do not disturb turned off releases held notices.
@@ -121,6 +136,9 @@ pub enum Effect {
         pid: Option<u32>,
         /// Its working directory.
         cwd: Option<String>,
+        /// The machine it runs on, when it is another.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remote: Option<Box<Remote>>,
         /// A control connection waiting for the reply.
         reply_to: Option<ConnId>,
     },
@@ -305,6 +323,20 @@ pub enum Link {
     },
 }
 
+/// Where a session from another machine comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remote {
+    /// The machine.
+    pub host: String,
+    /// The local `ssh` process of `island remote` that carries it; `None`
+    /// when the host is only the agent's claim, or the forward is gone.
+    #[serde(default)]
+    pub ssh_pid: Option<u32>,
+    /// That process's control socket, to reach the machine again.
+    #[serde(default)]
+    pub control_path: Option<String>,
+}
+
 /// One agent session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
@@ -320,6 +352,10 @@ pub struct Session {
     pub pid: Option<u32>,
     /// Its terminal.
     pub terminal: Option<TerminalInfo>,
+    /// The machine it runs on, when it is not Island's. Its `pid` is then
+    /// that machine's and means nothing here: Island never checks it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Remote>,
     /// How it is connected.
     pub link: Link,
     /// What it does, before approvals and the link are taken into account.
@@ -373,6 +409,7 @@ impl Session {
             cwd: None,
             pid: None,
             terminal: None,
+            remote: None,
             link,
             activity: SessionState::Idle,
             turn: None,
@@ -387,6 +424,16 @@ impl Session {
             turn_announced: false,
             closed_approvals: std::collections::BTreeMap::new(),
             decided: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// The name people see: the title, and the machine when it is another
+    /// (two remotes' projects of the same name stay apart).
+    #[must_use]
+    pub fn label(&self) -> std::borrow::Cow<'_, str> {
+        match &self.remote {
+            Some(r) => std::borrow::Cow::Owned(format!("{} on {}", self.title, r.host)),
+            None => std::borrow::Cow::Borrowed(&self.title),
         }
     }
 

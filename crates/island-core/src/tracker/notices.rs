@@ -31,9 +31,9 @@ pub(crate) fn duration(ms: i64) -> String {
 
 pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -> Notice {
     let title = if reminder {
-        format!("{} is still waiting for approval", session.title)
+        format!("{} is still waiting for approval", session.label())
     } else {
-        format!("{} needs approval", session.title)
+        format!("{} needs approval", session.label())
     };
     let mut body = match &approval.command {
         Some(command) => shorten(command, 200),

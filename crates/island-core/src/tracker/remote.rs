@@ -1,0 +1,211 @@
+//! Sessions from other machines. `island remote` forwards a remote
+//! machine's socket to Island's over SSH and registers the local `ssh`
+//! process that carries it: every connection whose peer is that process
+//! comes from that machine. Such a session's pid is the remote machine's,
+//! so Island never checks it; the session lives as long as its connection
+//! or its idle time allows, and shows `disconnected` when the forward goes.
+
+use island_protocol::{IslandMessage, PROTOCOL_VERSION, Timestamp, Welcome};
+
+use super::{ConnId, Effect, Link, Out, Peer, Remote, SessionTracker};
+
+/// A forward `island remote` registered.
+#[derive(Debug, Clone)]
+pub(super) struct Forward {
+    pub(super) host: String,
+    pub(super) pid: u32,
+    pub(super) start_time: Option<u64>,
+    pub(super) control_path: Option<String>,
+}
+
+impl Forward {
+    fn remote(&self) -> Remote {
+        Remote {
+            host: self.host.clone(),
+            ssh_pid: Some(self.pid),
+            control_path: self.control_path.clone(),
+        }
+    }
+}
+
+/// What a hello's session is: through a forward, the forward's machine (what
+/// Island knows beats what the agent says); else the agent's own claim of a
+/// host, which comes through forwards Island was not told about (the
+/// `~/.ssh/config` lines `island remote --print-config` writes).
+pub(super) fn of_hello(forwarded: Option<Remote>, claimed: Option<&str>) -> Option<Remote> {
+    forwarded.or_else(|| {
+        claimed
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|host| Remote {
+                host: host.to_owned(),
+                ssh_pid: None,
+                control_path: None,
+            })
+    })
+}
+
+impl SessionTracker {
+    /// The machine a new connection from `peer` comes from, if its peer is
+    /// the `ssh` of a registered forward.
+    pub(super) fn forward_of(&self, peer: Peer) -> Option<Remote> {
+        let pid = peer.pid?;
+        self.forwards
+            .values()
+            .find(|f| f.pid == pid && (f.start_time.is_none() || f.start_time == peer.start_time))
+            .map(Forward::remote)
+    }
+
+    pub(super) fn on_forward(&mut self, conn: ConnId, forward: Forward, out: &mut Out) {
+        out.push(Effect::Send {
+            conn,
+            message: IslandMessage::Welcome(Welcome {
+                protocol: PROTOCOL_VERSION,
+                island_version: env!("CARGO_PKG_VERSION").into(),
+            }),
+        });
+        self.forwards.insert(conn, forward);
+    }
+
+    /// The forward is gone (`island remote` stopped, or its `ssh` ended):
+    /// its sessions that no connection holds show `disconnected`, and go
+    /// after the grace period unless they come back through a new forward.
+    pub(super) fn forward_gone(&mut self, forward: &Forward, now: Timestamp, out: &mut Out) {
+        let since_ms = now.unix_millis();
+        for session in self.sessions.values_mut() {
+            let Some(remote) = &mut session.remote else {
+                continue;
+            };
+            if remote.ssh_pid != Some(forward.pid) {
+                continue;
+            }
+            remote.ssh_pid = None;
+            remote.control_path = None;
+            if matches!(session.link, Link::OneLine { .. }) {
+                session.link = Link::Disconnected { since_ms };
+            }
+            self.index.touch(&session.id);
+            out.changed = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use island_protocol::{AgentMessage, Hello, SessionState, Timestamp, decode_agent_line};
+
+    use super::super::{ConnId, Input, Link, Peer, SessionTracker};
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_unix_millis(1_800_000_000_000 + ms).unwrap()
+    }
+
+    fn open(t: &mut SessionTracker, conn: u64, pid: u32) {
+        t.apply(
+            Input::Opened {
+                conn: ConnId(conn),
+                peer: Peer {
+                    pid: Some(pid),
+                    start_time: Some(7),
+                },
+            },
+            at(0),
+        );
+    }
+
+    fn hello(t: &mut SessionTracker, conn: u64, id: &str, host: Option<&str>) {
+        let hello = Hello {
+            protocol: 1,
+            agent: Some("codewhale".into()),
+            session_id: id.into(),
+            pid: Some(4242),
+            host: host.map(str::to_owned),
+            ..Hello::default()
+        };
+        t.apply(
+            Input::Message {
+                conn: ConnId(conn),
+                message: AgentMessage::Hello(Box::new(hello)),
+            },
+            at(1),
+        );
+    }
+
+    fn register(t: &mut SessionTracker) {
+        t.apply(
+            Input::Forward {
+                conn: ConnId(1),
+                host: "devbox".into(),
+                pid: 900,
+                start_time: Some(7),
+                control_path: Some("/run/user/1000/codewhale/remote-1.ctl".into()),
+            },
+            at(0),
+        );
+    }
+
+    #[test]
+    fn a_forwards_connections_come_from_its_host_and_their_pid_is_not_checked_here() {
+        let mut t = SessionTracker::default();
+        register(&mut t);
+        open(&mut t, 2, 900);
+        // The agent also claims a host: what Island knows wins.
+        hello(&mut t, 2, "s-remote", Some("claimed"));
+        open(&mut t, 3, 1234);
+        hello(&mut t, 3, "s-local", None);
+        let remote = t.session("s-remote").unwrap();
+        assert_eq!(remote.remote.as_ref().unwrap().host, "devbox");
+        assert_eq!(remote.remote.as_ref().unwrap().ssh_pid, Some(900));
+        assert_eq!(remote.pid, None, "another machine's pid");
+        assert_eq!(remote.label(), "s-remote on devbox");
+        let local = t.session("s-local").unwrap();
+        assert_eq!(local.remote, None);
+        assert_eq!(local.pid, Some(4242));
+        let snapshot = t.snapshot(island_protocol::Counters::default());
+        let hosts: Vec<_> = snapshot.sessions.iter().map(|s| s.host.clone()).collect();
+        assert_eq!(hosts, [None, Some("devbox".to_owned())]);
+    }
+
+    #[test]
+    fn a_claimed_host_is_shown_and_the_pid_still_not_checked() {
+        let mut t = SessionTracker::default();
+        open(&mut t, 2, 900);
+        hello(&mut t, 2, "s1", Some("devbox"));
+        let s = t.session("s1").unwrap();
+        assert_eq!(s.remote.as_ref().unwrap().host, "devbox");
+        assert_eq!(s.remote.as_ref().unwrap().ssh_pid, None);
+        assert_eq!(s.pid, None);
+    }
+
+    #[test]
+    fn when_the_forward_goes_its_idle_sessions_show_disconnected() {
+        let mut t = SessionTracker::default();
+        register(&mut t);
+        // An upstream one-line agent through the forward.
+        open(&mut t, 2, 900);
+        let line =
+            br#"{"at":"2026-12-02T10:00:00Z","event":{"type":"response_start","response_id":"r"}}"#;
+        t.apply(
+            Input::Message {
+                conn: ConnId(2),
+                message: decode_agent_line(line).unwrap(),
+            },
+            at(1),
+        );
+        t.apply(Input::Closed { conn: ConnId(2) }, at(2));
+        let s = t.sessions().next().unwrap().clone();
+        assert_eq!(s.title, "agents on devbox");
+        assert!(matches!(s.link, Link::OneLine { .. }));
+        // island remote stops.
+        t.apply(Input::Closed { conn: ConnId(1) }, at(3));
+        let s = t.session(&s.id).unwrap();
+        assert_eq!(s.state(), SessionState::Disconnected);
+        assert_eq!(s.remote.as_ref().unwrap().ssh_pid, None);
+        // A connection from that pid now is not from the forward.
+        open(&mut t, 4, 900);
+        hello(&mut t, 4, "s-after", None);
+        assert_eq!(t.session("s-after").unwrap().remote, None);
+    }
+}
