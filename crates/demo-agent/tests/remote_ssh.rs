@@ -20,6 +20,12 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+#[path = "../../island-core/tests/support/screen.rs"]
+mod screen;
+
+/// The tests share the remote users' homes: one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 const REMOTE: &str = "island-remote";
 const OTHER: &str = "island-remote2";
 
@@ -250,9 +256,13 @@ fn start() -> Option<(World, Killed)> {
     Some((world, sshd))
 }
 
-fn headless(world: &World) -> Killed {
+fn headless(world: &World, display: Option<&str>) -> Killed {
+    let mut command = Command::new(&world.island);
+    if let Some(display) = display {
+        command.env("DISPLAY", display);
+    }
     let island = Killed(
-        Command::new(&world.island)
+        command
             .args(["--headless", "--no-notifications", "--socket"])
             .arg(&world.socket)
             .env("ISLAND_CONFIG", world.dir.path().join("config.toml"))
@@ -313,10 +323,13 @@ fn ssh_child_of(pid: u32) -> u32 {
 
 #[test]
 fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some((world, _sshd)) = start() else {
         return;
     };
-    let _island = headless(&world);
+    let _island = headless(&world, None);
     let (remote_cli, remote_lines) = remote(&world);
     wait_line(
         &remote_lines,
@@ -565,4 +578,88 @@ fn run_remote_hook(world: &World, command: &str, session: &str) {
         .write_all(payload.as_bytes())
         .unwrap();
     assert!(hook.wait().unwrap().success());
+}
+
+/// The remote user's tmux (default server), through ssh.
+fn remote_tmux(world: &World, args: &str) -> String {
+    let out = world.ssh().arg(format!("tmux {args}")).output().unwrap();
+    assert!(out.status.success(), "tmux {args}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn click_through_selects_the_remote_tmux_pane_and_raises_the_terminal_running_ssh() {
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some((world, _sshd)) = start() else {
+        return;
+    };
+    let home = PathBuf::from(format!("/home/{REMOTE}"));
+    let screen = screen::Screen::start();
+    let _island = headless(&world, Some(&screen.display));
+    // `island remote` runs in an xterm, as a user starts it.
+    let command = format!(
+        "{} remote remote-box --socket {} -- -F {}",
+        world.island.display(),
+        world.socket.display(),
+        world.ssh_config.display()
+    );
+    let (_ssh_term, _) = screen.xterm(world.dir.path(), "ssh-term", &command);
+    let forwarded = home.join(".codewhale/run/island.sock");
+    screen.wait("the forward", |_| {
+        std::os::unix::net::UnixStream::connect(&forwarded).is_ok()
+    });
+
+    // On the remote: a tmux session whose second window runs the agent,
+    // shown by a tmux client in another local xterm (over its own ssh);
+    // the first window is the one shown.
+    let demo = home.join("island-demo-agent");
+    std::fs::copy(env!("CARGO_BIN_EXE_island-demo-agent"), &demo).unwrap();
+    chown_r(&demo, REMOTE);
+    let _ = world.ssh().arg("tmux kill-server").output();
+    remote_tmux(&world, "new-session -d -s agents -n shell 'sleep 600'");
+    remote_tmux(
+        &world,
+        "new-window -d -t agents -n agent './island-demo-agent --sessions 1 --speed 0.2 --approval-every 0 --abort-every 0 --seed 9'",
+    );
+    let view = format!(
+        "ssh -F {} -t remote-box tmux attach -t agents",
+        world.ssh_config.display()
+    );
+    let (_view_term, _) = screen.xterm(world.dir.path(), "tmux-view", &view);
+    screen.wait("the tmux client", |_| {
+        !remote_tmux(&world, "list-clients -F '#{client_name}'")
+            .trim()
+            .is_empty()
+    });
+    let (_other, _) = screen.xterm(world.dir.path(), "other", "sleep 600");
+    screen.wait("the other xterm in front", |s| s.active_title() == "other");
+    let agent_pane = remote_tmux(&world, "list-panes -a -F '#{pane_id} #{window_name}'")
+        .lines()
+        .find_map(|l| l.strip_suffix(" agent").map(str::to_owned))
+        .unwrap();
+
+    let session = world.session_where("the agent in remote tmux", |s| s["host"] == "remote-box");
+    let id = session["id"].as_str().unwrap();
+    let out = world.island(&["focus", id]);
+    assert!(out.status.success(), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("ssh-tmux") && said.contains("x11"), "{said}");
+    // The terminal running ssh is in front, and the remote client shows
+    // the agent's pane.
+    screen.wait("the ssh xterm in front", |s| s.active_title() == "ssh-term");
+    let shown = remote_tmux(&world, "display-message -p -t agents '#{pane_id}'");
+    assert_eq!(shown.trim(), agent_pane);
+
+    // A pane that is gone fails closed, and says where.
+    remote_tmux(&world, &format!("kill-pane -t {agent_pane}"));
+    let out = world.island(&["focus", id]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("on remote-box") && said.contains("no longer exists"),
+        "{said}"
+    );
+    let _ = world.ssh().arg("tmux kill-server").output();
 }
