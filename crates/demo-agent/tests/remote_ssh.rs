@@ -329,7 +329,21 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
     let Some((world, _sshd)) = start() else {
         return;
     };
+    // With no Island here it says so before any ssh, and a host that
+    // would be a shell or an option is refused.
+    let none = world.island_remote(&["remote-box"]);
+    assert!(!none.status.success());
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("no Island answers"),
+        "{none:?}"
+    );
     let _island = headless(&world, None);
+    let bad = world.island_remote(&["box;touch /tmp/owned"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("is not a host name ssh takes"),
+        "{bad:?}"
+    );
     let (remote_cli, remote_lines) = remote(&world);
     wait_line(
         &remote_lines,

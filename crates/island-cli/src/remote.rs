@@ -151,6 +151,10 @@ pub async fn run(
     if print_config {
         return print_ssh_config(host, &local, ssh_args).await;
     }
+    // Before any ssh: without an Island here there is nothing to forward to.
+    client::status(&local)
+        .await
+        .with_context(|| format!("no Island answers at {}; start it first", local.display()))?;
     let control = local.with_file_name(format!("remote-{}.ctl", std::process::id()));
     let link = Link {
         host,

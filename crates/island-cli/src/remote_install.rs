@@ -129,15 +129,16 @@ pub async fn run(
             "island remote install: no agent's config was found on {host}; copying island only (add --agent NAME)"
         );
     }
+    let then = if agents.is_empty() {
+        String::new()
+    } else {
+        let setups: Vec<String> = agents.iter().map(|a| format!("island setup {a}")).collect();
+        format!(", then runs there: {}", setups.join(", "))
+    };
     println!(
-        "This copies {} ({:.1} MiB) to {host}:~/{REMOTE_BIN}, then runs there: {}",
+        "This copies {} ({:.1} MiB) to {host}:~/{REMOTE_BIN}{then}",
         exe.display(),
         bytes.len() as f64 / 1_048_576.0,
-        agents
-            .iter()
-            .map(|a| format!("island setup {a}"))
-            .collect::<Vec<_>>()
-            .join(", ")
     );
     if !yes && !crate::setup::confirm("Go on? [y/N] ")? {
         println!("Nothing was changed.");

@@ -208,4 +208,83 @@ mod tests {
         hello(&mut t, 4, "s-after", None);
         assert_eq!(t.session("s-after").unwrap().remote, None);
     }
+
+    #[test]
+    fn two_remotes_projects_of_one_name_stay_apart_in_every_place_people_look() {
+        let mut t = SessionTracker::default();
+        let mut effects = Vec::new();
+        for (conn, pid, host) in [(1, 900, "box-a"), (2, 901, "box-b")] {
+            t.apply(
+                Input::Forward {
+                    conn: ConnId(conn),
+                    host: host.into(),
+                    pid,
+                    start_time: Some(7),
+                    control_path: None,
+                },
+                at(0),
+            );
+            let agent = conn + 10;
+            open(&mut t, agent, pid);
+            let hello = Hello {
+                protocol: 1,
+                session_id: format!("s-{host}"),
+                title: Some("api".into()),
+                accepts_decisions: true,
+                ..Hello::default()
+            };
+            t.apply(
+                Input::Message {
+                    conn: ConnId(agent),
+                    message: AgentMessage::Hello(Box::new(hello)),
+                },
+                at(1),
+            );
+            let line = br#"{"at":"2026-12-02T10:00:00Z","event":{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"call_id":"c1","approval_id":"ap-1","turn_id":"t1","command":"make deploy","cwd":"/srv/api","available_decisions":[{"type":"approved"},{"type":"denied"}]}}}}"#;
+            effects.extend(t.apply(
+                Input::Message {
+                    conn: ConnId(agent),
+                    message: decode_agent_line(line).unwrap(),
+                },
+                at(2),
+            ));
+        }
+        // The notifications.
+        let titles: Vec<String> = effects
+            .iter()
+            .filter_map(|e| match e {
+                super::super::Effect::Notify(n) => Some(n.title.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            titles,
+            ["api on box-a needs approval", "api on box-b needs approval"]
+        );
+        // The widget's cards and the tray menu.
+        let board = crate::view::board(&t);
+        let hosts: Vec<_> = board.sessions.iter().map(|c| c.host.clone()).collect();
+        assert_eq!(hosts, [Some("box-a".to_owned()), Some("box-b".to_owned())]);
+        let menu = crate::view::tray_menu(&board, at(3));
+        let labels: Vec<String> = menu
+            .iter()
+            .filter_map(|m| match m {
+                crate::view::MenuEntry::Item { label, .. } => Some(label.clone()),
+                _ => None,
+            })
+            .filter(|l| l.starts_with("api"))
+            .collect();
+        assert!(labels[0].starts_with("api on box-a"), "{labels:?}");
+        assert!(
+            labels.iter().any(|l| l.starts_with("api on box-b")),
+            "{labels:?}"
+        );
+        // The status text.
+        let text =
+            crate::client::describe(&t.snapshot(island_protocol::Counters::default()), at(3));
+        assert!(
+            text.contains("api on box-a") && text.contains("api on box-b"),
+            "{text}"
+        );
+    }
 }
