@@ -383,6 +383,32 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
         "{other:?}"
     );
 
+    // What reaches Island through the forward cannot register a forward
+    // of its own (its peer is ssh, which did not start that ssh): Island
+    // closes it without a welcome.
+    let ssh = ssh_child_of(remote_cli.0.id());
+    let script = format!(
+        "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); \
+         s.sendall(b'{{\"remote\":{{\"host\":\"evil\",\"ssh_pid\":{ssh}}}}}\\n'); \
+         print(repr(s.recv(4096)))"
+    );
+    let forged = run(
+        "setpriv",
+        &[
+            "--reuid",
+            REMOTE,
+            "--regid",
+            REMOTE,
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            &script,
+            forwarded.to_str().unwrap(),
+        ],
+    );
+    assert!(forged.status.success(), "{forged:?}");
+    assert_eq!(String::from_utf8_lossy(&forged.stdout).trim(), "b''");
+
     // The demo agent on the remote, as the remote user, over ssh, with no
     // configuration at all.
     let demo = home.join("island-demo-agent");

@@ -294,7 +294,8 @@ impl Host {
                     reply_to: Some(conn),
                 }),
                 AgentMessage::Remote(request) => {
-                    match crate::platform::own_ssh_process(request.ssh_pid) {
+                    let registrar = self.tracker.peer_of(conn).and_then(|p| p.pid);
+                    match crate::platform::own_ssh_process(request.ssh_pid, registrar) {
                         Ok(start_time) => self.apply(Input::Forward {
                             conn,
                             host: request.host,

@@ -13,15 +13,24 @@ pub use imp::{
     process_tty, release_freed_memory, tune_allocator,
 };
 
-/// Checks that `pid` is an `ssh` process of this user (where the system
-/// tells), and gives its start time: what `island remote` registers as the
-/// peer of a forward's connections.
+/// Checks that `pid` is an `ssh` process of this user and a child of
+/// `registrar`, the process asking (where the system tells), and gives its
+/// start time: what `island remote` registers as the peer of a forward's
+/// connections. Being its child keeps anything that reaches Island through
+/// a forward (whose peer is an `ssh`) from registering one itself.
 ///
 /// # Errors
 /// Why it is not one.
-pub fn own_ssh_process(pid: u32) -> Result<Option<u64>, String> {
+pub fn own_ssh_process(pid: u32, registrar: Option<u32>) -> Result<Option<u64>, String> {
     if !process_alive(pid) {
         return Err(format!("process {pid} does not exist"));
+    }
+    if let Some(parent) = process_parent(pid) {
+        if Some(parent) != registrar {
+            return Err(format!(
+                "process {pid} was not started by the process that registers it"
+            ));
+        }
     }
     if let Some(owner) = process_owner(pid) {
         if owner != island_protocol::trust::my_uid() {

@@ -56,6 +56,12 @@ impl SessionTracker {
             .map(Forward::remote)
     }
 
+    /// The peer of an open connection.
+    #[must_use]
+    pub fn peer_of(&self, conn: ConnId) -> Option<Peer> {
+        self.conns.get(&conn).map(|c| c.peer)
+    }
+
     pub(super) fn on_forward(&mut self, conn: ConnId, forward: Forward, out: &mut Out) {
         out.push(Effect::Send {
             conn,
