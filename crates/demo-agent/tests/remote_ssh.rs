@@ -102,6 +102,25 @@ struct World {
     ssh_config: PathBuf,
 }
 
+/// Ends every process of the remote users (sshd sessions, tmux) and
+/// waits until they are gone.
+fn end_remote_processes() {
+    for user in [REMOTE, OTHER] {
+        let _ = run("pkill", &["-KILL", "-u", user]);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while run("pgrep", &["-u", user]).status.success() {
+            assert!(Instant::now() < deadline, "processes of {user} live on");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        end_remote_processes();
+    }
+}
+
 impl World {
     fn island(&self, args: &[&str]) -> std::process::Output {
         Command::new(&self.island)
@@ -177,6 +196,8 @@ fn start() -> Option<(World, Killed)> {
     };
     let (_, home) = ensure_user(REMOTE);
     ensure_user(OTHER);
+    // Nothing of an earlier run may still hold the remote socket.
+    end_remote_processes();
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     for key in ["host_key", "client_key"] {
@@ -525,6 +546,12 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
     world.session_where("disconnected after the stop", |s| {
         s["id"] == "claude-remote-1" && s["state"] == "disconnected"
     });
+    // The remote end stops listening once sshd has seen the link close.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::os::unix::net::UnixStream::connect(&forwarded).is_ok() {
+        assert!(Instant::now() < deadline, "the remote end still listens");
+        std::thread::sleep(Duration::from_millis(20));
+    }
 
     // The ~/.ssh/config lines `--print-config` gives, used by a plain ssh
     // (no island remote, so Island was told of no forward): the hook says
@@ -549,7 +576,7 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
     .unwrap();
     // A plain sshd leaves the old socket (its StreamLocalBindUnlink is
     // off), but the probe of --print-config took it away.
-    assert!(!forwarded.exists());
+    assert!(!forwarded.exists(), "{printed}");
     let _plain = Killed(
         Command::new("ssh")
             .arg("-F")

@@ -19,6 +19,15 @@ use island_core::ssh::{PROBE_SCRIPT, Probe, SSH_OPTIONS, plain_host};
 use tokio::io::AsyncWriteExt;
 use tokio::process::{Child, Command};
 
+/// A line on stderr; a terminal that went away (its window closed) is no
+/// reason to stop short of closing the link properly.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// The first wait after a drop, and the longest.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -52,7 +61,9 @@ impl Link<'_> {
     fn master(&self) -> std::io::Result<Child> {
         let mut options = vec!["-M", "-N", "-o", "ControlPersist=no"];
         options.extend_from_slice(SSH_OPTIONS);
-        self.ssh(&options).kill_on_drop(true).spawn()
+        let mut command = self.ssh(&options);
+        island_core::platform::end_with_parent(&mut command);
+        command.kill_on_drop(true).spawn()
     }
 
     /// The master answers on its control socket.
@@ -162,38 +173,42 @@ pub async fn run(
         local,
         control,
     };
+    // Ctrl-C, SIGTERM or SIGHUP: the master is closed properly
+    // (`ssh -O exit`) wherever it is.
+    let (stop_tx, mut stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        stop_signal().await;
+        let _ = stop_tx.send(true);
+    });
     let mut backoff = FIRST_BACKOFF;
     let mut first = true;
     loop {
         let started = Instant::now();
-        let result = tokio::select! {
-            r = connect_once(&link, replace || !first) => r,
-            () = stop_signal() => Ok(Ended::Stopped),
-        };
+        let result = connect_once(&link, replace || !first, &mut stop).await;
         let _ = std::fs::remove_file(&link.control);
         match result {
             Ok(Ended::Stopped) => {
-                eprintln!("island remote: stopped; agents on {host} no longer reach Island");
+                say!("island remote: stopped; agents on {host} no longer reach Island");
                 return Ok(ExitCode::SUCCESS);
             }
             Ok(Ended::Dropped) => {}
             // The first try says what is wrong and stops: a typo in the
             // host, no key, no Island here.
             Err(e) if first => return Err(e),
-            Err(e) => eprintln!("island remote: {e:#}"),
+            Err(e) => say!("island remote: {e:#}"),
         }
         first = false;
         if started.elapsed() >= STABLE {
             backoff = FIRST_BACKOFF;
         }
-        eprintln!(
+        say!(
             "island remote: the link to {host} is down; trying again in {} s",
             backoff.as_secs()
         );
         tokio::select! {
             () = tokio::time::sleep(backoff) => {}
-            () = stop_signal() => {
-                eprintln!("island remote: stopped");
+            _ = stop.wait_for(|stopped| *stopped) => {
+                say!("island remote: stopped");
                 return Ok(ExitCode::SUCCESS);
             }
         }
@@ -202,10 +217,17 @@ pub async fn run(
 }
 
 /// One master connection, from start to drop.
-async fn connect_once(link: &Link<'_>, replace: bool) -> anyhow::Result<Ended> {
+async fn connect_once(
+    link: &Link<'_>,
+    replace: bool,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<Ended> {
     let _ = std::fs::remove_file(&link.control);
     let mut master = link.master().context("cannot run ssh")?;
-    let result = serve(link, &mut master, replace).await;
+    let result = tokio::select! {
+        r = serve(link, &mut master, replace) => r,
+        _ = stop.wait_for(|stopped| *stopped) => Ok(Ended::Stopped),
+    };
     link.stop(&mut master).await;
     result
 }
@@ -214,7 +236,7 @@ async fn serve(link: &Link<'_>, master: &mut Child, replace: bool) -> anyhow::Re
     link.ready(master).await?;
     let probe = link.probe(replace).await?;
     for path in &probe.unsafe_paths {
-        eprintln!(
+        say!(
             "island remote: not using {path} on {}: its directory is not yours alone, or it is not a socket",
             link.host
         );
@@ -241,7 +263,7 @@ async fn serve(link: &Link<'_>, master: &mut Child, replace: bool) -> anyhow::Re
     for path in &probe.ready {
         link.forward(path).await?;
     }
-    eprintln!(
+    say!(
         "island remote: agents on {} now report to this Island ({} -> {})",
         link.host,
         probe.ready.join(", "),
@@ -251,7 +273,7 @@ async fn serve(link: &Link<'_>, master: &mut Child, replace: bool) -> anyhow::Re
         tokio::select! {
             status = master.wait() => {
                 let status = status?;
-                eprintln!("island remote: ssh to {} ended ({status})", link.host);
+                say!("island remote: ssh to {} ended ({status})", link.host);
                 return Ok(Ended::Dropped);
             }
             () = lease.closed() => {
@@ -340,7 +362,7 @@ async fn print_ssh_config(
     println!("    ExitOnForwardFailure yes");
     println!("    ServerAliveInterval 15");
     println!("    ServerAliveCountMax 3");
-    eprintln!(
+    say!(
         "# For these lines, {host}'s sshd_config also needs `StreamLocalBindUnlink yes`:\n\
          # sshd replaces a socket left by a dropped connection only then (island remote\n\
          # removes it itself). Sessions arriving this way name their host themselves."

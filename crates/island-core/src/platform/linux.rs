@@ -120,6 +120,22 @@ pub fn tune_allocator() {
 #[cfg(not(target_env = "gnu"))]
 pub fn tune_allocator() {}
 
+/// Makes the child that `command` starts get SIGTERM when the thread that
+/// starts it ends (`PR_SET_PDEATHSIG`): `island remote`'s `ssh` must not
+/// outlive it however it ends, or the remote socket stays taken.
+pub fn end_with_parent(command: &mut tokio::process::Command) {
+    // SAFETY: the closure runs in the child between fork and exec, and
+    // calls only prctl(2), which is async-signal-safe; it touches no
+    // memory of the parent.
+    #[allow(unsafe_code)]
+    unsafe {
+        command.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                .map_err(std::io::Error::from)
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ mod imp;
 mod imp;
 
 pub use imp::{
-    process_cwd, process_environ, process_name, process_owner, process_parent, process_start_time,
-    process_tty, release_freed_memory, tune_allocator,
+    end_with_parent, process_cwd, process_environ, process_name, process_owner, process_parent,
+    process_start_time, process_tty, release_freed_memory, tune_allocator,
 };
 
 /// Checks that `pid` is an `ssh` process of this user and a child of

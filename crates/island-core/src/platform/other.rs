@@ -48,3 +48,6 @@ pub fn release_freed_memory() {}
 
 /// The system's allocator needs no settings.
 pub fn tune_allocator() {}
+
+/// Not available on this platform: the child may outlive its parent.
+pub fn end_with_parent(_command: &mut tokio::process::Command) {}
