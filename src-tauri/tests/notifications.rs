@@ -128,6 +128,25 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
     };
     assert!(urgency.contains("U8(1)"), "normal urgency: {urgency}");
     assert_eq!(actions, ["default", "Show terminal"]);
+
+    // The history says who answered each: the notification, the terminal.
+    let history =
+        std::fs::read_to_string(dir.path().join("state/island/history.jsonl")).unwrap_or_default();
+    let who: Vec<(String, String, String)> = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (s("approval"), s("answered_by"), s("decision"))
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("a1".into(), "notification".into(), "approved".into()),
+            ("a2".into(), "terminal".into(), "denied".into())
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,6 +55,13 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
         (got.decision, got.source),
         (ReviewDecision::Approved, DecisionSource::Tray)
     );
+    // The history file says the tray answered it.
+    let history =
+        std::fs::read_to_string(dir.path().join("state/island/history.jsonl")).unwrap_or_default();
+    assert!(
+        history.contains(r#""approval":"tray-1""#) && history.contains(r#""answered_by":"tray""#),
+        "{history}"
+    );
     // Answered: the entries go.
     for _ in 0..100 {
         if !tray

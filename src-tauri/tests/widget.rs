@@ -195,6 +195,30 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     assert!(hooks.resolve_approval("w-2", ReviewDecision::Denied, DecisionSource::Terminal));
     wait_count(&client, card, 0, "the card of a terminal answer gone").await;
 
+    // Both are in the widget's "Recent approvals", newest first, and the
+    // history file says who answered each.
+    wait_count(&client, ".recent-line", 2, "the recent approvals").await;
+    wait_count(&client, "details.recent summary", 1, "the recent heading").await;
+    let history =
+        std::fs::read_to_string(dir.path().join("state/island/history.jsonl")).unwrap_or_default();
+    let who: Vec<(String, String)> = history
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|e| {
+            (
+                e["approval"].as_str().unwrap_or_default().to_owned(),
+                e["answered_by"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("w-1".to_owned(), "widget".to_owned()),
+            ("w-2".to_owned(), "terminal".to_owned())
+        ]
+    );
+
     // Settings, opened from the tray menu: the form shows the file's
     // values, and Save writes the form into the file and puts it in force.
     let tray = Tray::find(&desktop.bus.address, &dir.path().join("island.stderr")).await;

@@ -47,6 +47,17 @@ export interface Board {
   summary: string;
   do_not_disturb: boolean;
   sessions: SessionCard[];
+  /** The last approvals that closed, newest first. */
+  recent: RecentCard[];
+}
+
+export interface RecentCard {
+  session_id: string;
+  project: string;
+  command: string | null;
+  decision: string;
+  answered_by: string;
+  closed_ms: number;
 }
 
 export type Decision = "approved" | "approved_for_session" | "denied";

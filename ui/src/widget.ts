@@ -3,7 +3,7 @@
 // kept here; sessions and approvals are always the last board received.
 import * as ipc from "./ipc";
 import { clock, el } from "./dom";
-import type { ApprovalCard, Board, SessionCard, SessionState } from "./types";
+import type { ApprovalCard, Board, RecentCard, SessionCard, SessionState } from "./types";
 
 const STATE_TEXT: Record<SessionState, string> = {
   idle: "idle",
@@ -43,7 +43,23 @@ function render(board: Board): void {
   if (board.sessions.length === 0) {
     cards.append(el("p", { class: "empty" }, "No agent sessions. Start an agent and it shows up here."));
   }
+  if ((board.recent ?? []).length > 0) {
+    cards.append(
+      el("details", { class: "recent" }, el("summary", {}, "Recent approvals"), ...board.recent.map(recentLine)),
+    );
+  }
   layout();
+}
+
+function recentLine(r: RecentCard): HTMLElement {
+  const when = new Date(r.closed_ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return el(
+    "div",
+    { class: `recent-line ${r.decision}`, title: `${r.project} · answered by ${r.answered_by} at ${when}` },
+    el("span", { class: "decision" }, r.decision.replace(/_/g, " ")),
+    el("span", { class: "what" }, r.command ?? r.project),
+    el("span", { class: "by" }, r.answered_by),
+  );
 }
 
 function layout(): void {

@@ -105,6 +105,19 @@ pub enum Command {
     /// as a process of its own; not for people.
     #[command(hide = true)]
     Windows,
+    /// Print the approval history: when each approval was asked, who
+    /// answered it, how, and how long it waited (oldest first).
+    History {
+        /// One JSON line per approval, as kept.
+        #[arg(long)]
+        json: bool,
+        /// Only those closed in this time: `30m`, `2h`, `7d`.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this session.
+        #[arg(long)]
+        session: Option<String>,
+    },
     /// Bring a remote machine's agents to this Island over SSH: forwards
     /// the machine's default Island socket to this one's, through your own
     /// `ssh` (its config, keys and agent), and keeps it up until stopped.

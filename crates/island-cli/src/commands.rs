@@ -18,7 +18,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
     };
     // `setup` edits an agent's file and talks to no Island.
     let socket = match command {
-        Command::Setup { .. } | Command::Windows => PathBuf::new(),
+        Command::Setup { .. } | Command::Windows | Command::History { .. } => PathBuf::new(),
         _ => socket_path(args.socket, args.config)?,
     };
     match command {
@@ -103,6 +103,11 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         }
         // Run by the tray app's own binary.
         Command::Windows => anyhow::bail!("`island windows` is started by the tray app"),
+        Command::History {
+            json,
+            since,
+            session,
+        } => return history(json, since.as_deref(), session),
         Command::Remote(remote) => {
             return match remote.action {
                 Some(crate::cli::RemoteAction::Install {
@@ -355,4 +360,43 @@ async fn run_island(
         }
         RunOutcome::Stopped => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// `island history`: read from the file, with or without Island running.
+fn history(json: bool, since: Option<&str>, session: Option<String>) -> anyhow::Result<ExitCode> {
+    use island_core::history;
+    let dir =
+        history::default_dir().context("cannot tell where the history is (no home directory)")?;
+    let since_ms = since
+        .map(history::parse_age)
+        .transpose()
+        .map_err(anyhow::Error::msg)?
+        .map(|age| Timestamp::now().unix_millis() - age);
+    let query = history::Query { since_ms, session };
+    let (entries, bad) = history::read(&dir);
+    let mut out = std::io::stdout().lock();
+    let mut shown = 0;
+    for entry in entries.iter().filter(|e| query.keeps(e)) {
+        shown += 1;
+        if json {
+            writeln!(out, "{}", serde_json::to_string(entry)?)?;
+        } else {
+            writeln!(out, "{}", history::describe(entry))?;
+        }
+    }
+    if shown == 0 && !json {
+        writeln!(
+            out,
+            "No approvals recorded{}.",
+            if entries.is_empty() {
+                ""
+            } else {
+                " that match"
+            }
+        )?;
+    }
+    if bad > 0 {
+        eprintln!("island history: skipped {bad} line(s) that are not history entries");
+    }
+    Ok(ExitCode::SUCCESS)
 }

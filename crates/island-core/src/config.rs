@@ -36,6 +36,8 @@ pub struct IslandConfig {
     pub app: AppSettings,
     /// Who may answer approvals.
     pub security: SecuritySettings,
+    /// The approval history.
+    pub history: crate::history::Settings,
 }
 
 /// `[security]`.
@@ -248,6 +250,18 @@ start_at_login = false
 # with the terminal answer token the tray menu shows: an agent's own tool
 # call cannot approve its next request through Island).
 answers_from = "any"
+
+[history]
+# Keep a record of every approval (when it was asked, the agent, session,
+# project and host, the command and its directory, who answered, how, and
+# how long it waited) in ~/.local/state/island/history.jsonl (0600);
+# `island history` prints it. Prompts and outputs are never recorded.
+# Read when Island starts.
+enabled = true
+# Keep the commands too (they are what was approved).
+record_commands = true
+# The file rotates past this size; twice this is kept at most.
+max_bytes = 1048576
 "#;
 
 /// Why the config could not be used.

@@ -56,6 +56,8 @@ pub struct Host {
     starts: crate::liveness::ProcessStarts,
     /// Keeps upstream sessions' open approvals and turns across a restart.
     saver: Option<crate::state_file::Saver>,
+    /// The approval history file.
+    history: Option<crate::history::Log>,
     /// The control socket's lines, served before the agents' (whose queue
     /// a storm fills).
     control: Option<mpsc::Receiver<Inbound>>,
@@ -94,8 +96,16 @@ impl Host {
             published,
             starts: crate::liveness::ProcessStarts::default(),
             saver: None,
+            history: None,
             control: None,
         }
+    }
+
+    /// Appends every closed approval to this history log.
+    #[must_use]
+    pub fn with_history(mut self, log: crate::history::Log) -> Self {
+        self.history = Some(log);
+        self
     }
 
     /// Keeps what upstream agents will not send again in the state file at
@@ -361,6 +371,13 @@ impl Host {
                     self.published.send_modify(|p| p.tray = tray);
                 }
                 Effect::SnapshotChanged => snapshot_changed = true,
+                Effect::Record(entry) => {
+                    if let Some(log) = &self.history {
+                        if let Err(e) = log.append(&entry) {
+                            tracing::warn!("cannot write the approval history: {e}");
+                        }
+                    }
+                }
                 Effect::Focus {
                     reply_to,
                     session_id,

@@ -34,6 +34,7 @@ pub mod display;
 pub mod doctor;
 pub mod focus;
 pub mod framing;
+pub mod history;
 pub mod host;
 mod liveness;
 pub mod logging;

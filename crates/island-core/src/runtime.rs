@@ -149,6 +149,10 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         .with_control_inbound(control_rx)
         .with_focus(crate::focus::Desktop::from_env(), config.focus_settings())
         .with_state_file(state_path);
+    let host = match crate::history::default_dir() {
+        Some(dir) => host.with_history(crate::history::Log::new(dir, config.history.clone())),
+        None => host,
+    };
     let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (control_stop, control_stop_rx) = tokio::sync::oneshot::channel::<()>();

@@ -20,6 +20,27 @@ pub struct Board {
     pub do_not_disturb: bool,
     /// Sessions, those waiting for the user first, then by title.
     pub sessions: Vec<SessionCard>,
+    /// The last approvals that closed, newest first.
+    #[serde(default)]
+    pub recent: Vec<RecentCard>,
+}
+
+/// An approval that closed, for the widget's "recent" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentCard {
+    /// The session.
+    pub session_id: String,
+    /// Its project, and the machine when it is another.
+    pub project: String,
+    /// What it would run, cut to a line.
+    pub command: Option<String>,
+    /// `approved`, `denied`, ...
+    pub decision: String,
+    /// `widget`, `tray`, `notification`, `command line`, `terminal`,
+    /// `agent`.
+    pub answered_by: String,
+    /// When it closed (Unix ms).
+    pub closed_ms: i64,
 }
 
 /// One session's card.
@@ -137,11 +158,29 @@ pub fn board(tracker: &SessionTracker) -> Board {
             .then_with(|| a.title.cmp(&b.title))
             .then_with(|| a.id.cmp(&b.id))
     });
+    let recent = tracker
+        .recent()
+        .map(|e| RecentCard {
+            session_id: e.session.clone(),
+            project: match &e.host {
+                Some(host) => format!("{} on {}", safe(&e.project), safe(host)),
+                None => safe(&e.project),
+            },
+            command: e
+                .command
+                .as_deref()
+                .map(|c| crate::tracker::notices::shorten(&safe(c), 80)),
+            decision: e.decision.clone(),
+            answered_by: e.answered_by.as_str().to_owned(),
+            closed_ms: e.closed_at.unix_millis(),
+        })
+        .collect();
     Board {
         summary: tray.describe(),
         tray,
         do_not_disturb: tracker.policy.do_not_disturb,
         sessions,
+        recent,
     }
 }
 

@@ -171,10 +171,31 @@ fn run_case(path: &Path) {
                 panic!("{name} step {i}: {e}");
             }
         }
-        let got: Vec<Value> = effects
+        // What the history records is checked on its own ("records"):
+        // the other expectations leave it out.
+        let (records, got): (Vec<Value>, Vec<Value>) = effects
             .iter()
             .map(|e| serde_json::to_value(e).unwrap())
-            .collect();
+            .partition(|e| kind(e) == "record");
+        if let Some(expected) = step.get("records") {
+            let seen: Vec<Value> = records
+                .iter()
+                .map(|r| {
+                    let r = &r["record"];
+                    serde_json::json!([
+                        r["session"],
+                        r["approval"],
+                        r["answered_by"],
+                        r["decision"]
+                    ])
+                })
+                .collect();
+            assert_eq!(
+                &Value::Array(seen),
+                expected,
+                "{name} step {i} ({step}): records {records:?}"
+            );
+        }
         let ctx = || {
             format!(
                 "{name} step {i} ({step})\n  effects: {}",

@@ -11,6 +11,7 @@
 //! errors with their reason, do not disturb, and one reminder for an
 //! approval left waiting.
 
+mod history;
 mod index;
 mod model;
 pub(crate) mod notices;
@@ -20,13 +21,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use island_protocol::{
-    AgentMessage, ApprovalSnapshot, Counters, Decided, Decision, DecisionSource, EventEnvelope,
-    EventFrame, ExecApprovalRequestEvent, Hello, HookEvent, IslandMessage, PROTOCOL_VERSION,
-    ReviewDecision, SessionSnapshot, SessionState, Snapshot, Timestamp, Welcome,
+    AgentMessage, ApprovalPhase, ApprovalSnapshot, Counters, Decided, Decision, DecisionSource,
+    EventEnvelope, EventFrame, ExecApprovalRequestEvent, Hello, HookEvent, IslandMessage,
+    PROTOCOL_VERSION, ReviewDecision, SessionSnapshot, SessionState, Snapshot, Timestamp, Welcome,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::answer_token::AnswerToken;
+use crate::history::AnsweredBy;
 
 pub use model::{
     Approval, ApprovalRef, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Remote, Session,
@@ -169,6 +171,8 @@ pub struct SessionTracker {
     /// SSH forwards from other machines, by the connection of the
     /// `island remote` that registered each.
     forwards: HashMap<ConnId, remote::Forward>,
+    /// The last approvals that closed, newest last (the widget's "recent").
+    recent: VecDeque<crate::history::Entry>,
 }
 
 /// Collects effects while one input is applied.
@@ -488,7 +492,9 @@ impl SessionTracker {
             );
         }
         for approval_id in abandoned {
-            self.close_approval(&id, &approval_id, out);
+            // Its hook is gone: it was answered in the terminal, in a way
+            // the agent did not say.
+            self.close_approval(&id, &approval_id, (AnsweredBy::Terminal, "unknown"), out);
         }
         if hello.transient {
             self.forget_replaced(&id, now.unix_millis(), out);
@@ -624,7 +630,11 @@ impl SessionTracker {
                 reason,
             } => {
                 if phase.is_closing() {
-                    self.close_approval(id, &approval_id, out);
+                    let by = match phase {
+                        ApprovalPhase::Cancelled | ApprovalPhase::TimedOut => AnsweredBy::Agent,
+                        _ => AnsweredBy::Terminal,
+                    };
+                    self.close_approval(id, &approval_id, (by, phase.as_str()), out);
                 } else if !self.asked_already(id, &approval_id) {
                     self.open_approval(conn, id, &approval_id, reason, None, now, out);
                 }
@@ -759,7 +769,7 @@ impl SessionTracker {
                     .map(|a| a.id.clone())
                     .collect();
                 for approval_id in answered {
-                    self.close_approval(id, &approval_id, out);
+                    self.close_approval(id, &approval_id, (AnsweredBy::Terminal, "approved"), out);
                 }
             }
             EventFrame::ExecCommandEnd { .. } => {
@@ -935,13 +945,22 @@ impl SessionTracker {
             _ => return,
         };
         for approval_id in open {
-            self.close_approval(id, &approval_id, out);
+            self.close_approval(id, &approval_id, (AnsweredBy::Terminal, "unknown"), out);
         }
     }
 
-    fn close_approval(&mut self, id: &str, approval_id: &str, out: &mut Out) {
+    /// Closes an approval; one still open is recorded as closed by `by`
+    /// with `decision`.
+    fn close_approval(
+        &mut self,
+        id: &str,
+        approval_id: &str,
+        (by, decision): (AnsweredBy, &str),
+        out: &mut Out,
+    ) {
         let now_ms = self.now_ms;
         self.index.touch(id);
+        self.record(id, approval_id, by, decision, out);
         if let Some(session) = self.sessions.get_mut(id) {
             session.decided.remove(approval_id);
             remember_closed(session, approval_id, now_ms);
@@ -1319,6 +1338,15 @@ impl SessionTracker {
                 session.title
             ));
         };
+        // Recorded before it is sent: once the agent has it, so does the
+        // history.
+        self.record(
+            &target.session,
+            &target.id,
+            AnsweredBy::from_source(source),
+            &crate::history::decision_name(&decision),
+            out,
+        );
         out.push(Effect::Send {
             conn,
             message: IslandMessage::Decision(Decision {

@@ -124,6 +124,8 @@ pub enum Effect {
     },
     /// The tray's summary changed.
     Tray(TraySummary),
+    /// An approval closed: append it to the history.
+    Record(Box<crate::history::Entry>),
     /// The snapshot changed (watchers and the widget want a new one).
     SnapshotChanged,
     /// Bring a session's terminal to the front.
