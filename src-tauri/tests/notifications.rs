@@ -12,8 +12,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Call, SessionBus, agent, approval_request, invoke_action, serve_recorder, start_island,
-    wait_for,
+    Call, SessionBus, agent, approval_request, invoke_action, serve_recorder, set_inhibited,
+    start_island, wait_for, wait_status,
 };
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 
@@ -207,4 +207,122 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
             .ok,
         "Island still answers after the restart"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sounds_follow_the_settings_and_the_servers_own_do_not_disturb_holds_notices() {
+    let bus = SessionBus::start();
+    let (server, calls) = serve_recorder(&bus).await;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("run/island.sock");
+    // An approval sounds by default; a finished turn sounds here by a
+    // file of the user's; an aborted turn does not.
+    let _island = common::start_island_with(
+        dir.path(),
+        &bus,
+        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 100\nsound_finished = \"/usr/share/sounds/done.oga\"\n",
+    );
+    let hooks = agent(&socket);
+    hooks.request_approval(approval_request("s1", "make deploy"));
+    let approval = wait_for(
+        &calls,
+        "the approval",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("make deploy")),
+    )
+    .await;
+    let Call::Notify { sound, .. } = approval else {
+        unreachable!()
+    };
+    assert_eq!(sound, "name:message-new-instant");
+    let turn = |id: &str| {
+        hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+            turn_id: id.into(),
+        }));
+        hooks.emit(HookEvent::frame(EventFrame::TurnComplete {
+            turn_id: id.into(),
+        }));
+    };
+    turn("t1");
+    let finished = wait_for(
+        &calls,
+        "the turn notice",
+        |c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished"),
+    )
+    .await;
+    let Call::Notify { sound, .. } = finished else {
+        unreachable!()
+    };
+    assert_eq!(sound, "file:/usr/share/sounds/done.oga");
+    hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+        turn_id: "t2".into(),
+    }));
+    hooks.emit(HookEvent::frame(EventFrame::TurnAborted {
+        turn_id: "t2".into(),
+        reason: Some("interrupted".into()),
+    }));
+    let aborted = wait_for(
+        &calls,
+        "the aborted notice",
+        |c| matches!(c, Call::Notify { summary, .. } if summary.ends_with("turn aborted")),
+    )
+    .await;
+    let Call::Notify { sound, .. } = aborted else {
+        unreachable!()
+    };
+    assert_eq!(sound, "suppress");
+
+    // The server's own do not disturb: Island hears it, says so, holds
+    // the turn notice and still shows the approval.
+    set_inhibited(&server, true).await;
+    wait_status(&socket, "notices held", |s| {
+        s.holding.as_deref() == Some("the desktop's do not disturb")
+    })
+    .await;
+    let before = calls.lock().unwrap().len();
+    turn("t3");
+    hooks.request_approval(approval_request("s2", "make release"));
+    wait_for(
+        &calls,
+        "the approval while held",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("make release")),
+    )
+    .await;
+    // The turn's notice would have come before the approval's.
+    assert!(
+        !calls.lock().unwrap()[before..]
+            .iter()
+            .any(|c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished")),
+        "{:#?}",
+        calls.lock().unwrap()
+    );
+    let out = std::process::Command::new(common::island())
+        .args(["status", "--socket"])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("Notices are held: the desktop's do not disturb."),
+        "{out:?}"
+    );
+    // Off again: the held notice goes out.
+    let before = calls.lock().unwrap().len();
+    set_inhibited(&server, false).await;
+    for _ in 0..500 {
+        if calls.lock().unwrap()[before..]
+            .iter()
+            .any(|c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        calls.lock().unwrap()[before..]
+            .iter()
+            .any(|c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished")),
+        "the held turn notice never came: {:#?}",
+        calls.lock().unwrap()
+    );
+    wait_status(&socket, "notices no longer held", |s| s.holding.is_none()).await;
 }

@@ -49,6 +49,8 @@ export interface Board {
   sessions: SessionCard[];
   /** The last approvals that closed, newest first. */
   recent: RecentCard[];
+  /** Why notices are held now (do not disturb, quiet hours), if they are. */
+  holding?: string | null;
 }
 
 export interface RecentCard {

@@ -37,7 +37,8 @@ function render(board: Board): void {
   current = board;
   root.dataset.state = board.tray.state;
   dot.className = `dot ${board.tray.state}`;
-  summary.textContent = board.summary;
+  summary.textContent = board.holding ? `${board.summary} · notices held` : board.summary;
+  summary.title = board.holding ? `Notices are held: ${board.holding}` : "";
   pill.setAttribute("aria-label", `Island: ${board.summary}`);
   cards.replaceChildren(...board.sessions.map(sessionCard));
   if (board.sessions.length === 0) {

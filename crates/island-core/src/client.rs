@@ -303,10 +303,15 @@ use crate::display::safe;
 /// A snapshot as people read it.
 #[must_use]
 pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
+    let held = snapshot
+        .holding
+        .as_deref()
+        .map(|why| format!("Notices are held: {}.\n", safe(why)))
+        .unwrap_or_default();
     if snapshot.sessions.is_empty() {
-        return "No agent sessions.\n".into();
+        return format!("{held}No agent sessions.\n");
     }
-    let mut out = String::new();
+    let mut out = held;
     for s in &snapshot.sessions {
         let state = crate::view::state_label(s.state);
         let elapsed = s

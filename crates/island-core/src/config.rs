@@ -115,6 +115,30 @@ pub struct NotificationSettings {
     pub mute_all: bool,
     /// Announce aborted turns and errors.
     pub errors: bool,
+    /// Local times when notices wait as under do not disturb
+    /// (`"22:00-08:00"`); empty for none.
+    pub quiet_hours: String,
+    /// While it is quiet (do not disturb, the desktop's, quiet hours),
+    /// approval notices show anyway or wait too.
+    pub approvals_in_dnd: ApprovalsInDnd,
+    /// The sound of an approval: a name from the freedesktop sound theme,
+    /// or a file's full path; empty for none.
+    pub sound_approval: String,
+    /// The sound of a finished turn (or an agent waiting for input).
+    pub sound_finished: String,
+    /// The sound of an aborted turn or an error.
+    pub sound_aborted: String,
+}
+
+/// `approvals_in_dnd`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalsInDnd {
+    /// Approval notices show while it is quiet.
+    #[default]
+    Show,
+    /// They wait until it is not.
+    Hold,
 }
 
 impl Default for NotificationSettings {
@@ -128,6 +152,11 @@ impl Default for NotificationSettings {
             do_not_disturb: p.do_not_disturb,
             mute_all: p.mute_all,
             errors: p.notify_errors,
+            quiet_hours: String::new(),
+            approvals_in_dnd: ApprovalsInDnd::Show,
+            sound_approval: "message-new-instant".into(),
+            sound_finished: String::new(),
+            sound_aborted: String::new(),
         }
     }
 }
@@ -198,7 +227,21 @@ burst_window_ms = 1500
 # Remind once of an approval still waiting after this many seconds (0: never).
 approval_realert_secs = 300
 # Do not disturb: hold finished-turn notices; approvals are still shown.
+# Island also holds them while the desktop's own do not disturb is on (the
+# notification server's Inhibited property, GNOME's banners off).
 do_not_disturb = false
+# Hold them every day between these local times too, e.g. "22:00-08:00"
+# (empty: never).
+quiet_hours = ""
+# While notices are held: "show" approval notices anyway, or "hold" them
+# until it ends (the widget and the tray show approvals either way).
+approvals_in_dnd = "show"
+# Sounds: a name from the freedesktop sound theme ("message-new-instant",
+# "complete", "bell", "dialog-warning") or a file's full path; empty for
+# none. Approvals sound by default; finished and aborted turns do not.
+sound_approval = "message-new-instant"
+sound_finished = ""
+sound_aborted = ""
 # Show nothing at all, approvals included.
 mute_all = false
 # Announce aborted turns and errors.
@@ -344,10 +387,25 @@ impl IslandConfig {
     /// # Errors
     /// [`ConfigError::Invalid`] with the line and the problem.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let invalid = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let config: Self = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        crate::tracker::QuietHours::parse(&config.notifications.quiet_hours).map_err(invalid)?;
+        Ok(config)
+    }
+
+    /// The sounds of `[notifications]`.
+    #[must_use]
+    pub fn sounds(&self) -> crate::notify::Sounds {
+        let n = &self.notifications;
+        let one = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        crate::notify::Sounds {
+            approval: one(&n.sound_approval),
+            finished: one(&n.sound_finished),
+            aborted: one(&n.sound_aborted),
+        }
     }
 
     /// The reducer's policy.
@@ -365,6 +423,12 @@ impl IslandConfig {
             one_line_idle_secs: self.sessions.one_line_idle_secs,
             quiet_after_secs: self.sessions.quiet_after_secs,
             ui_answers_only: self.security.answers_from == AnswersFrom::Ui,
+            // Checked when the file was read.
+            quiet_hours: crate::tracker::QuietHours::parse(&n.quiet_hours)
+                .ok()
+                .flatten(),
+            hold_approvals_when_quiet: n.approvals_in_dnd == ApprovalsInDnd::Hold,
+            utc_offset_min: chrono::Local::now().offset().local_minus_utc() / 60,
         }
     }
 

@@ -351,6 +351,7 @@ impl Host {
                 reply_to: None,
             },
             UserAction::SetDoNotDisturb(on) => Input::SetDoNotDisturb(on),
+            UserAction::DesktopDoNotDisturb(on) => Input::SetDesktopDoNotDisturb(on),
             UserAction::SetPolicy(policy) => Input::SetPolicy(policy),
         };
         self.apply(input);
@@ -476,6 +477,7 @@ impl Host {
                 critical: false,
                 actions: Vec::new(),
                 session_id: None,
+                sound: crate::tracker::Sound::None,
             });
         }
     }

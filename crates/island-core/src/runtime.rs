@@ -131,7 +131,7 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     let notices: Box<dyn NoticeSink> = if options.no_notifications {
         Box::new(NoNotices)
     } else {
-        desktop_notices(actions_tx.clone())
+        desktop_notices(actions_tx.clone(), config.sounds())
     };
     let answer_token = AnswerToken::generate().map_err(|e| {
         RunError::Io(
@@ -247,12 +247,18 @@ pub async fn run_headless(options: RunOptions) -> Result<RunOutcome, RunError> {
 }
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
-fn desktop_notices(actions: mpsc::UnboundedSender<UserAction>) -> Box<dyn NoticeSink> {
-    Box::new(crate::notify::DesktopNotifier::start(actions))
+fn desktop_notices(
+    actions: mpsc::UnboundedSender<UserAction>,
+    sounds: crate::notify::Sounds,
+) -> Box<dyn NoticeSink> {
+    Box::new(crate::notify::DesktopNotifier::start(actions, sounds))
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "macos")))]
-fn desktop_notices(_actions: mpsc::UnboundedSender<UserAction>) -> Box<dyn NoticeSink> {
+fn desktop_notices(
+    _actions: mpsc::UnboundedSender<UserAction>,
+    _sounds: crate::notify::Sounds,
+) -> Box<dyn NoticeSink> {
     Box::new(NoNotices)
 }
 

@@ -23,6 +23,9 @@ pub struct Board {
     /// The last approvals that closed, newest first.
     #[serde(default)]
     pub recent: Vec<RecentCard>,
+    /// Why notices are held now, if they are.
+    #[serde(default)]
+    pub holding: Option<String>,
 }
 
 /// An approval that closed, for the widget's "recent" list.
@@ -181,6 +184,7 @@ pub fn board(tracker: &SessionTracker) -> Board {
         do_not_disturb: tracker.policy.do_not_disturb,
         sessions,
         recent,
+        holding: tracker.holding(),
     }
 }
 
@@ -313,7 +317,11 @@ const LABEL_CHARS: usize = 60;
 #[must_use]
 pub fn tray_menu(board: &Board, now: Timestamp) -> Vec<MenuEntry> {
     let now_ms = now.unix_millis();
-    let mut menu = vec![MenuEntry::Note(board.summary.clone()), MenuEntry::Separator];
+    let mut menu = vec![MenuEntry::Note(board.summary.clone())];
+    if let Some(why) = &board.holding {
+        menu.push(MenuEntry::Note(format!("Notices held: {why}")));
+    }
+    menu.push(MenuEntry::Separator);
     if board.sessions.is_empty() {
         menu.push(MenuEntry::Note("No agent sessions".into()));
     }

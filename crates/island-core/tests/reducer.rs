@@ -102,6 +102,9 @@ fn inputs(step: &Value, t: i64) -> Vec<Input> {
     if let Some(d) = step.get("dnd") {
         out.push(Input::SetDoNotDisturb(d.as_bool().expect("bool")));
     }
+    if let Some(d) = step.get("desktop_dnd") {
+        out.push(Input::SetDesktopDoNotDisturb(d.as_bool().expect("bool")));
+    }
     if let Some(p) = step.get("process_gone") {
         out.push(Input::ProcessGone {
             pid: p.as_u64().expect("pid") as u32,
@@ -223,6 +226,14 @@ fn run_case(path: &Path) {
             assert!(
                 !got.iter().any(|e| kind(e) == banned),
                 "unexpected {banned}\n{}",
+                ctx()
+            );
+        }
+        if let Some(holding) = step.get("holding") {
+            assert_eq!(
+                &serde_json::to_value(tracker.holding()).unwrap(),
+                holding,
+                "holding\n{}",
                 ctx()
             );
         }

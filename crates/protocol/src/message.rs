@@ -166,6 +166,10 @@ pub struct Snapshot {
     pub sessions: Vec<SessionSnapshot>,
     /// Server counters.
     pub counters: Counters,
+    /// Why notices are held now (do not disturb, the desktop's, quiet
+    /// hours), if they are (this project's extension of 5b).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holding: Option<String>,
 }
 
 /// One session in a snapshot.

@@ -178,6 +178,8 @@ pub enum Call {
         actions: Vec<String>,
         urgency: String,
         timeout: i32,
+        /// `name:N`, `file:F` or `suppress`, from the sound hints.
+        sound: String,
     },
     Close(u32),
 }
@@ -185,6 +187,8 @@ pub enum Call {
 pub struct Recorder {
     pub calls: Arc<Mutex<Vec<Call>>>,
     pub next: u32,
+    /// The server's do not disturb (`Inhibited`, as KDE's server has it).
+    pub inhibited: bool,
 }
 
 #[zbus::interface(name = "org.freedesktop.Notifications")]
@@ -224,6 +228,19 @@ impl Recorder {
             .get("urgency")
             .map(|v| format!("{:?}", &**v))
             .unwrap_or_default();
+        let text = |k: &str| hints.get(k).and_then(|v| String::try_from(v.clone()).ok());
+        let sound = if let Some(name) = text("sound-name") {
+            format!("name:{name}")
+        } else if let Some(file) = text("sound-file") {
+            format!("file:{file}")
+        } else if hints
+            .get("suppress-sound")
+            .is_some_and(|v| bool::try_from(v.clone()).unwrap_or(false))
+        {
+            "suppress".to_owned()
+        } else {
+            String::new()
+        };
         self.calls.lock().unwrap().push(Call::Notify {
             id,
             replaces: replaces_id,
@@ -233,6 +250,7 @@ impl Recorder {
             actions,
             urgency,
             timeout: expire_timeout,
+            sound,
         });
         id
     }
@@ -240,6 +258,27 @@ impl Recorder {
     fn close_notification(&mut self, id: u32) {
         self.calls.lock().unwrap().push(Call::Close(id));
     }
+
+    #[zbus(property)]
+    fn inhibited(&self) -> bool {
+        self.inhibited
+    }
+}
+
+/// Turns the recorded server's do not disturb on or off, and says so on
+/// the bus (`PropertiesChanged`), as KDE's server does.
+pub async fn set_inhibited(server: &zbus::Connection, on: bool) {
+    let iface = server
+        .object_server()
+        .interface::<_, Recorder>("/org/freedesktop/Notifications")
+        .await
+        .unwrap();
+    let mut recorder = iface.get_mut().await;
+    recorder.inhibited = on;
+    recorder
+        .inhibited_changed(iface.signal_emitter())
+        .await
+        .unwrap();
 }
 
 /// Starts `command` with its stdin, stdout and stderr piped, and writes
@@ -342,6 +381,7 @@ pub async fn serve_recorder(bus: &SessionBus) -> (zbus::Connection, Arc<Mutex<Ve
             Recorder {
                 calls: Arc::clone(&calls),
                 next: 0,
+                inhibited: false,
             },
         )
         .build()

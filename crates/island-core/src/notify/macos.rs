@@ -5,20 +5,24 @@
 
 use tokio::sync::mpsc;
 
-use super::{NoticeSink, UserAction};
+use super::{NoticeSink, Sounds, UserAction};
 use crate::tracker::{Notice, NoticeKey};
 
 /// Shows notices through the macOS notification center.
 #[derive(Debug)]
 pub struct DesktopNotifier {
     _actions: mpsc::UnboundedSender<UserAction>,
+    sounds: Sounds,
 }
 
 impl DesktopNotifier {
     /// A notifier; macOS notices carry no actions.
     #[must_use]
-    pub fn start(actions: mpsc::UnboundedSender<UserAction>) -> Self {
-        Self { _actions: actions }
+    pub fn start(actions: mpsc::UnboundedSender<UserAction>, sounds: Sounds) -> Self {
+        Self {
+            _actions: actions,
+            sounds,
+        }
     }
 }
 
@@ -33,13 +37,17 @@ impl NoticeSink for DesktopNotifier {
                 .collect::<Vec<_>>()
                 .join("\n"),
         );
+        // A sound by its macOS name ("Glass", "Ping"); the default names
+        // of the freedesktop theme fall back to the system's own sound.
+        let sound = self.sounds.of(notice.sound).map(str::to_owned);
         // notify-rust's macOS call blocks; keep it off the runtime.
         tokio::task::spawn_blocking(move || {
-            if let Err(e) = notify_rust::Notification::new()
-                .summary(&title)
-                .body(&body)
-                .show()
-            {
+            let mut n = notify_rust::Notification::new();
+            n.summary(&title).body(&body);
+            if let Some(sound) = &sound {
+                n.sound_name(sound);
+            }
+            if let Err(e) = n.show() {
                 tracing::warn!("cannot show a notification: {e}");
             }
         });

@@ -13,9 +13,38 @@ mod desktop;
 #[cfg(target_os = "macos")]
 #[path = "macos.rs"]
 mod desktop;
+#[cfg(target_os = "linux")]
+mod dnd_watch;
 
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 pub use desktop::DesktopNotifier;
+
+/// The user's sound for each kind of notice (`[notifications] sound_*`):
+/// a name from the freedesktop sound theme, or a file's full path; `None`
+/// plays none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sounds {
+    /// Approvals.
+    pub approval: Option<String>,
+    /// Finished turns, agents waiting for input.
+    pub finished: Option<String>,
+    /// Aborted turns, errors.
+    pub aborted: Option<String>,
+}
+
+impl Sounds {
+    /// The sound of this kind of notice.
+    #[must_use]
+    pub fn of(&self, sound: crate::tracker::Sound) -> Option<&str> {
+        use crate::tracker::Sound;
+        match sound {
+            Sound::None => None,
+            Sound::Approval => self.approval.as_deref(),
+            Sound::Finished => self.finished.as_deref(),
+            Sound::Aborted => self.aborted.as_deref(),
+        }
+    }
+}
 
 /// Something the user did outside the socket: a notification's button, a
 /// tray entry, the widget.
@@ -37,6 +66,8 @@ pub enum UserAction {
     },
     /// Do not disturb on or off.
     SetDoNotDisturb(bool),
+    /// The desktop's own do not disturb, as its notification server says.
+    DesktopDoNotDisturb(bool),
     /// New settings (the settings view saved the config file).
     SetPolicy(crate::tracker::Policy),
 }

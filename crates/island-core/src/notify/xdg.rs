@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use notify_rust::{Notification, NotificationHandle, Timeout, Urgency};
 use tokio::sync::mpsc;
 
-use super::{NoticeSink, UserAction, action_for, forward};
+use super::{NoticeSink, Sounds, UserAction, action_for, forward};
 use crate::tracker::{Notice, NoticeKey};
 
 enum Command {
@@ -35,11 +35,13 @@ impl std::fmt::Debug for Command {
 }
 
 impl DesktopNotifier {
-    /// Starts the notifier task; actions come back on `actions`.
+    /// Starts the notifier task; actions come back on `actions`, and so
+    /// does the desktop's own do not disturb (`dnd_watch`).
     #[must_use]
-    pub fn start(actions: mpsc::UnboundedSender<UserAction>) -> Self {
+    pub fn start(actions: mpsc::UnboundedSender<UserAction>, sounds: Sounds) -> Self {
         let (commands, queue) = mpsc::unbounded_channel();
-        tokio::spawn(run(queue, actions));
+        tokio::spawn(super::dnd_watch::run(actions.clone()));
+        tokio::spawn(run(queue, actions, sounds));
         Self { commands }
     }
 }
@@ -74,6 +76,7 @@ async fn action_signals() -> zbus::Result<zbus::MessageStream> {
 async fn run(
     mut queue: mpsc::UnboundedReceiver<Command>,
     actions: mpsc::UnboundedSender<UserAction>,
+    sounds: Sounds,
 ) {
     let mut shown: HashMap<NoticeKey, Shown> = HashMap::new();
     let mut signals = match action_signals().await {
@@ -99,7 +102,7 @@ async fn run(
         match command {
             Command::Show(notice) => {
                 let previous = shown.remove(&notice.key);
-                let mut n = build(&notice);
+                let mut n = build(&notice, &sounds);
                 if let Some(previous) = &previous {
                     n.id(previous.handle.id());
                 }
@@ -130,7 +133,7 @@ async fn run(
     }
 }
 
-fn build(notice: &Notice) -> Notification {
+fn build(notice: &Notice, sounds: &Sounds) -> Notification {
     let mut n = Notification::new();
     // Agent text was made visible where the notice was built; once more
     // here, line by line, for anything that reached a title, and the body
@@ -154,6 +157,18 @@ fn build(notice: &Notice) -> Notification {
     }
     for (id, label) in &notice.actions {
         n.action(id, label);
+    }
+    match sounds.of(notice.sound) {
+        Some(file) if file.starts_with('/') => {
+            n.hint(notify_rust::Hint::SoundFile(file.to_owned()));
+        }
+        Some(name) => {
+            n.sound_name(name);
+        }
+        // The server's own default sound is not played either.
+        None => {
+            n.hint(notify_rust::Hint::SuppressSound(true));
+        }
     }
     n
 }

@@ -15,6 +15,7 @@ mod history;
 mod index;
 mod model;
 pub(crate) mod notices;
+mod quiet;
 mod remote;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -30,9 +31,11 @@ use serde::{Deserialize, Serialize};
 use crate::answer_token::AnswerToken;
 use crate::history::AnsweredBy;
 
+pub use quiet::{Quiet, QuietHours};
+
 pub use model::{
     Approval, ApprovalRef, ConnId, Effect, Input, Link, Notice, NoticeKey, Peer, Remote, Session,
-    TrayState, TraySummary,
+    Sound, TrayState, TraySummary,
 };
 
 /// The notification and liveness settings the reducer applies.
@@ -61,6 +64,17 @@ pub struct Policy {
     /// Answers only from the tray, the widget and notifications
     /// (`[security] answers_from = "ui"`): the command line's are refused.
     pub ui_answers_only: bool,
+    /// Quiet hours on the local clock: notices wait as under do not
+    /// disturb.
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+    /// Approval notices wait too while it is quiet
+    /// (`approvals_in_dnd = "hold"`).
+    #[serde(default)]
+    pub hold_approvals_when_quiet: bool,
+    /// The local clock's offset from UTC, in minutes (for quiet hours).
+    #[serde(default)]
+    pub utc_offset_min: i32,
 }
 
 impl Default for Policy {
@@ -76,6 +90,9 @@ impl Default for Policy {
             one_line_idle_secs: 600,
             quiet_after_secs: 8,
             ui_answers_only: false,
+            quiet_hours: None,
+            hold_approvals_when_quiet: false,
+            utc_offset_min: 0,
         }
     }
 }
@@ -173,6 +190,10 @@ pub struct SessionTracker {
     forwards: HashMap<ConnId, remote::Forward>,
     /// The last approvals that closed, newest last (the widget's "recent").
     recent: VecDeque<crate::history::Entry>,
+    /// The desktop's own do not disturb is on.
+    desktop_dnd: bool,
+    /// It was quiet after the last input (`quiet`).
+    was_quiet: bool,
 }
 
 /// Collects effects while one input is applied.
@@ -355,6 +376,7 @@ impl SessionTracker {
                 &mut out,
             ),
             Input::SetDoNotDisturb(on) => self.set_do_not_disturb(on, &mut out),
+            Input::SetDesktopDoNotDisturb(on) => self.desktop_dnd = on,
             Input::SetPolicy(policy) => {
                 let on = policy.do_not_disturb;
                 self.policy = Policy {
@@ -373,16 +395,14 @@ impl SessionTracker {
         out.effects
     }
 
+    /// Turned off, what waited goes out (`quiet::release_when_loud`)
+    /// unless something else still keeps it quiet.
     fn set_do_not_disturb(&mut self, on: bool, out: &mut Out) {
         if self.policy.do_not_disturb != on {
             // The board shows the switch.
             out.changed = true;
         }
         self.policy.do_not_disturb = on;
-        if !on {
-            let held = std::mem::take(&mut self.held_turns);
-            self.announce_turns(held, out);
-        }
     }
 
     fn on_message(&mut self, conn: ConnId, message: AgentMessage, now: Timestamp, out: &mut Out) {
@@ -686,6 +706,7 @@ impl SessionTracker {
         out: &mut Out,
     ) {
         self.index.touch(id);
+        let quiet = self.quiet().is_some();
         let Some(session) = self.sessions.get_mut(id) else {
             return;
         };
@@ -748,7 +769,7 @@ impl SessionTracker {
                 // Claude Code's idle reminder comes a minute after every
                 // turn, and would say it twice.
                 let said = session.activity == SessionState::Done && session.turn_announced;
-                if !said && !self.policy.do_not_disturb {
+                if !said && !quiet {
                     let idle = request.is_null();
                     let notice = notices::input_wanted(id, &session.label(), idle);
                     self.notify(notice, out);
@@ -1054,7 +1075,7 @@ impl SessionTracker {
             .is_some_and(|t| now_ms >= t.at_ms + window)
         {
             let ready = std::mem::take(&mut self.pending_turns);
-            if self.policy.do_not_disturb {
+            if self.quiet().is_some() {
                 self.held_turns.extend(ready);
             } else {
                 self.announce_turns(ready, out);
@@ -1443,7 +1464,7 @@ impl SessionTracker {
 
     /// A turn notice (aborted, error): held under do not disturb.
     fn notify_turn(&mut self, notice: Notice, out: &mut Out) {
-        if !self.policy.notify_errors || self.policy.do_not_disturb {
+        if !self.policy.notify_errors || self.quiet().is_some() {
             return;
         }
         self.notify(notice, out);
@@ -1451,6 +1472,10 @@ impl SessionTracker {
 
     fn notify(&mut self, notice: Notice, out: &mut Out) {
         if self.policy.mute_all {
+            return;
+        }
+        if matches!(notice.key, NoticeKey::Approval(_)) && self.holds(&notice.key) {
+            // Shown when the quiet ends, if still open.
             return;
         }
         self.shown.insert(notice.key.clone());
@@ -1470,6 +1495,7 @@ impl SessionTracker {
     /// later with activity, so the wake-up already asked for is at worst
     /// early, and that tick asks for the next one.
     fn finish(&mut self, now: Timestamp, out: &mut Out) {
+        self.release_when_loud(out);
         if !out.changed && out.effects.is_empty() && !self.force_finish && !self.index.is_dirty() {
             return;
         }
@@ -1504,10 +1530,10 @@ impl SessionTracker {
                 .at_ms
                 .saturating_add(i64::try_from(self.policy.burst_window_ms).unwrap_or(i64::MAX))
         });
-        match (burst, self.index.first_deadline()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [burst, self.index.first_deadline(), self.next_quiet_change()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Whether any session is an upstream one-line session (whose process
@@ -1573,7 +1599,11 @@ impl SessionTracker {
                     .collect(),
             })
             .collect();
-        Snapshot { sessions, counters }
+        Snapshot {
+            sessions,
+            counters,
+            holding: self.holding(),
+        }
     }
 }
 
@@ -1594,6 +1624,8 @@ mod snapshot_view {
     pub(super) struct View<'a> {
         pub(super) sessions: Vec<SessionView<'a>>,
         pub(super) counters: Counters,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) holding: Option<String>,
     }
 
     #[derive(Serialize)]
@@ -1658,7 +1690,11 @@ impl SessionTracker {
             })
             .collect();
         island_protocol::encode_line(&Line {
-            snapshot: View { sessions, counters },
+            snapshot: View {
+                sessions,
+                counters,
+                holding: self.holding(),
+            },
         })
     }
 }

@@ -94,6 +94,9 @@ pub enum Input {
     },
     /// Do not disturb on or off.
     SetDoNotDisturb(bool),
+    /// The desktop's own do not disturb (the notification server's
+    /// `Inhibited`, GNOME's banners off) on or off.
+    SetDesktopDoNotDisturb(bool),
     /// New settings; do not disturb turned off releases held notices.
     SetPolicy(super::Policy),
 }
@@ -218,6 +221,25 @@ pub struct Notice {
     /// The session a click on the notice focuses.
     #[serde(default)]
     pub session_id: Option<String>,
+    /// Which of the user's sounds it plays (chosen by the notification
+    /// adapter from `[notifications] sound_*`); not part of what the
+    /// reducer's tests compare.
+    #[serde(skip)]
+    pub sound: Sound,
+}
+
+/// The kind of sound a notice plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sound {
+    /// None (a notice about Island itself).
+    #[default]
+    None,
+    /// An approval (on by default).
+    Approval,
+    /// A finished turn, or an agent waiting for input (off by default).
+    Finished,
+    /// An aborted turn or an error (off by default).
+    Aborted,
 }
 
 /// The aggregate the tray shows.

@@ -72,6 +72,7 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
         critical: true,
         actions,
         session_id: Some(session.id.clone()),
+        sound: super::Sound::Approval,
     }
 }
 
@@ -86,6 +87,7 @@ pub(crate) fn finished(session_id: &str, title: &str, duration_ms: Option<i64>) 
         critical: false,
         actions: Vec::new(),
         session_id: Some(session_id.to_owned()),
+        sound: super::Sound::Finished,
     }
 }
 
@@ -106,6 +108,7 @@ pub(crate) fn summary<'a>(turns: impl Iterator<Item = (&'a str, Option<i64>)>) -
         critical: false,
         actions: Vec::new(),
         session_id: None,
+        sound: super::Sound::Finished,
     }
 }
 
@@ -119,6 +122,7 @@ pub(crate) fn aborted(session_id: &str, title: &str, reason: Option<&str>) -> No
         critical: false,
         actions: Vec::new(),
         session_id: Some(session_id.to_owned()),
+        sound: super::Sound::Aborted,
     }
 }
 
@@ -130,6 +134,7 @@ pub(crate) fn error(session_id: &str, title: &str, message: &str) -> Notice {
         critical: false,
         actions: Vec::new(),
         session_id: Some(session_id.to_owned()),
+        sound: super::Sound::Aborted,
     }
 }
 
@@ -146,6 +151,7 @@ pub(crate) fn input_wanted(session_id: &str, title: &str, idle: bool) -> Notice 
         critical: false,
         actions: Vec::new(),
         session_id: Some(session_id.to_owned()),
+        sound: super::Sound::Finished,
     }
 }
 
