@@ -326,3 +326,64 @@ async fn sounds_follow_the_settings_and_the_servers_own_do_not_disturb_holds_not
     );
     wait_status(&socket, "notices no longer held", |s| s.holding.is_none()).await;
 }
+
+/// GNOME cannot run here: a fake `gsettings` on `PATH` stands in for it,
+/// answering `get` from a file and `monitor` with every line of another
+/// (from its start, so that none is missed), as the real one prints
+/// changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gnome_fake_gsettings_banners_off_is_the_desktops_do_not_disturb() {
+    use std::os::unix::fs::PermissionsExt;
+    let bus = SessionBus::start();
+    let (_server, _calls) = serve_recorder(&bus).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bin = d.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(d.join("banners"), "false\n").unwrap();
+    std::fs::write(d.join("changes"), "").unwrap();
+    let fake = bin.join("gsettings");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n[ \"$2 $3\" = \"org.gnome.desktop.notifications show-banners\" ] || exit 1\ncase \"$1\" in\n  get) cat '{}' ;;\n  monitor) exec tail -n +1 -f '{}' ;;\nesac\n",
+            d.join("banners").display(),
+            d.join("changes").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(d.join("config.toml"), "").unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let _island = common::Running(
+        std::process::Command::new(common::island())
+            .args(["--headless", "--socket"])
+            .arg(d.join("run/island.sock"))
+            .env("ISLAND_CONFIG", d.join("config.toml"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("XDG_STATE_HOME", d.join("state"))
+            .env("XDG_CURRENT_DESKTOP", "ubuntu:GNOME")
+            .env("PATH", path)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let socket = d.join("run/island.sock");
+    wait_status(&socket, "banners off holds notices", |s| {
+        s.holding.as_deref() == Some("the desktop's do not disturb")
+    })
+    .await;
+    {
+        use std::io::Write;
+        let mut changes = std::fs::OpenOptions::new()
+            .append(true)
+            .open(d.join("changes"))
+            .unwrap();
+        changes.write_all(b"show-banners: true\n").unwrap();
+    }
+    wait_status(&socket, "banners on again", |s| s.holding.is_none()).await;
+}

@@ -106,9 +106,15 @@ fn tell(actions: &mpsc::UnboundedSender<UserAction>, on: bool) {
 }
 
 /// `gsettings monitor` prints `show-banners: false` on every change; the
-/// current value comes from `gsettings get` first.
+/// current value comes from `gsettings get`, asked once the monitor runs.
 async fn follow_gnome_banners(actions: &mpsc::UnboundedSender<UserAction>) -> std::io::Result<()> {
     const SCHEMA: &str = "org.gnome.desktop.notifications";
+    // The monitor first, so that no change between the two is missed.
+    let mut monitor = tokio::process::Command::new("gsettings")
+        .args(["monitor", SCHEMA, "show-banners"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
     let current = tokio::process::Command::new("gsettings")
         .args(["get", SCHEMA, "show-banners"])
         .output()
@@ -117,11 +123,6 @@ async fn follow_gnome_banners(actions: &mpsc::UnboundedSender<UserAction>) -> st
         let on = String::from_utf8_lossy(&current.stdout).trim() == "false";
         tell(actions, on);
     }
-    let mut monitor = tokio::process::Command::new("gsettings")
-        .args(["monitor", SCHEMA, "show-banners"])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
     let Some(out) = monitor.stdout.take() else {
         return Ok(());
     };
