@@ -121,6 +121,9 @@ pub struct NotificationSettings {
     /// While it is quiet (do not disturb, the desktop's, quiet hours),
     /// approval notices show anyway or wait too.
     pub approvals_in_dnd: ApprovalsInDnd,
+    /// Approval notices while the session's own terminal is in front:
+    /// shown, or not (turn notices are never shown then).
+    pub when_focused: WhenFocused,
     /// The sound of an approval: a name from the freedesktop sound theme,
     /// or a file's full path; empty for none.
     pub sound_approval: String,
@@ -128,6 +131,17 @@ pub struct NotificationSettings {
     pub sound_finished: String,
     /// The sound of an aborted turn or an error.
     pub sound_aborted: String,
+}
+
+/// `when_focused`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenFocused {
+    /// Approval notices show even when the terminal is in front.
+    #[default]
+    Show,
+    /// They do not then.
+    Hold,
 }
 
 /// `approvals_in_dnd`.
@@ -154,6 +168,7 @@ impl Default for NotificationSettings {
             errors: p.notify_errors,
             quiet_hours: String::new(),
             approvals_in_dnd: ApprovalsInDnd::Show,
+            when_focused: WhenFocused::Show,
             sound_approval: "message-new-instant".into(),
             sound_finished: String::new(),
             sound_aborted: String::new(),
@@ -236,6 +251,10 @@ quiet_hours = ""
 # While notices are held: "show" approval notices anyway, or "hold" them
 # until it ends (the widget and the tray show approvals either way).
 approvals_in_dnd = "show"
+# A session's finished or aborted turn is not announced while its own
+# terminal (its window, its tmux pane) is in front. Approvals: "show" them
+# even then, or "hold" them too.
+when_focused = "show"
 # Sounds: a name from the freedesktop sound theme ("message-new-instant",
 # "complete", "bell", "dialog-warning") or a file's full path; empty for
 # none. Approvals sound by default; finished and aborted turns do not.

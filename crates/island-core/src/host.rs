@@ -58,6 +58,9 @@ pub struct Host {
     saver: Option<crate::state_file::Saver>,
     /// The approval history file.
     history: Option<crate::history::Log>,
+    /// Notices waiting to learn whether their terminal is in front.
+    gate: crate::attention::Gate,
+    gate_rx: Option<mpsc::UnboundedReceiver<crate::attention::Checked>>,
     /// The control socket's lines, served before the agents' (whose queue
     /// a storm fills).
     control: Option<mpsc::Receiver<Inbound>>,
@@ -82,7 +85,10 @@ impl Host {
     ) -> Self {
         let (published, _) = watch::channel(Published::default());
         let (focus_results, focus_results_rx) = mpsc::unbounded_channel();
+        let (gate, gate_rx) = crate::attention::Gate::new(false);
         Self {
+            gate,
+            gate_rx: Some(gate_rx),
             focus: Arc::new((Desktop::from_env(), FocusSettings::default())),
             focus_results,
             focus_results_rx: Some(focus_results_rx),
@@ -99,6 +105,16 @@ impl Host {
             history: None,
             control: None,
         }
+    }
+
+    /// Approval notices, too, are not shown while their session's terminal
+    /// is in front (`[notifications] when_focused = "hold"`).
+    #[must_use]
+    pub fn holding_focused_approvals(mut self, hold: bool) -> Self {
+        let (gate, rx) = crate::attention::Gate::new(hold);
+        self.gate = gate;
+        self.gate_rx = Some(rx);
+        self
     }
 
     /// Appends every closed approval to this history log.
@@ -151,6 +167,9 @@ impl Host {
         let Some(mut focus_results) = self.focus_results_rx.take() else {
             return;
         };
+        let Some(mut checked) = self.gate_rx.take() else {
+            return;
+        };
         // What Island starts with (sessions restored from the state file).
         let tray = self.tracker.tray();
         self.published.send_modify(|p| p.tray = tray);
@@ -181,6 +200,11 @@ impl Host {
                     None => actions_open = false,
                 },
                 Some((session, outcome)) = focus_results.recv() => self.on_focus_result(session, outcome),
+                Some(result) = checked.recv() => {
+                    if let Some(notice) = self.gate.result(result) {
+                        self.notices.show(&notice);
+                    }
+                }
                 () = sleep_until(wake) => {
                     self.wake = None;
                     self.apply(Input::Tick);
@@ -365,8 +389,11 @@ impl Host {
             match effect {
                 Effect::Send { conn, message } => self.send(conn, &message),
                 Effect::CloseConnection { conn } => self.close(conn),
-                Effect::Notify(notice) => self.notices.show(&notice),
-                Effect::CloseNotice { key } => self.notices.close(&key),
+                Effect::Notify(notice) => self.show(notice),
+                Effect::CloseNotice { key } => {
+                    self.gate.cancel(&key);
+                    self.notices.close(&key);
+                }
                 Effect::Tray(tray) => {
                     tracing::debug!("{}", tray.describe());
                     self.published.send_modify(|p| p.tray = tray);
@@ -460,6 +487,39 @@ impl Host {
                 }
             }
         });
+    }
+
+    /// Shows a notice, unless its session's terminal turns out to be in
+    /// front (`attention`).
+    fn show(&mut self, notice: Notice) {
+        let target = notice
+            .session_id
+            .as_deref()
+            .and_then(|id| self.tracker.session(id))
+            .filter(|_| self.gate.checks(&notice))
+            .map(|s| FocusTarget {
+                session_id: s.id.clone(),
+                pid: s.pid,
+                cwd: s.cwd.clone(),
+                terminal: s.terminal.clone(),
+                remote: None,
+            });
+        match target {
+            // Another machine's terminal cannot be asked.
+            Some(target)
+                if self
+                    .tracker
+                    .session(&target.session_id)
+                    .is_some_and(|s| s.remote.is_none()) =>
+            {
+                self.gate.cancel(&notice.key);
+                self.gate.check(notice, target, &self.focus);
+            }
+            _ => {
+                self.gate.cancel(&notice.key);
+                self.notices.show(&notice);
+            }
+        }
     }
 
     /// A focus asked from a notice or the tray came back: a failure is

@@ -26,6 +26,7 @@
 
 pub mod answer_token;
 mod atomic;
+pub mod attention;
 pub mod bind;
 pub mod bridge;
 pub mod client;

@@ -148,7 +148,10 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     let host = Host::new(tracker, notices, Arc::clone(&counters))
         .with_control_inbound(control_rx)
         .with_focus(crate::focus::Desktop::from_env(), config.focus_settings())
-        .with_state_file(state_path);
+        .with_state_file(state_path)
+        .holding_focused_approvals(
+            config.notifications.when_focused == crate::config::WhenFocused::Hold,
+        );
     let host = match crate::history::default_dir() {
         Some(dir) => host.with_history(crate::history::Log::new(dir, config.history.clone())),
         None => host,

@@ -195,6 +195,48 @@ pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) 
     }
 }
 
+/// Whether the agent's own terminal (its window, and its tmux pane when it
+/// runs in tmux) is what the user looks at now: `Some(true)` or
+/// `Some(false)` when Island can tell, `None` when it cannot (kitty and
+/// WezTerm tabs, Sway, KWin and macOS are not asked yet; another machine's
+/// terminal; no display). Blocking, like [`focus`].
+#[must_use]
+pub fn in_front(target: &FocusTarget, desktop: &Desktop) -> Option<bool> {
+    if target.remote.is_some() || desktop.macos || desktop.swaysock.is_some() {
+        return None;
+    }
+    let terminal = resolve_terminal(target);
+    let mut window = Window {
+        pids: target
+            .pid
+            .map(crate::platform::ancestry)
+            .unwrap_or_default(),
+        windowid: terminal.windowid.clone(),
+    };
+    if terminal.tmux.is_some() && terminal.tmux_pane.is_some() {
+        let client = tmux::shown(&terminal, desktop).ok()?;
+        let Some(client) = client else {
+            return Some(false);
+        };
+        let env = crate::platform::process_environ(client.pid);
+        window = Window {
+            pids: crate::platform::ancestry(client.pid),
+            windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
+        };
+    } else if terminal.kitty_window_id.is_some() || terminal.wezterm_pane.is_some() {
+        return None;
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(display) = &desktop.display {
+        if desktop.gnome_wayland() {
+            return None;
+        }
+        return x11::is_active(display, window.windowid.as_deref(), &window.pids).ok();
+    }
+    let _ = window;
+    None
+}
+
 /// A session on another machine: its tmux pane there, through the master
 /// connection of `island remote`; then, here, the terminal that runs that
 /// `ssh` (its own tmux pane or window, found as for a local agent).

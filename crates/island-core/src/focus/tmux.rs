@@ -83,3 +83,54 @@ pub(super) fn select(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Clien
     }
     Ok(Client { pid })
 }
+
+/// Whether the pane is the one its tmux shows now: the active pane of the
+/// active window of a session a client is attached to. `Some(client)` with
+/// the client that shows it (the most recently used one), `None` when no
+/// client shows it.
+pub(super) fn shown(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Option<Client>, String> {
+    let (Some(tmux_var), Some(pane)) = (&terminal.tmux, &terminal.tmux_pane) else {
+        return Err("no tmux pane is known".into());
+    };
+    let socket = tmux_var.split(',').next().unwrap_or_default();
+    island_protocol::trust::check_own_socket(
+        std::path::Path::new(socket),
+        island_protocol::trust::my_uid(),
+    )
+    .map_err(|e| format!("not using the tmux server of pane {pane}: {e}"))?;
+    let panes = tmux(
+        socket,
+        &[
+            "list-panes",
+            "-a",
+            "-F",
+            "#{pane_id} #{pane_active}#{window_active} #{session_name}",
+        ],
+        desktop,
+    )?;
+    let Some(session) = panes.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ' ');
+        (parts.next()? == pane && parts.next()? == "11").then(|| parts.next().map(str::to_owned))?
+    }) else {
+        return Ok(None);
+    };
+    let clients = tmux(
+        socket,
+        &[
+            "list-clients",
+            "-F",
+            "#{client_activity} #{client_pid} #{client_session}",
+        ],
+        desktop,
+    )?;
+    Ok(clients
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, ' ');
+            let activity: u64 = parts.next()?.parse().ok()?;
+            let pid: u32 = parts.next()?.parse().ok()?;
+            (parts.next()? == session).then_some((activity, pid))
+        })
+        .max()
+        .map(|(_, pid)| Client { pid }))
+}

@@ -15,10 +15,71 @@ struct Atoms {
     wm_pid: u32,
 }
 
+/// Whether the terminal's window (found as for `activate`) is the active
+/// one now.
+pub(super) fn is_active(
+    display: &str,
+    windowid: Option<&str>,
+    pids: &[u32],
+) -> Result<bool, String> {
+    let (conn, screen) = x11rb::connect(Some(display))
+        .map_err(|e| format!("cannot reach the X display {display}: {e}"))?;
+    let root = conn.setup().roots[screen].root;
+    let (atoms, target) = find(&conn, root, windowid, pids)?;
+    Ok(active_window(&conn, root, &atoms)? == Some(target))
+}
+
+fn active_window(
+    conn: &impl Connection,
+    root: Window,
+    atoms: &Atoms,
+) -> Result<Option<Window>, String> {
+    let x = |e: &dyn std::fmt::Display| format!("X11 error: {e}");
+    Ok(conn
+        .get_property(false, root, atoms.active, AtomEnum::WINDOW, 0, 1)
+        .map_err(|e| x(&e))?
+        .reply()
+        .map_err(|e| x(&e))?
+        .value32()
+        .and_then(|mut v| v.next()))
+}
+
 pub(super) fn activate(display: &str, windowid: Option<&str>, pids: &[u32]) -> Result<(), String> {
     let (conn, screen) = x11rb::connect(Some(display))
         .map_err(|e| format!("cannot reach the X display {display}: {e}"))?;
     let root = conn.setup().roots[screen].root;
+    let (atoms, target) = find(&conn, root, windowid, pids)?;
+    let x = |e: &dyn std::fmt::Display| format!("X11 error: {e}");
+    let event = ClientMessageEvent::new(32, target, atoms.active, [2, 0, 0, 0, 0]);
+    conn.send_event(
+        false,
+        root,
+        EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
+        event,
+    )
+    .map_err(|e| x(&e))?;
+    conn.flush().map_err(|e| x(&e))?;
+    // Confirm: a window manager may refuse (focus stealing prevention).
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(2) {
+        if active_window(&conn, root, &atoms)? == Some(target) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(format!(
+        "the window manager did not activate window 0x{target:x}"
+    ))
+}
+
+/// The terminal's client window: the one `WINDOWID` names (or that
+/// contains it), else the one whose `_NET_WM_PID` is the nearest of `pids`.
+fn find(
+    conn: &impl Connection,
+    root: Window,
+    windowid: Option<&str>,
+    pids: &[u32],
+) -> Result<(Atoms, Window), String> {
     let x = |e: &dyn std::fmt::Display| format!("X11 error: {e}");
     let atom = |name: &str| -> Result<u32, String> {
         Ok(conn
@@ -55,39 +116,13 @@ pub(super) fn activate(display: &str, windowid: Option<&str>, pids: &[u32]) -> R
         Some(text) => {
             let id = parse_window_id(text)
                 .ok_or_else(|| format!("WINDOWID {text:?} is not a window id"))?;
-            client_containing(&conn, root, &clients, id)?
+            client_containing(conn, root, &clients, id)?
                 .ok_or_else(|| format!("the terminal's window 0x{id:x} no longer exists"))?
         }
-        None => client_of_pids(&conn, &clients, atoms.wm_pid, pids)
+        None => client_of_pids(conn, &clients, atoms.wm_pid, pids)
             .ok_or("no X11 window belongs to the agent or any of its parent processes")?,
     };
-    let event = ClientMessageEvent::new(32, target, atoms.active, [2, 0, 0, 0, 0]);
-    conn.send_event(
-        false,
-        root,
-        EventMask::SUBSTRUCTURE_REDIRECT | EventMask::SUBSTRUCTURE_NOTIFY,
-        event,
-    )
-    .map_err(|e| x(&e))?;
-    conn.flush().map_err(|e| x(&e))?;
-    // Confirm: a window manager may refuse (focus stealing prevention).
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(2) {
-        let active = conn
-            .get_property(false, root, atoms.active, AtomEnum::WINDOW, 0, 1)
-            .map_err(|e| x(&e))?
-            .reply()
-            .map_err(|e| x(&e))?
-            .value32()
-            .and_then(|mut v| v.next());
-        if active == Some(target) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Err(format!(
-        "the window manager did not activate window 0x{target:x}"
-    ))
+    Ok((atoms, target))
 }
 
 fn parse_window_id(text: &str) -> Option<Window> {

@@ -1,0 +1,184 @@
+//! Quiet when the user is already there, on a real desktop: Xvfb with
+//! openbox, xterm windows, a real tmux server shown by a client in an
+//! xterm, a real session bus with the recording notification service, and
+//! `island --headless` on that display. A session whose own terminal is
+//! the active window gets no turn notice; one in a window behind does; in
+//! tmux, the pane must also be the one its client shows.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+#[path = "../../crates/island-core/tests/support/screen.rs"]
+mod screen;
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Call, Running, SessionBus, serve_recorder, wait_for};
+
+/// A session whose process is `pid`, over its own connection.
+fn session(socket: &Path, id: &str, pid: u32) -> UnixStream {
+    let mut s = UnixStream::connect(socket).unwrap();
+    let hello = format!(
+        r#"{{"hello":{{"protocol":1,"agent":"test-agent","session_id":"{id}","pid":{pid},"title":"{id}","accepts_decisions":true}}}}"#
+    );
+    writeln!(s, "{hello}").unwrap();
+    s
+}
+
+fn turn(s: &mut UnixStream, turn: &str) {
+    for event in ["turn_started", "turn_complete"] {
+        writeln!(
+            s,
+            r#"{{"at":"2026-12-02T10:00:00Z","event":{{"type":"generic_event_frame","frame":{{"event":"{event}","turn_id":"{turn}"}}}}}}"#
+        )
+        .unwrap();
+    }
+}
+
+/// Waits for Island's log to say a session's turn notice was held.
+fn wait_held(log: &Path, id: &str, times: usize) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let needle = format!("Turn(\"{id}\")");
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let n = text
+            .lines()
+            .filter(|l| l.contains("terminal is in front") && l.contains(&needle))
+            .count();
+        if n >= times {
+            return;
+        }
+        assert!(Instant::now() < deadline, "never held {id}: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn finished(calls: &std::sync::Arc<std::sync::Mutex<Vec<Call>>>, id: &str) -> usize {
+    calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(
+            |c| matches!(c, Call::Notify { summary, .. } if *summary == format!("{id} finished")),
+        )
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
+    let screen = screen::Screen::start();
+    let bus = SessionBus::start();
+    let (_server, calls) = serve_recorder(&bus).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("config.toml"),
+        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 50\n",
+    )
+    .unwrap();
+    let _island = Running(
+        Command::new(common::island())
+            .args(["--headless", "--socket"])
+            .arg(d.join("run/island.sock"))
+            .env("ISLAND_CONFIG", d.join("config.toml"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("ISLAND_LOG", "debug")
+            .env("XDG_STATE_HOME", d.join("state"))
+            .env("DISPLAY", &screen.display)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let socket = d.join("run/island.sock");
+    common::wait_status(&socket, "Island up", |_| true).await;
+    let log = d.join("state/island/island.log");
+
+    // Two agents in two xterms; the one made last is in front.
+    let (_behind, behind_pid) = screen.xterm(d, "behind", "sleep 600");
+    let (_front, front_pid) = screen.xterm(d, "front", "sleep 600");
+    screen.wait("front active", |s| s.active_title() == "front");
+    let mut front = session(&socket, "front", front_pid);
+    let mut behind = session(&socket, "behind", behind_pid);
+    turn(&mut front, "f1");
+    wait_held(&log, "front", 1);
+    turn(&mut behind, "b1");
+    wait_for(
+        &calls,
+        "the turn notice of the one behind",
+        |c| matches!(c, Call::Notify { summary, .. } if summary == "behind finished"),
+    )
+    .await;
+    assert_eq!(finished(&calls, "front"), 0, "{:#?}", calls.lock().unwrap());
+
+    // In tmux: the xterm showing the tmux client is in front, but the
+    // agent's pane is in a window the client does not show: notified.
+    let tmux_sock = d.join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        let out = Command::new("tmux")
+            .arg("-S")
+            .arg(&tmux_sock)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "tmux {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let pidfile = d.join("pane.pid");
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        "work",
+        "-n",
+        "shell",
+        "sleep 600",
+    ]);
+    tmux(&[
+        "new-window",
+        "-d",
+        "-t",
+        "work",
+        "-n",
+        "agent",
+        &format!("sh -c 'echo $$ > {}; exec sleep 600'", pidfile.display()),
+    ]);
+    screen.wait("the pane's process", |_| pidfile.exists());
+    let pane_pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let view = format!("tmux -S {} attach -t work", tmux_sock.display());
+    let (_view, _) = screen.xterm(d, "tmux-view", &view);
+    screen.wait("the tmux view in front", |s| {
+        s.active_title() == "tmux-view"
+    });
+    let mut paned = session(&socket, "paned", pane_pid);
+    turn(&mut paned, "p1");
+    wait_for(
+        &calls,
+        "the notice of a pane not shown",
+        |c| matches!(c, Call::Notify { summary, .. } if summary == "paned finished"),
+    )
+    .await;
+    // The client shows the agent's window now: held.
+    tmux(&["select-window", "-t", "work:agent"]);
+    turn(&mut paned, "p2");
+    wait_held(&log, "paned", 1);
+    // The window behind comes to the front: the tmux view is no longer
+    // what the user looks at, so the next turn is announced.
+    let calls_before = finished(&calls, "paned");
+    let (_other, _) = screen.xterm(d, "other", "sleep 600");
+    screen.wait("another window in front", |s| s.active_title() == "other");
+    turn(&mut paned, "p3");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while finished(&calls, "paned") == calls_before {
+        assert!(Instant::now() < deadline, "{:#?}", calls.lock().unwrap());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
