@@ -304,3 +304,75 @@ fn the_app_says_when_a_headless_island_holds_the_socket() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The widget's window: (x, y, width, height), if it exists.
+fn widget_geometry(desktop: &Desktop) -> Option<(i64, i64, i64, i64)> {
+    let out = Command::new("xwininfo")
+        .args(["-name", "Island", "-display", &desktop.x.display])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let field = |name: &str| -> Option<i64> {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+    };
+    Some((
+        field("Absolute upper-left X:")?,
+        field("Absolute upper-left Y:")?,
+        field("Width:")?,
+        field("Height:")?,
+    ))
+}
+
+/// dunst draws its notices at the top right: with the default `auto`
+/// corner, the widget starts at the bottom right, where they do not cover
+/// its approval card.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_dunst_the_widget_starts_away_from_its_notices() {
+    let desktop = Desktop::start();
+    let _dunst = common::Running(
+        Command::new("dunst")
+            .env("DISPLAY", &desktop.x.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus.address)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dunst is installed by scripts/test"),
+    );
+    let dunst_up = || {
+        Command::new("dunstctl")
+            .arg("is-paused")
+            .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus.address)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !dunst_up() {
+        assert!(Instant::now() < deadline, "dunst never came up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("island.stderr");
+    let _app = desktop.start_app(dir.path(), "[widget]\nauto_hide = false\n", &[]);
+    // Xvfb's screen is 1280x800.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some((x, y, w, h)) = widget_geometry(&desktop) {
+            if x + w > 1280 - 80 && y + h > 800 - 80 && x > 0 && y > 0 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the widget is at {x},{y} ({w}x{h}), not bottom right; log: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no widget window; log: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

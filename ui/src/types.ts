@@ -64,7 +64,7 @@ export interface RecentCard {
 
 export type Decision = "approved" | "approved_for_session" | "denied";
 
-export type Corner = "top-right" | "top-left" | "bottom-right" | "bottom-left";
+export type Corner = "auto" | "top-right" | "top-left" | "bottom-right" | "bottom-left";
 
 export interface SettingsForm {
   socket_path: string;

@@ -75,7 +75,7 @@ impl Default for WidgetSettings {
     fn default() -> Self {
         Self {
             auto_hide: true,
-            corner: crate::placement::Corner::TopRight,
+            corner: crate::placement::Corner::Auto,
         }
     }
 }
@@ -297,9 +297,11 @@ command = ""
 [widget]
 # Hide the floating widget while no agent session exists.
 auto_hide = true
-# Where the widget starts before you drag it: top-right, top-left,
-# bottom-right or bottom-left. Dragged positions are remembered per display.
-corner = "top-right"
+# Where the widget starts before you drag it: "auto" (away from where the
+# desktop's notifications appear: bottom-right under dunst, mako and other
+# top-right servers, else top-right), top-right, top-left, bottom-right or
+# bottom-left. Dragged positions are remembered per display.
+corner = "auto"
 
 [app]
 # Start Island when you log in.

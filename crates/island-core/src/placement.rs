@@ -27,8 +27,11 @@ pub struct Area {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Corner {
-    /// Top right (the default: away from menus and docks on most desktops).
+    /// Away from where the desktop's notifications appear (the default;
+    /// see [`Corner::resolve`]).
     #[default]
+    Auto,
+    /// Top right (away from menus and docks on most desktops).
     TopRight,
     /// Top left.
     TopLeft,
@@ -36,6 +39,39 @@ pub enum Corner {
     BottomRight,
     /// Bottom left.
     BottomLeft,
+}
+
+impl Corner {
+    /// The corner to use, `Auto` decided by the notification server that
+    /// runs (`GetServerInformation`'s name), so that its notices and the
+    /// widget's approval card do not cover each other: dunst, mako,
+    /// xfce4-notifyd, SwayNC, notify-osd and macOS draw at the top right,
+    /// so the widget goes to the bottom right; GNOME Shell (top centre),
+    /// KDE Plasma (bottom right) and anything unknown leave it at the top
+    /// right.
+    #[must_use]
+    pub fn resolve(self, server: Option<&str>) -> Self {
+        if self != Self::Auto {
+            return self;
+        }
+        let server = server.unwrap_or_default().to_ascii_lowercase();
+        let top_right = [
+            "dunst",
+            "mako",
+            "xfce4-notifyd",
+            "swaync",
+            "swaynotificationcenter",
+            "notify-osd",
+            "notification-daemon",
+        ];
+        if top_right.iter().any(|s| server.contains(s))
+            || (server.is_empty() && cfg!(target_os = "macos"))
+        {
+            Self::BottomRight
+        } else {
+            Self::TopRight
+        }
+    }
 }
 
 /// A name for a display that stays the same across restarts: its
@@ -65,8 +101,10 @@ pub fn place(
     let margin = (f64::from(MARGIN) * scale).round() as i32;
     let (w, h) = (to_i32(size.0), to_i32(size.1));
     let (aw, ah) = (to_i32(area.width), to_i32(area.height));
-    let (x, y) = saved.unwrap_or(match corner {
-        Corner::TopRight => (aw - w - margin, margin),
+    // `Auto` is resolved by the tray app, which knows the notification
+    // server; one that reaches here anyway is the plain default.
+    let (x, y) = saved.unwrap_or(match corner.resolve(None) {
+        Corner::Auto | Corner::TopRight => (aw - w - margin, margin),
         Corner::TopLeft => (margin, margin),
         Corner::BottomRight => (aw - w - margin, ah - h - margin),
         Corner::BottomLeft => (margin, ah - h - margin),
@@ -186,5 +224,25 @@ mod tests {
         std::fs::write(&path, b"{not json")?;
         assert_eq!(Positions::load(&path), Positions::default());
         Ok(())
+    }
+
+    #[test]
+    fn auto_keeps_the_widget_away_from_the_notification_servers_corner() {
+        for server in ["dunst", "mako", "xfce4-notifyd", "SwayNotificationCenter"] {
+            assert_eq!(
+                Corner::Auto.resolve(Some(server)),
+                Corner::BottomRight,
+                "{server}"
+            );
+        }
+        for server in ["gnome-shell", "Plasma", "something-new"] {
+            assert_eq!(
+                Corner::Auto.resolve(Some(server)),
+                Corner::TopRight,
+                "{server}"
+            );
+        }
+        // A corner the user chose stays.
+        assert_eq!(Corner::TopLeft.resolve(Some("dunst")), Corner::TopLeft);
     }
 }

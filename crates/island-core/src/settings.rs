@@ -148,6 +148,7 @@ fn to_i64(v: u64) -> i64 {
 
 fn corner_name(corner: Corner) -> &'static str {
     match corner {
+        Corner::Auto => "auto",
         Corner::TopRight => "top-right",
         Corner::TopLeft => "top-left",
         Corner::BottomRight => "bottom-right",

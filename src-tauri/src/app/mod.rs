@@ -118,6 +118,15 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
     ui_events::spawn(app.handle().clone(), &board);
     state::reconcile_autostart(app.handle());
     widget::on_start(app.handle(), &board);
+    // The widget's `auto` corner keeps away from the notification server's.
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        let name = island_core::notify::server_name().await;
+        tracing::info!(server = ?name, "notification server");
+        handle.state::<Shared>().set_notification_server(name);
+        let main = handle.clone();
+        let _ = handle.run_on_main_thread(move || widget::settings_changed(&main, false));
+    });
     stop_on_signals(app.handle().clone());
     // The tray app maps WebKit but never runs it.
     tauri::async_runtime::spawn(crate::platform::release_unused_libraries_once_up());

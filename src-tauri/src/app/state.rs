@@ -38,6 +38,9 @@ pub struct Shared {
     /// `answers_from = "ui"`).
     answer_token: AnswerToken,
     running: Mutex<Option<Running>>,
+    /// The notification server's name, once asked (for the widget's
+    /// `auto` corner).
+    notification_server: std::sync::OnceLock<Option<String>>,
 }
 
 impl Shared {
@@ -54,7 +57,20 @@ impl Shared {
             windows: super::windows::Windows::default(),
             answer_token: running.answer_token.clone(),
             running: Mutex::new(Some(running)),
+            notification_server: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The corner the widget starts in: the configured one, `auto` decided
+    /// by the notification server (top right until it is known).
+    pub fn widget_corner(&self) -> island_core::placement::Corner {
+        let server = self.notification_server.get().cloned().flatten();
+        self.config().widget.corner.resolve(server.as_deref())
+    }
+
+    /// Remembers the notification server's name (once).
+    pub fn set_notification_server(&self, name: Option<String>) {
+        let _ = self.notification_server.set(name);
     }
 
     /// The tray menu for `board`, with the terminal answer token while the

@@ -51,7 +51,7 @@ pub fn dismiss(app: &AppHandle) {
 /// forgotten.
 pub fn settings_changed(app: &AppHandle, corner_changed: bool) {
     let shared = app.state::<Shared>();
-    let corner = shared.config().widget.corner;
+    let corner = shared.widget_corner();
     shared.windows.send(ToWindows::Layout {
         corner,
         reset: corner_changed,

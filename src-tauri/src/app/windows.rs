@@ -149,7 +149,7 @@ impl Inner {
 
     fn start(&mut self, app: &AppHandle, generation: u64, first: Vec<ToWindows>) {
         let shared = app.state::<Shared>();
-        let corner = shared.config().widget.corner;
+        let corner = shared.widget_corner();
         let mut messages = vec![
             ToWindows::Board {
                 board: shared.board(),

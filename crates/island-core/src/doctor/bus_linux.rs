@@ -27,25 +27,10 @@ pub(super) async fn checks() -> Vec<Check> {
         .unwrap_or(false)
     };
     let notifications = if has("org.freedesktop.Notifications").await {
-        let server = conn
-            .call_method(
-                Some("org.freedesktop.Notifications"),
-                "/org/freedesktop/Notifications",
-                Some("org.freedesktop.Notifications"),
-                "GetServerInformation",
-                &(),
-            )
-            .await
-            .ok()
-            .and_then(|r| {
-                r.body()
-                    .deserialize::<(String, String, String, String)>()
-                    .ok()
-            })
-            .map_or_else(
-                || "a notification service".to_owned(),
-                |(name, _, version, _)| format!("{name} {version}"),
-            );
+        let server = crate::notify::server_information().await.map_or_else(
+            || "a notification service".to_owned(),
+            |(name, version)| format!("{name} {version}"),
+        );
         Check::new(Level::Ok, "notifications", server)
     } else {
         Check::new(

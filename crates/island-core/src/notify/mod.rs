@@ -19,6 +19,39 @@ mod dnd_watch;
 #[cfg(any(target_os = "linux", target_os = "macos"))]
 pub use desktop::DesktopNotifier;
 
+/// The notification server that runs: its name and version
+/// (`GetServerInformation`: `dunst`, `gnome-shell`, `Plasma`); `None` when
+/// none answers, or off Linux.
+pub async fn server_information() -> Option<(String, String)> {
+    #[cfg(target_os = "linux")]
+    {
+        let conn = zbus::Connection::session().await.ok()?;
+        let reply = conn
+            .call_method(
+                Some("org.freedesktop.Notifications"),
+                "/org/freedesktop/Notifications",
+                Some("org.freedesktop.Notifications"),
+                "GetServerInformation",
+                &(),
+            )
+            .await
+            .ok()?;
+        reply
+            .body()
+            .deserialize::<(String, String, String, String)>()
+            .ok()
+            .map(|(name, _, version, _)| (name, version))
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// The notification server's name, to keep the widget away from where it
+/// draws (`placement::Corner::resolve`).
+pub async fn server_name() -> Option<String> {
+    server_information().await.map(|(name, _)| name)
+}
+
 /// The user's sound for each kind of notice (`[notifications] sound_*`):
 /// a name from the freedesktop sound theme, or a file's full path; `None`
 /// plays none.
