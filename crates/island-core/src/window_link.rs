@@ -362,7 +362,7 @@ mod tests {
         );
         wire(
             &ToWindows::Layout {
-                corner: Corner::default(),
+                corner: Corner::TopRight,
                 reset: true,
             },
             &json!({"type": "layout", "corner": "top-right", "reset": true}),
