@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use island_core::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
+use island_core::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
 use island_protocol::TerminalInfo;
 
 #[path = "support/screen.rs"]
@@ -345,6 +345,70 @@ fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
     assert_eq!(argv(&sway), [format!("[pid={me}]"), "focus".to_owned()]);
 }
 
+/// Whether the agent's window is in front, as Sway and Hyprland say (both
+/// fakes: neither runs here as root), with a WezTerm pane (fake) too.
+#[test]
+fn sway_fake_hyprland_fake_and_wezterm_fake_say_whether_the_agent_is_in_front() {
+    let me = std::process::id();
+    let ask = |tool: &str, stdout: &str, terminal: Option<TerminalInfo>, extra: &[(&str, &str)]| {
+        let bin = tempfile::tempdir().unwrap();
+        let record = fake(bin.path(), tool, stdout);
+        for (name, out) in extra {
+            fake(bin.path(), name, out);
+        }
+        let mut desktop = fake_desktop(bin.path());
+        if tool == "swaymsg" || extra.iter().any(|(n, _)| *n == "swaymsg") {
+            desktop.swaysock = Some("/run/user/1000/sway-ipc.sock".into());
+        }
+        if tool == "hyprctl" {
+            desktop.hyprland = Some("abc".into());
+        }
+        (
+            in_front(&target(Some(me), terminal), &desktop),
+            argv(&record),
+        )
+    };
+    let tree = |pid: u32| {
+        format!(
+            r#"{{"nodes":[{{"nodes":[{{"focused":false,"pid":1}},{{"focused":true,"pid":{pid}}}]}}],"floating_nodes":[]}}"#
+        )
+    };
+    let (front, args) = ask("swaymsg", &tree(me), None, &[]);
+    assert_eq!(front, Some(true));
+    assert_eq!(args, ["-t", "get_tree", "-r"]);
+    assert_eq!(ask("swaymsg", &tree(1), None, &[]).0, Some(false));
+    let (front, args) = ask("hyprctl", &format!(r#"{{"pid":{me}}}"#), None, &[]);
+    assert_eq!(front, Some(true));
+    assert_eq!(args, ["activewindow", "-j"]);
+    assert_eq!(ask("hyprctl", r#"{"pid":1}"#, None, &[]).0, Some(false));
+    // WezTerm: the pane must be the focused one of a client, and then the
+    // window the focused one.
+    let pane = || {
+        Some(TerminalInfo {
+            wezterm_pane: Some("12".into()),
+            ..TerminalInfo::default()
+        })
+    };
+    let sway = tree(me);
+    let (front, args) = ask(
+        "wezterm",
+        r#"[{"focused_pane_id":12}]"#,
+        pane(),
+        &[("swaymsg", &sway)],
+    );
+    assert_eq!(front, Some(true));
+    assert_eq!(args, ["cli", "list-clients", "--format", "json"]);
+    let other = ask(
+        "wezterm",
+        r#"[{"focused_pane_id":3}]"#,
+        pane(),
+        &[("swaymsg", &sway)],
+    );
+    assert_eq!(other.0, Some(false));
+    // What cannot be read is "cannot tell", never "in front".
+    assert_eq!(ask("swaymsg", "not json", None, &[]).0, None);
+}
+
 #[test]
 fn hyprland_fake_gets_focuswindow_by_pid_and_its_refusal_fails_closed() {
     let bin = tempfile::tempdir().unwrap();
@@ -597,6 +661,32 @@ fn kitty_for_real_under_xvfb_selects_the_agents_tab() {
         active_tab_window(&ls()),
         Some(1),
         "the agent's tab is in front"
+    );
+    // kitty says the agent's window is in front now, and not once another
+    // tab takes the front.
+    let agent_tab = TerminalInfo {
+        kitty_window_id: Some("1".into()),
+        kitty_listen_on: Some(listen.clone()),
+        ..TerminalInfo::default()
+    };
+    screen.wait("kitty's OS window focused", |_| {
+        ls()[0]["is_focused"] == true
+    });
+    assert_eq!(
+        in_front(&target(None, Some(agent_tab.clone())), &desktop),
+        Some(true)
+    );
+    let out = Command::new("kitty")
+        .args(["@", "--to", &listen, "launch", "--type=tab", "sleep", "600"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    screen.wait("the new tab in front", |_| {
+        active_tab_window(&ls()) != Some(1)
+    });
+    assert_eq!(
+        in_front(&target(None, Some(agent_tab)), &desktop),
+        Some(false)
     );
     // A window id kitty no longer has fails closed.
     let gone = TerminalInfo {

@@ -21,3 +21,18 @@ pub(super) fn focus(pids: &[u32], desktop: &Desktop) -> Result<(), String> {
     }
     Err("Hyprland has no window for the agent or any of its parent processes".into())
 }
+
+/// Whether Hyprland's active window belongs to one of `pids`
+/// (`hyprctl activewindow -j`).
+pub(super) fn focused(pids: &[u32], desktop: &Desktop) -> Result<bool, String> {
+    let out = run(
+        &Program::new("hyprctl", &["activewindow", "-j"]),
+        desktop,
+        &[],
+    )?;
+    let window: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("Hyprland's active window: {e}"))?;
+    Ok(window["pid"]
+        .as_u64()
+        .is_some_and(|pid| pids.iter().any(|p| u64::from(*p) == pid)))
+}

@@ -19,6 +19,38 @@ pub(super) fn focus(window_id: &str, listen_on: &str, desktop: &Desktop) -> Resu
     .map_err(|e| format!("kitty window {window_id}: {e}"))
 }
 
+/// Whether kitty window `window_id` is what the user looks at: the
+/// focused window of the focused tab of kitty's focused OS window.
+pub(super) fn window_focused(
+    window_id: &str,
+    listen_on: &str,
+    desktop: &Desktop,
+) -> Result<bool, String> {
+    check_listen_on(listen_on).map_err(|e| format!("kitty window {window_id}: {e}"))?;
+    let out = run(
+        &Program::new("kitty", &["@", "--to", listen_on, "ls"]),
+        desktop,
+        &[],
+    )?;
+    let tree: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("kitty's ls: {e}"))?;
+    let id: u64 = window_id
+        .parse()
+        .map_err(|_| format!("kitty window {window_id:?} is not an id"))?;
+    for os_window in tree.as_array().into_iter().flatten() {
+        for tab in os_window["tabs"].as_array().into_iter().flatten() {
+            for window in tab["windows"].as_array().into_iter().flatten() {
+                if window["id"].as_u64() == Some(id) {
+                    return Ok(os_window["is_focused"] == true
+                        && tab["is_focused"] == true
+                        && window["is_focused"] == true);
+                }
+            }
+        }
+    }
+    Err(format!("kitty has no window {window_id}"))
+}
+
 /// Only a Unix socket of this user: a path socket in a place nobody else
 /// can change, or an abstract one whose listener runs as this user. Never
 /// TCP (`tcp:`), a descriptor (`fd:`) or anything else an agent names.

@@ -195,14 +195,14 @@ pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) 
     }
 }
 
-/// Whether the agent's own terminal (its window, and its tmux pane when it
-/// runs in tmux) is what the user looks at now: `Some(true)` or
-/// `Some(false)` when Island can tell, `None` when it cannot (kitty and
-/// WezTerm tabs, Sway, KWin and macOS are not asked yet; another machine's
+/// Whether the agent's own terminal (its window, and its tmux pane, kitty
+/// tab or WezTerm pane) is what the user looks at now: `Some(true)` or
+/// `Some(false)` when Island can tell, `None` when it cannot (KWin on
+/// Wayland, GNOME on Wayland and macOS are not asked; another machine's
 /// terminal; no display). Blocking, like [`focus`].
 #[must_use]
 pub fn in_front(target: &FocusTarget, desktop: &Desktop) -> Option<bool> {
-    if target.remote.is_some() || desktop.macos || desktop.swaysock.is_some() {
+    if target.remote.is_some() || desktop.macos {
         return None;
     }
     let terminal = resolve_terminal(target);
@@ -223,8 +223,27 @@ pub fn in_front(target: &FocusTarget, desktop: &Desktop) -> Option<bool> {
             pids: crate::platform::ancestry(client.pid),
             windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
         };
-    } else if terminal.kitty_window_id.is_some() || terminal.wezterm_pane.is_some() {
-        return None;
+    } else if let (Some(id), Some(listen)) = (&terminal.kitty_window_id, &terminal.kitty_listen_on)
+    {
+        // kitty knows whether its OS window has the focus too.
+        return kitty::window_focused(id, listen, desktop).ok();
+    } else if let Some(pane) = &terminal.wezterm_pane {
+        let focused =
+            wezterm::pane_focused(pane, terminal.wezterm_unix_socket.as_deref(), desktop).ok()?;
+        if !focused {
+            return Some(false);
+        }
+    }
+    window_in_front(&window, desktop)
+}
+
+/// Whether the terminal's window is the focused one of the desktop.
+fn window_in_front(window: &Window, desktop: &Desktop) -> Option<bool> {
+    if desktop.swaysock.is_some() {
+        return sway::focused(&window.pids, desktop).ok();
+    }
+    if desktop.hyprland.is_some() {
+        return hyprland::focused(&window.pids, desktop).ok();
     }
     #[cfg(target_os = "linux")]
     if let Some(display) = &desktop.display {
@@ -233,7 +252,6 @@ pub fn in_front(target: &FocusTarget, desktop: &Desktop) -> Option<bool> {
         }
         return x11::is_active(display, window.windowid.as_deref(), &window.pids).ok();
     }
-    let _ = window;
     None
 }
 

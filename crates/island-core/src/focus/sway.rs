@@ -19,3 +19,27 @@ pub(super) fn focus(pids: &[u32], desktop: &Desktop) -> Result<(), String> {
     }
     Err("Sway has no window for the agent or any of its parent processes".into())
 }
+
+/// Whether Sway's focused window belongs to one of `pids`.
+pub(super) fn focused(pids: &[u32], desktop: &Desktop) -> Result<bool, String> {
+    let tree = run(
+        &Program::new("swaymsg", &["-t", "get_tree", "-r"]),
+        desktop,
+        &[],
+    )?;
+    let tree: serde_json::Value =
+        serde_json::from_str(&tree).map_err(|e| format!("Sway's tree: {e}"))?;
+    Ok(focused_pid(&tree).is_some_and(|pid| pids.iter().any(|p| u64::from(*p) == pid)))
+}
+
+/// The pid of the focused node of a Sway tree.
+fn focused_pid(node: &serde_json::Value) -> Option<u64> {
+    if node["focused"] == true {
+        return node["pid"].as_u64();
+    }
+    ["nodes", "floating_nodes"]
+        .iter()
+        .filter_map(|k| node[*k].as_array())
+        .flatten()
+        .find_map(focused_pid)
+}

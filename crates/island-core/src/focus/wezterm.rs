@@ -25,3 +25,37 @@ pub(super) fn activate(pane: &str, socket: Option<&str>, desktop: &Desktop) -> R
     .map(|_| ())
     .map_err(|e| format!("WezTerm pane {pane}: {e}"))
 }
+
+/// Whether a WezTerm client (a GUI window) has this pane focused.
+pub(super) fn pane_focused(
+    pane: &str,
+    socket: Option<&str>,
+    desktop: &Desktop,
+) -> Result<bool, String> {
+    if let Some(socket) = socket {
+        island_protocol::trust::check_own_socket(
+            std::path::Path::new(socket),
+            island_protocol::trust::my_uid(),
+        )
+        .map_err(|e| format!("WezTerm pane {pane}: {e}"))?;
+    }
+    let env: Vec<(&str, &str)> = socket
+        .map(|s| ("WEZTERM_UNIX_SOCKET", s))
+        .into_iter()
+        .collect();
+    let out = run(
+        &Program::new("wezterm", &["cli", "list-clients", "--format", "json"]),
+        desktop,
+        &env,
+    )?;
+    let clients: serde_json::Value =
+        serde_json::from_str(&out).map_err(|e| format!("WezTerm's clients: {e}"))?;
+    let pane: u64 = pane
+        .parse()
+        .map_err(|_| format!("WezTerm pane {pane:?} is not an id"))?;
+    Ok(clients
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["focused_pane_id"].as_u64() == Some(pane)))
+}
