@@ -376,3 +376,64 @@ async fn under_dunst_the_widget_starts_away_from_its_notices() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// With `approvals_with_widget = "silent"`, an approval's notice, while
+/// the widget shows its card, neither sounds nor stays on screen; with
+/// "none" there is no notice at all (a later turn's notice comes, the
+/// approval's never did).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_widget_shows_the_card_the_approval_notice_is_silent_or_none() {
+    use common::{Call, approval_request, serve_recorder, wait_for};
+    for setting in ["silent", "none"] {
+        let desktop = Desktop::start();
+        let (_server, calls) = serve_recorder(&desktop.bus).await;
+        let dir = tempfile::tempdir().unwrap();
+        let config = format!(
+            "[widget]\nauto_hide = false\n[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 50\napprovals_with_widget = \"{setting}\"\n"
+        );
+        let log = dir.path().join("island.stderr");
+        let _app = desktop.start_app(dir.path(), &config, &[]);
+        let socket = dir.path().join("run/island.sock");
+        wait_windows(&desktop, |n| n >= 1, "the widget", &log);
+        let hooks = agent(&socket);
+        hooks.request_approval(approval_request("w1", "make deploy"));
+        hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
+            turn_id: "t1".into(),
+        }));
+        hooks.emit(HookEvent::frame(EventFrame::TurnComplete {
+            turn_id: "t1".into(),
+        }));
+        wait_for(
+            &calls,
+            "the turn notice",
+            |c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished"),
+        )
+        .await;
+        let approval: Vec<Call> = calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| matches!(c, Call::Notify { body, .. } if body.starts_with("make deploy")))
+            .cloned()
+            .collect();
+        match setting {
+            "silent" => {
+                let [
+                    Call::Notify {
+                        urgency,
+                        sound,
+                        timeout,
+                        ..
+                    },
+                ] = approval.as_slice()
+                else {
+                    panic!("one approval notice: {approval:#?}");
+                };
+                assert!(urgency.contains("U8(1)"), "normal urgency: {urgency}");
+                assert_eq!(sound, "suppress");
+                assert_ne!(*timeout, 0, "not kept on screen");
+            }
+            _ => assert!(approval.is_empty(), "{approval:#?}"),
+        }
+    }
+}

@@ -124,6 +124,10 @@ pub struct NotificationSettings {
     /// Approval notices while the session's own terminal is in front:
     /// shown, or not (turn notices are never shown then).
     pub when_focused: WhenFocused,
+    /// Approval notices while the widget is on screen, where its card
+    /// shows the approval already: as usual, silent (no sound, not kept on
+    /// screen), or none.
+    pub approvals_with_widget: ApprovalsWithWidget,
     /// The sound of an approval: a name from the freedesktop sound theme,
     /// or a file's full path; empty for none.
     pub sound_approval: String,
@@ -142,6 +146,19 @@ pub enum WhenFocused {
     Show,
     /// They do not then.
     Hold,
+}
+
+/// `approvals_with_widget`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalsWithWidget {
+    /// Approval notices as usual.
+    #[default]
+    Notify,
+    /// Without sound, and not kept on screen.
+    Silent,
+    /// None: the widget's card is the notice.
+    None,
 }
 
 /// `approvals_in_dnd`.
@@ -169,6 +186,7 @@ impl Default for NotificationSettings {
             quiet_hours: String::new(),
             approvals_in_dnd: ApprovalsInDnd::Show,
             when_focused: WhenFocused::Show,
+            approvals_with_widget: ApprovalsWithWidget::Notify,
             sound_approval: "message-new-instant".into(),
             sound_finished: String::new(),
             sound_aborted: String::new(),
@@ -255,6 +273,10 @@ approvals_in_dnd = "show"
 # terminal (its window, its tmux pane) is in front. Approvals: "show" them
 # even then, or "hold" them too.
 when_focused = "show"
+# Approval notices while the widget is on screen (its card shows the
+# approval already): "notify" as usual, "silent" (no sound, not kept on
+# screen) or "none".
+approvals_with_widget = "notify"
 # Sounds: a name from the freedesktop sound theme ("message-new-instant",
 # "complete", "bell", "dialog-warning") or a file's full path; empty for
 # none. Approvals sound by default; finished and aborted turns do not.

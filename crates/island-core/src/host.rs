@@ -58,6 +58,10 @@ pub struct Host {
     saver: Option<crate::state_file::Saver>,
     /// The approval history file.
     history: Option<crate::history::Log>,
+    /// The tray app's widget is on screen.
+    widget_shown: bool,
+    /// What approval notices do then.
+    approvals_with_widget: crate::config::ApprovalsWithWidget,
     /// Notices waiting to learn whether their terminal is in front.
     gate: crate::attention::Gate,
     gate_rx: Option<mpsc::UnboundedReceiver<crate::attention::Checked>>,
@@ -87,6 +91,8 @@ impl Host {
         let (focus_results, focus_results_rx) = mpsc::unbounded_channel();
         let (gate, gate_rx) = crate::attention::Gate::new(false);
         Self {
+            widget_shown: false,
+            approvals_with_widget: crate::config::ApprovalsWithWidget::Notify,
             gate,
             gate_rx: Some(gate_rx),
             focus: Arc::new((Desktop::from_env(), FocusSettings::default())),
@@ -114,6 +120,13 @@ impl Host {
         let (gate, rx) = crate::attention::Gate::new(hold);
         self.gate = gate;
         self.gate_rx = Some(rx);
+        self
+    }
+
+    /// What approval notices do while the widget is on screen.
+    #[must_use]
+    pub fn with_widget_approvals(mut self, setting: crate::config::ApprovalsWithWidget) -> Self {
+        self.approvals_with_widget = setting;
         self
     }
 
@@ -376,6 +389,10 @@ impl Host {
             },
             UserAction::SetDoNotDisturb(on) => Input::SetDoNotDisturb(on),
             UserAction::DesktopDoNotDisturb(on) => Input::SetDesktopDoNotDisturb(on),
+            UserAction::WidgetShown(shown) => {
+                self.widget_shown = shown;
+                return;
+            }
             UserAction::SetPolicy(policy) => Input::SetPolicy(policy),
         };
         self.apply(input);
@@ -491,7 +508,21 @@ impl Host {
 
     /// Shows a notice, unless its session's terminal turns out to be in
     /// front (`attention`).
-    fn show(&mut self, notice: Notice) {
+    fn show(&mut self, mut notice: Notice) {
+        if self.widget_shown && matches!(notice.key, NoticeKey::Approval(_)) {
+            use crate::config::ApprovalsWithWidget;
+            match self.approvals_with_widget {
+                ApprovalsWithWidget::Notify => {}
+                ApprovalsWithWidget::Silent => {
+                    notice.critical = false;
+                    notice.sound = crate::tracker::Sound::None;
+                }
+                ApprovalsWithWidget::None => {
+                    self.gate.cancel(&notice.key);
+                    return;
+                }
+            }
+        }
         let target = notice
             .session_id
             .as_deref()

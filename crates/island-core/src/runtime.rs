@@ -151,7 +151,8 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
         .with_state_file(state_path)
         .holding_focused_approvals(
             config.notifications.when_focused == crate::config::WhenFocused::Hold,
-        );
+        )
+        .with_widget_approvals(config.notifications.approvals_with_widget);
     let host = match crate::history::default_dir() {
         Some(dir) => host.with_history(crate::history::Log::new(dir, config.history.clone())),
         None => host,

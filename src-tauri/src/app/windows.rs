@@ -56,9 +56,16 @@ impl Default for Windows {
 impl Windows {
     /// Shows or hides the widget (`raise`: the user asked for it).
     pub fn widget(&self, app: &AppHandle, shown: bool, raise: bool) {
-        let mut inner = lock(&self.inner);
-        let steps = inner.supervisor.widget(shown, raise);
-        inner.carry_out(app, steps);
+        {
+            let mut inner = lock(&self.inner);
+            let steps = inner.supervisor.widget(shown, raise);
+            inner.carry_out(app, steps);
+        }
+        // Approval notices may be quieter while the widget shows the cards
+        // (`approvals_with_widget`).
+        if let Some(shared) = app.try_state::<Shared>() {
+            let _ = shared.act(UserAction::WidgetShown(shown));
+        }
     }
 
     /// Opens the settings window (or brings it forward).

@@ -101,6 +101,9 @@ pub enum UserAction {
     SetDoNotDisturb(bool),
     /// The desktop's own do not disturb, as its notification server says.
     DesktopDoNotDisturb(bool),
+    /// The tray app's widget is on screen (it shows every approval's card)
+    /// or not.
+    WidgetShown(bool),
     /// New settings (the settings view saved the config file).
     SetPolicy(crate::tracker::Policy),
 }
