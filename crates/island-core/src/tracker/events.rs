@@ -1,0 +1,250 @@
+//! Events and frames: turns (framed or inferred), tools, errors and the
+//! approvals they open.
+
+use super::*;
+
+impl SessionTracker {
+    pub(super) fn on_event(
+        &mut self,
+        conn: ConnId,
+        id: &str,
+        envelope: EventEnvelope,
+        now: Timestamp,
+        out: &mut Out,
+    ) {
+        self.index.touch(id);
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        session.events += 1;
+        session.last_activity = now;
+        let mut busy = None;
+        match envelope.event {
+            HookEvent::ToolLifecycle {
+                tool_name,
+                phase,
+                payload,
+                ..
+            } => {
+                let finished = matches!(
+                    phase.as_str(),
+                    "completed" | "failed" | "done" | "succeeded" | "cancelled"
+                );
+                session.current_tool = (!finished).then_some(tool_name);
+                out.changed = true;
+                if let Some(cwd) = payload.get("cwd").and_then(|v| v.as_str()) {
+                    learn_cwd(session, cwd);
+                }
+                busy = Some(!finished);
+            }
+            HookEvent::ApprovalLifecycle {
+                approval_id,
+                phase,
+                reason,
+            } => {
+                if phase.is_closing() {
+                    let by = match phase {
+                        ApprovalPhase::Cancelled | ApprovalPhase::TimedOut => AnsweredBy::Agent,
+                        _ => AnsweredBy::Terminal,
+                    };
+                    self.close_approval(id, &approval_id, (by, phase.as_str()), out);
+                } else if !self.asked_already(id, &approval_id) {
+                    self.open_approval(conn, id, &approval_id, reason, None, now, out);
+                }
+            }
+            HookEvent::GenericEventFrame { frame } => self.on_frame(conn, id, frame, now, out),
+            HookEvent::ResponseStart { .. } | HookEvent::ResponseDelta { .. } => busy = Some(true),
+            HookEvent::ResponseEnd { .. } => busy = Some(false),
+            HookEvent::JobLifecycle { .. } | HookEvent::Unknown => {}
+        }
+        if let Some(busy) = busy {
+            self.infer_turn(id, busy, now, out);
+        }
+    }
+
+    /// A session that sends no turn frames (upstream CodeWhale today) is
+    /// working from its first response or tool event; a response or a tool
+    /// that ends starts the quiet period after which the turn is over
+    /// (`finish_quiet_turns`), and more activity ends that period.
+    pub(super) fn infer_turn(&mut self, id: &str, busy: bool, now: Timestamp, out: &mut Out) {
+        self.index.touch(id);
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if session.turn_frames {
+            return;
+        }
+        if !busy {
+            if session.turn.is_some() {
+                session.quiet_since_ms = Some(now.unix_millis());
+            }
+            return;
+        }
+        session.quiet_since_ms = None;
+        if session.turn.is_none() {
+            session.turn = Some((INFERRED_TURN.to_owned(), now));
+            session.turn_announced = false;
+            session.activity = SessionState::Working;
+            out.changed = true;
+            self.close_notice(NoticeKey::Turn(id.to_owned()), out);
+        }
+    }
+
+    pub(super) fn on_frame(
+        &mut self,
+        conn: ConnId,
+        id: &str,
+        frame: EventFrame,
+        now: Timestamp,
+        out: &mut Out,
+    ) {
+        self.index.touch(id);
+        let quiet = self.quiet().is_some();
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        if matches!(
+            frame,
+            EventFrame::TurnStarted { .. }
+                | EventFrame::TurnComplete { .. }
+                | EventFrame::TurnAborted { .. }
+        ) {
+            // Its own turns from now on: none is inferred.
+            session.turn_frames = true;
+            session.quiet_since_ms = None;
+        }
+        let busy = match &frame {
+            EventFrame::ToolCallStart { .. } | EventFrame::ExecCommandBegin { .. } => Some(true),
+            EventFrame::ToolCallResult { .. } | EventFrame::ExecCommandEnd { .. } => Some(false),
+            _ => None,
+        };
+        match frame {
+            EventFrame::TurnStarted { turn_id } => {
+                session.turn = Some((turn_id, now));
+                session.turn_announced = false;
+                session.activity = SessionState::Working;
+                out.changed = true;
+                let key = NoticeKey::Turn(id.to_owned());
+                self.close_notice(key, out);
+            }
+            EventFrame::TurnComplete { .. } => {
+                self.close_approvals_of_a_bridge_turn(id, out);
+                self.complete_turn(id, now.unix_millis(), now.unix_millis(), out);
+            }
+            EventFrame::TurnAborted { reason, .. } => {
+                self.close_approvals_of_a_bridge_turn(id, out);
+                let Some(session) = self.sessions.get_mut(id) else {
+                    return;
+                };
+                session.turn = None;
+                session.activity = SessionState::Aborted;
+                session.current_tool = None;
+                out.changed = true;
+                let notice = notices::aborted(id, &session.label(), reason.as_deref());
+                self.notify_turn(notice, out);
+            }
+            EventFrame::Error { message, .. } => {
+                let notice = notices::error(id, &session.label(), &message);
+                self.notify_turn(notice, out);
+            }
+            EventFrame::ExecApprovalRequest { request }
+            | EventFrame::ApplyPatchApprovalRequest { request } => {
+                if !request.cwd.is_empty() {
+                    learn_cwd(session, &request.cwd);
+                }
+                let approval_id = request.approval_id.clone();
+                let reason = request.reason.clone();
+                self.open_approval(conn, id, &approval_id, reason, Some(*request), now, out);
+            }
+            EventFrame::UserInputRequest { request } => {
+                // Not under do not disturb (like a finished turn), and not
+                // right after a finished turn whose notice is still up:
+                // Claude Code's idle reminder comes a minute after every
+                // turn, and would say it twice.
+                let said = session.activity == SessionState::Done && session.turn_announced;
+                if !said && !quiet {
+                    let idle = request.is_null();
+                    let notice = notices::input_wanted(id, &session.label(), idle);
+                    self.notify(notice, out);
+                }
+            }
+            EventFrame::ToolCallStart { tool_name, .. } => {
+                session.current_tool = tool_name.or(session.current_tool.take());
+                out.changed = true;
+            }
+            EventFrame::ToolCallResult { call_id, .. } => {
+                session.current_tool = None;
+                out.changed = true;
+                // The call ran: its approval was answered in the terminal.
+                let answered: Vec<String> = session
+                    .approvals
+                    .iter()
+                    .filter(|a| call_id.is_some() && a.call_id == call_id)
+                    .map(|a| a.id.clone())
+                    .collect();
+                for approval_id in answered {
+                    self.close_approval(id, &approval_id, (AnsweredBy::Terminal, "approved"), out);
+                }
+            }
+            EventFrame::ExecCommandEnd { .. } => {
+                session.current_tool = None;
+                out.changed = true;
+            }
+            EventFrame::ExecCommandBegin { command, cwd } => {
+                session.current_tool = Some(notices::shorten(command.as_str(), 60));
+                if let Some(cwd) = cwd {
+                    learn_cwd(session, &cwd);
+                }
+                out.changed = true;
+            }
+            EventFrame::Unknown => {}
+        }
+        if let Some(busy) = busy {
+            self.infer_turn(id, busy, now, out);
+        }
+    }
+
+    /// A turn is over at `ended_ms` (its frame came, or an inferred turn
+    /// went quiet then); announced at `now_ms` if it lasted long enough.
+    pub(super) fn complete_turn(&mut self, id: &str, ended_ms: i64, now_ms: i64, out: &mut Out) {
+        self.index.touch(id);
+        let Some(session) = self.sessions.get_mut(id) else {
+            return;
+        };
+        let started = session.turn.take().map(|(_, at)| at);
+        session.activity = SessionState::Done;
+        session.current_tool = None;
+        session.quiet_since_ms = None;
+        session.turns += 1;
+        out.changed = true;
+        let duration_ms = started.map_or(0, |at| ended_ms - at.unix_millis());
+        let threshold = ms(self.policy.turn_notice_min_secs);
+        // A bridge that reports only a turn's end (Codex's notify) is
+        // announced: its agent said the turn mattered.
+        let announce = match started {
+            Some(_) => duration_ms >= threshold,
+            None => session.transient,
+        };
+        if announce {
+            let notice = TurnNotice {
+                session_id: id.to_owned(),
+                title: session.label().into_owned(),
+                duration_ms: started.map(|_| duration_ms),
+                at_ms: now_ms,
+            };
+            self.pending_turns.push(notice);
+        }
+    }
+}
+
+pub(super) fn learn_cwd(session: &mut Session, cwd: &str) {
+    if session.cwd.is_some() || cwd.is_empty() {
+        return;
+    }
+    session.cwd = Some(cwd.to_owned());
+    if matches!(session.link, Link::OneLine { .. }) {
+        if let Some(name) = notices::project_name(cwd) {
+            session.title = name;
+        }
+    }
+}
