@@ -3,9 +3,13 @@
 //! notices, snapshots for watchers, ticks when asked. Status and watch
 //! requests are answered here; they are not session state.
 //!
-//! About 420 lines: the effect handlers and the per-connection
-//! bookkeeping they share belong together; what stands alone (whether a
-//! watched process is still the same, in `liveness`) has its own file.
+//! Here: the loop, the effects and the per-connection bookkeeping they
+//! share. `inbound` routes what comes in; `shown` shows notices and runs
+//! click-through; whether a watched process is still the same is in
+//! `liveness`.
+
+mod inbound;
+mod shown;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -288,116 +292,6 @@ impl Host {
         }
     }
 
-    fn on_inbound(&mut self, message: Inbound) {
-        match message {
-            Inbound::Opened {
-                conn,
-                peer,
-                outbound,
-            } => {
-                self.outbound.insert(conn, outbound);
-                self.apply(Input::Opened { conn, peer });
-            }
-            Inbound::Whole {
-                conn,
-                peer,
-                messages,
-            } => {
-                self.apply(Input::Opened { conn, peer });
-                for message in messages {
-                    self.on_inbound(Inbound::Message { conn, message });
-                }
-                self.apply(Input::Closed { conn });
-            }
-            Inbound::Closed { conn } => {
-                self.outbound.remove(&conn);
-                crate::tracker::shrink_after_a_storm(&mut self.outbound);
-                self.watchers.remove(&conn);
-                self.apply(Input::Closed { conn });
-            }
-            Inbound::Message { conn, message } => match message {
-                AgentMessage::Status(_) => {
-                    self.send_snapshot(conn);
-                    self.close(conn);
-                }
-                AgentMessage::Watch(_) => {
-                    self.send_snapshot(conn);
-                    self.watchers.insert(conn);
-                }
-                AgentMessage::Decide(request) => self.apply(Input::Decide {
-                    session_id: request.session_id,
-                    approval_id: request.approval_id,
-                    decision: request.decision,
-                    source: island_protocol::DecisionSource::Cli,
-                    token: request.token,
-                    reply_to: Some(conn),
-                }),
-                AgentMessage::Focus(request) => self.apply(Input::Focus {
-                    session_id: if request.waiting {
-                        None
-                    } else {
-                        request.session_id
-                    },
-                    reply_to: Some(conn),
-                }),
-                AgentMessage::Remote(request) => {
-                    let registrar = self.tracker.peer_of(conn).and_then(|p| p.pid);
-                    match crate::platform::own_ssh_process(request.ssh_pid, registrar) {
-                        Ok(start_time) => self.apply(Input::Forward {
-                            conn,
-                            host: request.host,
-                            pid: request.ssh_pid,
-                            start_time,
-                            control_path: request.control_path,
-                        }),
-                        Err(reason) => {
-                            tracing::warn!(
-                                conn = conn.0,
-                                "refused a forward's registration: {reason}"
-                            );
-                            self.close(conn);
-                        }
-                    }
-                }
-                AgentMessage::Decision(_) => {
-                    tracing::debug!(conn = conn.0, "ignored a decision line sent by an agent");
-                }
-                message @ (AgentMessage::Hello(_) | AgentMessage::Event(_)) => {
-                    self.apply(Input::Message { conn, message });
-                }
-            },
-        }
-    }
-
-    fn on_action(&mut self, action: UserAction) {
-        let input = match action {
-            UserAction::Decide {
-                approval,
-                decision,
-                source,
-            } => Input::Decide {
-                session_id: Some(approval.session),
-                approval_id: approval.id,
-                decision,
-                source,
-                token: None,
-                reply_to: None,
-            },
-            UserAction::Focus { session_id } => Input::Focus {
-                session_id: Some(session_id),
-                reply_to: None,
-            },
-            UserAction::SetDoNotDisturb(on) => Input::SetDoNotDisturb(on),
-            UserAction::DesktopDoNotDisturb(on) => Input::SetDesktopDoNotDisturb(on),
-            UserAction::WidgetShown(shown) => {
-                self.widget_shown = shown;
-                return;
-            }
-            UserAction::SetPolicy(policy) => Input::SetPolicy(policy),
-        };
-        self.apply(input);
-    }
-
     /// Applies one input and carries out its effects.
     fn apply(&mut self, input: Input) {
         let effects = self.tracker.apply(input, Timestamp::now());
@@ -453,123 +347,6 @@ impl Host {
         if snapshot_changed {
             // Published once the inputs waiting now are applied (`run`).
             self.snapshot_due = true;
-        }
-    }
-
-    /// Focusing runs programs and talks to the display: on a blocking
-    /// thread. The outcome goes back to the asking connection, or, for a
-    /// click on a notice, to a notice when it failed, so that every path
-    /// tells the user what happened.
-    fn start_focus(&mut self, target: FocusTarget, reply_to: Option<ConnId>) {
-        let reply = reply_to.and_then(|conn| self.outbound.get(&conn).cloned());
-        let config = Arc::clone(&self.focus);
-        let results = self.focus_results.clone();
-        tokio::spawn(async move {
-            let session = target.session_id.clone();
-            let outcome = tokio::task::spawn_blocking(move || focus(&target, &config.0, &config.1))
-                .await
-                .unwrap_or_else(|e| FocusOutcome::NotFocused {
-                    reason: format!("the focus task failed: {e}"),
-                });
-            match &outcome {
-                // Debug formatting escapes what an agent wrote (a newline
-                // in a session id or a directory would forge a log line).
-                FocusOutcome::Focused { how } => tracing::info!(?session, how, "focused"),
-                FocusOutcome::NotFocused { reason } => {
-                    tracing::info!(?session, ?reason, "not focused")
-                }
-            }
-            match reply {
-                Some(queue) => {
-                    let message = IslandMessage::Focused(match outcome {
-                        FocusOutcome::Focused { how } => Focused {
-                            ok: true,
-                            how: Some(how),
-                            reason: None,
-                        },
-                        FocusOutcome::NotFocused { reason } => Focused {
-                            ok: false,
-                            how: None,
-                            reason: Some(reason),
-                        },
-                    });
-                    if let Ok(line) = encode_line(&message) {
-                        // The client may have gone; nothing else to tell.
-                        let _ = queue.line(line.into());
-                    }
-                }
-                None => {
-                    // The host stops only at exit.
-                    let _ = results.send((session, outcome));
-                }
-            }
-        });
-    }
-
-    /// Shows a notice, unless its session's terminal turns out to be in
-    /// front (`attention`).
-    fn show(&mut self, mut notice: Notice) {
-        if self.widget_shown && matches!(notice.key, NoticeKey::Approval(_)) {
-            use crate::config::ApprovalsWithWidget;
-            match self.approvals_with_widget {
-                ApprovalsWithWidget::Notify => {}
-                ApprovalsWithWidget::Silent => {
-                    notice.critical = false;
-                    notice.sound = crate::tracker::Sound::None;
-                }
-                ApprovalsWithWidget::None => {
-                    self.gate.cancel(&notice.key);
-                    return;
-                }
-            }
-        }
-        let target = notice
-            .session_id
-            .as_deref()
-            .and_then(|id| self.tracker.session(id))
-            .filter(|_| self.gate.checks(&notice))
-            .map(|s| FocusTarget {
-                session_id: s.id.clone(),
-                pid: s.pid,
-                cwd: s.cwd.clone(),
-                terminal: s.terminal.clone(),
-                remote: None,
-            });
-        match target {
-            // Another machine's terminal cannot be asked.
-            Some(target)
-                if self
-                    .tracker
-                    .session(&target.session_id)
-                    .is_some_and(|s| s.remote.is_none()) =>
-            {
-                self.gate.cancel(&notice.key);
-                self.gate.check(notice, target, &self.focus);
-            }
-            _ => {
-                self.gate.cancel(&notice.key);
-                self.notices.show(&notice);
-            }
-        }
-    }
-
-    /// A focus asked from a notice or the tray came back: a failure is
-    /// shown, since nobody is waiting on a connection for it.
-    fn on_focus_result(&mut self, session_id: String, outcome: FocusOutcome) {
-        if let FocusOutcome::NotFocused { reason } = outcome {
-            let title = self
-                .tracker
-                .session(&session_id)
-                .map_or_else(|| session_id.clone(), |s| s.label().into_owned());
-            self.notices.show(&Notice {
-                key: NoticeKey::Focus(session_id.clone()),
-                title: format!("Cannot bring up {title}'s terminal"),
-                body: reason,
-                critical: false,
-                actions: Vec::new(),
-                session_id: None,
-                sound: crate::tracker::Sound::None,
-            });
         }
     }
 
