@@ -151,16 +151,43 @@ async fn claude_code_hooks_make_a_session_turns_and_approvals() {
     })
     .await;
 
-    // The turn ends; the session stays between hooks.
+    // The turn ends; the session stays between hooks: every snapshot from
+    // the end of the turn to the next prompt still has it.
+    let path = socket.clone();
+    let (attached, is_attached) = tokio::sync::oneshot::channel();
+    let watched = tokio::spawn(async move {
+        let mut counts = Vec::new();
+        let mut done = false;
+        let mut attached = Some(attached);
+        island_core::client::watch(&path, |_, s| {
+            if let Some(tx) = attached.take() {
+                let _ = tx.send(());
+            }
+            counts.push(s.sessions.len());
+            let state = s.sessions.first().map(|s| s.state);
+            done |= state == Some(SessionState::Done);
+            !(done && state == Some(SessionState::Working))
+        })
+        .await
+        .unwrap();
+        counts
+    });
+    is_attached.await.unwrap();
     run(&socket, &event("Stop", &json!({"stop_hook_active": false})));
-    wait_status(&socket, "done", |s| {
+    let s = wait_status(&socket, "done", |s| {
         s.sessions[0].state == SessionState::Done
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let s = wait_status(&socket, "still there", |_| true).await;
     assert_eq!(s.sessions.len(), 1);
-    assert_eq!(s.sessions[0].state, SessionState::Done);
+    run(
+        &socket,
+        &event("UserPromptSubmit", &json!({"prompt": "a secret plan"})),
+    );
+    let counts = tokio::time::timeout(Duration::from_secs(10), watched)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(counts.iter().all(|n| *n == 1), "{counts:?}");
 
     let log = std::fs::read_to_string(dir.path().join("state/island/island.log")).unwrap();
     assert!(!log.contains("a secret plan"), "{log}");

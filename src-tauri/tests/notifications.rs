@@ -189,9 +189,53 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
     // connection), a notice meanwhile is lost, and the next one goes to
     // the new service.
     drop(server);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let probe = zbus::connection::Builder::address(bus.address.as_str())
+        .build()
+        .await
+        .unwrap();
+    let has_owner = async || -> bool {
+        probe
+            .call_method(
+                Some("org.freedesktop.DBus"),
+                "/org/freedesktop/DBus",
+                Some("org.freedesktop.DBus"),
+                "NameHasOwner",
+                &("org.freedesktop.Notifications",),
+            )
+            .await
+            .unwrap()
+            .body()
+            .deserialize::<bool>()
+            .unwrap()
+    };
+    for _ in 0..1000 {
+        if !has_owner().await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(!has_owner().await, "the service's name was never released");
+    // Island tries the next notice and says that it cannot (once per
+    // outage: this is the second).
+    let log = dir.path().join("state/island/island.log");
+    let said = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("cannot show notifications")
+            .count()
+    };
+    let before = said();
     hooks.request_approval(approval_request("b3", "make clean"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..1000 {
+        if said() > before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        said() > before,
+        "Island never tried the notice without a service"
+    );
     let (_server, calls) = serve_recorder(&bus).await;
     hooks.request_approval(approval_request("b4", "make docs"));
     wait_for(

@@ -147,13 +147,51 @@ fn kind(effect: &Value) -> String {
     }
 }
 
+/// What a case file may hold.
+const CASE_KEYS: [&str; 4] = ["description", "policy", "answer_token_bytes", "steps"];
+
+/// What a step may hold: its time, its inputs, and its expectations.
+const STEP_KEYS: [&str; 23] = [
+    "t",
+    "open",
+    "hello",
+    "event",
+    "line",
+    "closed",
+    "tick",
+    "decide",
+    "focus",
+    "dnd",
+    "desktop_dnd",
+    "process_gone",
+    "upstream_fixture",
+    "effects",
+    "effects_include",
+    "effects_exclude",
+    "records",
+    "states",
+    "approvals",
+    "titles",
+    "holding",
+    "sessions",
+    "tray",
+];
+
 fn run_case(path: &Path) {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap())
         .unwrap_or_else(|e| panic!("{name}: {e}"));
+    // A misspelled key would check nothing: every key must be known.
+    for key in case.as_object().expect("a case is an object").keys() {
+        assert!(
+            CASE_KEYS.contains(&key.as_str()),
+            "{name}: unknown key {key:?}"
+        );
+    }
     let mut policy = serde_json::to_value(Policy::default()).unwrap();
     if let Some(overrides) = case.get("policy").and_then(Value::as_object) {
         for (k, v) in overrides {
+            assert!(policy.get(k).is_some(), "{name}: no policy setting {k:?}");
             policy[k] = v.clone();
         }
     }
@@ -164,6 +202,12 @@ fn run_case(path: &Path) {
         tracker = tracker.with_answer_token(AnswerToken::from_random(&bytes));
     }
     for (i, step) in case["steps"].as_array().expect("steps").iter().enumerate() {
+        for key in step.as_object().expect("a step is an object").keys() {
+            assert!(
+                STEP_KEYS.contains(&key.as_str()),
+                "{name} step {i}: unknown key {key:?}"
+            );
+        }
         let t = step["t"].as_i64().unwrap_or(0);
         let mut effects: Vec<Effect> = Vec::new();
         for input in inputs(step, t) {

@@ -363,9 +363,15 @@ async fn a_notification_action_reaches_the_agent_and_a_terminal_answer_closes_th
 async fn watch_sends_a_snapshot_now_and_on_every_change_and_focus_fails_closed() {
     let island = TestIsland::start(limits(), Policy::default());
     let path = island.path.clone();
+    // The watcher's first snapshot says it is attached; then the agent.
+    let (attached, is_attached) = tokio::sync::oneshot::channel();
     let watcher = tokio::spawn(async move {
         let mut states = Vec::new();
+        let mut attached = Some(attached);
         client::watch(&path, |_, snapshot| {
+            if let Some(tx) = attached.take() {
+                let _ = tx.send(());
+            }
             states.push(snapshot.sessions.first().map(|s| s.state));
             !matches!(states.last(), Some(Some(SessionState::Working)))
         })
@@ -373,7 +379,7 @@ async fn watch_sends_a_snapshot_now_and_on_every_change_and_focus_fails_closed()
         .unwrap();
         states
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    is_attached.await.unwrap();
     let hooks = agent(&island.path, "sess_watch");
     hooks.emit(HookEvent::frame(island_protocol::EventFrame::TurnStarted {
         turn_id: "t".into(),
