@@ -22,7 +22,7 @@ use crate::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
 use crate::notify::{NoticeSink, UserAction};
 use crate::platform::process_alive;
 use crate::server::{Inbound, OutQueue, ServerCounters};
-use crate::tracker::{ConnId, Effect, Input, Link, Notice, NoticeKey, SessionTracker, TraySummary};
+use crate::tracker::{ConnId, Effect, Input, Link, Notice, NoticeKey, SessionTracker};
 use crate::view::Board;
 
 /// How often one-line (upstream) sessions' processes are checked, while
@@ -35,9 +35,7 @@ const BATCH: usize = 256;
 /// What the host publishes for the tray and the widget.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Published {
-    /// The tray's summary.
-    pub tray: TraySummary,
-    /// What the widget and the tray menu show.
+    /// What the widget and the tray menu show (the tray's summary too).
     pub board: Board,
 }
 
@@ -188,8 +186,6 @@ impl Host {
             return;
         };
         // What Island starts with (sessions restored from the state file).
-        let tray = self.tracker.tray();
-        self.published.send_modify(|p| p.tray = tray);
         self.snapshot_due = true;
         let mut process_check = tokio::time::interval(PROCESS_CHECK);
         process_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -299,15 +295,15 @@ impl Host {
         for effect in effects {
             match effect {
                 Effect::Send { conn, message } => self.send(conn, &message),
-                Effect::CloseConnection { conn } => self.close(conn),
                 Effect::Notify(notice) => self.show(notice),
                 Effect::CloseNotice { key } => {
                     self.gate.cancel(&key);
                     self.notices.close(&key);
                 }
                 Effect::Tray(tray) => {
+                    // The board carries the summary to the tray.
                     tracing::debug!("{}", tray.describe());
-                    self.published.send_modify(|p| p.tray = tray);
+                    snapshot_changed = true;
                 }
                 Effect::SnapshotChanged => snapshot_changed = true,
                 Effect::Record(entry) => {

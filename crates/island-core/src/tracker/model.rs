@@ -113,11 +113,6 @@ pub enum Effect {
         #[serde(with = "island_line")]
         message: IslandMessage,
     },
-    /// Close a connection.
-    CloseConnection {
-        /// The connection.
-        conn: ConnId,
-    },
     /// Show a notification, or replace the one with the same key.
     Notify(Notice),
     /// Close the notification with this key, if shown.

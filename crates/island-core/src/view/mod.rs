@@ -12,7 +12,7 @@ pub use menu::{
     MenuCommand, MenuEntry, elapsed, menu_ticks, state_label, tray_menu, with_answer_token,
 };
 
-use crate::tracker::{SessionTracker, TrayState, TraySummary};
+use crate::tracker::{SessionTracker, TraySummary};
 
 /// Everything the widget renders, in one piece. Times are Unix
 /// milliseconds, so that the web UI runs the elapsed timers itself.
@@ -201,16 +201,5 @@ fn rank(state: SessionState) -> u8 {
         SessionState::Aborted => 2,
         SessionState::Done | SessionState::Idle => 3,
         SessionState::Disconnected => 4,
-    }
-}
-
-/// The icon for a tray state: the file stem under `icons/tray/`.
-#[must_use]
-pub fn icon_name(state: TrayState) -> &'static str {
-    match state {
-        TrayState::Idle => "idle",
-        TrayState::Working => "working",
-        TrayState::NeedsYou => "attention",
-        TrayState::Error => "error",
     }
 }
