@@ -429,6 +429,41 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
     );
     assert!(forged.status.success(), "{forged:?}");
     assert_eq!(String::from_utf8_lossy(&forged.stdout).trim(), "b''");
+    // Nor read this machine's sessions, answer its approvals or ask for
+    // a terminal: every control request through the forward is closed
+    // unanswered.
+    for request in [
+        r#"{"status":{}}"#,
+        r#"{"watch":{}}"#,
+        r#"{"decide":{"approval_id":"x","decision":{"type":"approved"}}}"#,
+        r#"{"focus":{"waiting":true}}"#,
+    ] {
+        let script = format!(
+            "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); \
+             s.sendall(b'{}\\n'); print(repr(s.recv(4096)))",
+            request.replace('"', "\\\"")
+        );
+        let out = run(
+            "setpriv",
+            &[
+                "--reuid",
+                REMOTE,
+                "--regid",
+                REMOTE,
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+                &script,
+                forwarded.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{request}: {out:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "b''",
+            "{request} answered through the forward"
+        );
+    }
 
     // The demo agent on the remote, as the remote user, over ssh, with no
     // configuration at all.

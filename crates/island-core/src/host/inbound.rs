@@ -32,57 +32,96 @@ impl Host {
                 self.watchers.remove(&conn);
                 self.apply(Input::Closed { conn });
             }
-            Inbound::Message { conn, message } => match message {
-                AgentMessage::Status(_) => {
-                    self.send_snapshot(conn);
-                    self.close(conn);
-                }
-                AgentMessage::Watch(_) => {
-                    self.send_snapshot(conn);
-                    self.watchers.insert(conn);
-                }
-                AgentMessage::Decide(request) => self.apply(Input::Decide {
-                    session_id: request.session_id,
-                    approval_id: request.approval_id,
-                    decision: request.decision,
-                    source: island_protocol::DecisionSource::Cli,
-                    token: request.token,
-                    reply_to: Some(conn),
-                }),
-                AgentMessage::Focus(request) => self.apply(Input::Focus {
-                    session_id: if request.waiting {
-                        None
-                    } else {
-                        request.session_id
-                    },
-                    reply_to: Some(conn),
-                }),
-                AgentMessage::Remote(request) => {
-                    let registrar = self.tracker.peer_of(conn).and_then(|p| p.pid);
-                    match crate::platform::own_ssh_process(request.ssh_pid, registrar) {
-                        Ok(start_time) => self.apply(Input::Forward {
-                            conn,
-                            host: request.host,
-                            pid: request.ssh_pid,
-                            start_time,
-                            control_path: request.control_path,
-                        }),
-                        Err(reason) => {
-                            tracing::warn!(
-                                conn = conn.0,
-                                "refused a forward's registration: {reason}"
-                            );
-                            self.close(conn);
-                        }
+            Inbound::Message { conn, message } => self.on_message(conn, message),
+        }
+    }
+
+    /// Whether a connection comes from another machine: through a forward
+    /// `island remote` registered, or from an `ssh` process at all (a
+    /// forward of the user's own `~/.ssh/config`).
+    fn is_from_another_machine(&self, conn: ConnId) -> bool {
+        self.tracker.is_from_another_machine(conn)
+            || self
+                .tracker
+                .peer_of(conn)
+                .and_then(|p| p.pid)
+                .and_then(crate::platform::process_name)
+                .is_some_and(|name| name == "ssh")
+    }
+
+    fn on_message(&mut self, conn: ConnId, message: AgentMessage) {
+        let control = matches!(
+            message,
+            AgentMessage::Status(_)
+                | AgentMessage::Watch(_)
+                | AgentMessage::Decide(_)
+                | AgentMessage::Focus(_)
+                | AgentMessage::Remote(_)
+        );
+        if control && self.is_from_another_machine(conn) {
+            // Another machine's agents send events and take answers on
+            // their own connections; they may not read this machine's
+            // sessions, answer its approvals or register forwards.
+            tracing::warn!(
+                conn = conn.0,
+                "refused a control request that came from another machine"
+            );
+            self.close(conn);
+            return;
+        }
+        if matches!(message, AgentMessage::Hello(_))
+            && !self.tracker.is_from_another_machine(conn)
+            && self.is_from_another_machine(conn)
+        {
+            self.apply(Input::ViaForward { conn });
+        }
+        match message {
+            AgentMessage::Status(_) => {
+                self.send_snapshot(conn);
+                self.close(conn);
+            }
+            AgentMessage::Watch(_) => {
+                self.send_snapshot(conn);
+                self.watchers.insert(conn);
+            }
+            AgentMessage::Decide(request) => self.apply(Input::Decide {
+                session_id: request.session_id,
+                approval_id: request.approval_id,
+                decision: request.decision,
+                source: island_protocol::DecisionSource::Cli,
+                token: request.token,
+                reply_to: Some(conn),
+            }),
+            AgentMessage::Focus(request) => self.apply(Input::Focus {
+                session_id: if request.waiting {
+                    None
+                } else {
+                    request.session_id
+                },
+                reply_to: Some(conn),
+            }),
+            AgentMessage::Remote(request) => {
+                let registrar = self.tracker.peer_of(conn).and_then(|p| p.pid);
+                match crate::platform::own_ssh_process(request.ssh_pid, registrar) {
+                    Ok(start_time) => self.apply(Input::Forward {
+                        conn,
+                        host: request.host,
+                        pid: request.ssh_pid,
+                        start_time,
+                        control_path: request.control_path,
+                    }),
+                    Err(reason) => {
+                        tracing::warn!(conn = conn.0, "refused a forward's registration: {reason}");
+                        self.close(conn);
                     }
                 }
-                AgentMessage::Decision(_) => {
-                    tracing::debug!(conn = conn.0, "ignored a decision line sent by an agent");
-                }
-                message @ (AgentMessage::Hello(_) | AgentMessage::Event(_)) => {
-                    self.apply(Input::Message { conn, message });
-                }
-            },
+            }
+            AgentMessage::Decision(_) => {
+                tracing::debug!(conn = conn.0, "ignored a decision line sent by an agent");
+            }
+            message @ (AgentMessage::Hello(_) | AgentMessage::Event(_)) => {
+                self.apply(Input::Message { conn, message });
+            }
         }
     }
 

@@ -48,10 +48,22 @@ impl SessionTracker {
             return;
         }
         let state = self.conns.entry(conn).or_default();
+        let remote = remote::of_hello(
+            state.remote.clone(),
+            state.via_forward,
+            hello.host.as_deref(),
+        );
+        if let Some(existing) = self.sessions.get(&id) {
+            if !remote::may_attach(remote.as_ref(), existing.remote.as_ref()) {
+                self.refused_sessions += 1;
+                self.conns.entry(conn).or_default().superseded = true;
+                return;
+            }
+        }
+        let state = self.conns.entry(conn).or_default();
         state.session = Some(Arc::from(id.as_str()));
         state.accepts_decisions = hello.accepts_decisions;
         let peer_pid = state.peer.pid;
-        let remote = remote::of_hello(state.remote.clone(), hello.host.as_deref());
         self.index.touch(&id);
         let session = self.sessions.entry(id.clone()).or_insert_with(|| {
             Session::new(
@@ -98,13 +110,13 @@ impl SessionTracker {
             .or_else(|| session.cwd.as_deref().and_then(notices::project_name))
             .or(known)
             .unwrap_or_else(|| id.clone());
-        if remote.is_some() {
-            // Another machine's pid: nothing here can check it.
-            session.pid = None;
-            session.remote = remote;
+        // Another machine's pid: nothing here can check it.
+        session.pid = if remote.is_some() {
+            None
         } else {
-            session.pid = hello.pid.or(peer_pid);
-        }
+            hello.pid.or(peer_pid)
+        };
+        session.remote = remote;
         session.terminal = hello.terminal.or(session.terminal.take());
         session.link = Link::Connected {
             conn,
@@ -169,7 +181,7 @@ impl SessionTracker {
         let state = self.conns.entry(conn).or_default();
         let shared: Arc<str> = Arc::from(id.as_str());
         state.session = Some(Arc::clone(&shared));
-        let remote = state.remote.clone();
+        let remote = remote::of_hello(state.remote.clone(), state.via_forward, None);
         let title = match (&remote, peer.pid) {
             // One-line agents on another machine all come from its `ssh`.
             (Some(r), _) => format!("agents on {}", r.host),

@@ -135,6 +135,9 @@ struct ConnState {
     accepts_decisions: bool,
     /// It came through `island remote`'s forward from this machine.
     remote: Option<Remote>,
+    /// Its peer is an `ssh` that no `island remote` registered: a forward
+    /// written in `~/.ssh/config`; the machine is what its hello says.
+    via_forward: bool,
 }
 
 /// How many closed approval ids a session remembers, so that a replayed
@@ -392,6 +395,7 @@ impl SessionTracker {
             ),
             Input::SetDoNotDisturb(on) => self.set_do_not_disturb(on, &mut out),
             Input::SetDesktopDoNotDisturb(on) => self.desktop_dnd = on,
+            Input::ViaForward { conn } => self.conns.entry(conn).or_default().via_forward = true,
             Input::SetPolicy(policy) => {
                 let on = policy.do_not_disturb;
                 self.policy = Policy {

@@ -92,6 +92,13 @@ pub enum Input {
         /// Its control socket.
         control_path: Option<String>,
     },
+    /// The host found that connection `conn`'s peer is an `ssh` process
+    /// no `island remote` registered: what it says comes from another
+    /// machine.
+    ViaForward {
+        /// The connection.
+        conn: ConnId,
+    },
     /// Do not disturb on or off.
     SetDoNotDisturb(bool),
     /// The desktop's own do not disturb (the notification server's

@@ -28,21 +28,41 @@ impl Forward {
     }
 }
 
-/// What a hello's session is: through a forward, the forward's machine (what
-/// Island knows beats what the agent says); else the agent's own claim of a
-/// host, which comes through forwards Island was not told about (the
-/// `~/.ssh/config` lines `island remote --print-config` writes).
-pub(super) fn of_hello(forwarded: Option<Remote>, claimed: Option<&str>) -> Option<Remote> {
+/// What a hello's session is: through a registered forward, the forward's
+/// machine (what Island knows beats what the agent says); through a
+/// forward Island was not told about (the `~/.ssh/config` lines `island
+/// remote --print-config` writes), or from an agent that says so, the
+/// machine its hello names ("another machine" when it names none).
+pub(super) fn of_hello(
+    forwarded: Option<Remote>,
+    via_forward: bool,
+    claimed: Option<&str>,
+) -> Option<Remote> {
+    let claimed = claimed.map(str::trim).filter(|h| !h.is_empty());
     forwarded.or_else(|| {
-        claimed
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .map(|host| Remote {
-                host: host.to_owned(),
-                ssh_pid: None,
-                control_path: None,
-            })
+        let host = match (claimed, via_forward) {
+            (Some(host), _) => host.to_owned(),
+            (None, true) => "another machine".to_owned(),
+            (None, false) => return None,
+        };
+        Some(Remote {
+            host,
+            ssh_pid: None,
+            control_path: None,
+        })
     })
+}
+
+/// Whether a hello from `remote` (`None`: this machine) may attach to a
+/// session that is `existing`: another machine's hello never takes over a
+/// session of this machine or of a third one (it could learn the id and
+/// silence the real agent); this machine's (trusted, same user) may.
+pub(super) fn may_attach(remote: Option<&Remote>, existing: Option<&Remote>) -> bool {
+    match (remote, existing) {
+        (None, _) => true,
+        (Some(r), Some(e)) => r.host == e.host,
+        (Some(_), None) => false,
+    }
 }
 
 impl SessionTracker {
@@ -60,6 +80,15 @@ impl SessionTracker {
     #[must_use]
     pub fn peer_of(&self, conn: ConnId) -> Option<Peer> {
         self.conns.get(&conn).map(|c| c.peer)
+    }
+
+    /// Whether connection `conn` comes from another machine through a
+    /// forward (registered, or found by the host).
+    #[must_use]
+    pub fn is_from_another_machine(&self, conn: ConnId) -> bool {
+        self.conns
+            .get(&conn)
+            .is_some_and(|c| c.remote.is_some() || c.via_forward)
     }
 
     pub(super) fn on_forward(&mut self, conn: ConnId, forward: Forward, out: &mut Out) {
@@ -292,5 +321,39 @@ mod tests {
             text.contains("api on box-a") && text.contains("api on box-b"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn another_machine_never_takes_over_a_session_of_this_one() {
+        let mut t = SessionTracker::default();
+        register(&mut t);
+        // A local agent's session.
+        open(&mut t, 2, 1234);
+        hello(&mut t, 2, "s-local", None);
+        // The same id from the forward: refused, the local one untouched.
+        open(&mut t, 3, 900);
+        hello(&mut t, 3, "s-local", None);
+        let s = t.session("s-local").unwrap();
+        assert_eq!(s.remote, None);
+        assert_eq!(s.pid, Some(4242));
+        assert!(matches!(s.link, Link::Connected { conn, .. } if conn == ConnId(2)));
+        // Through a forward nobody registered (an `ssh` the host found):
+        // it names its machine, and cannot take the local session either.
+        open(&mut t, 4, 777);
+        t.apply(Input::ViaForward { conn: ConnId(4) }, at(1));
+        hello(&mut t, 4, "s-local", None);
+        assert_eq!(t.session("s-local").unwrap().remote, None);
+        open(&mut t, 5, 777);
+        t.apply(Input::ViaForward { conn: ConnId(5) }, at(1));
+        hello(&mut t, 5, "s-other", None);
+        assert_eq!(
+            t.session("s-other").unwrap().remote.as_ref().unwrap().host,
+            "another machine"
+        );
+        // This machine's agent may take back a session (trusted): the
+        // label goes.
+        open(&mut t, 6, 1234);
+        hello(&mut t, 6, "s-other", None);
+        assert_eq!(t.session("s-other").unwrap().remote, None);
     }
 }
