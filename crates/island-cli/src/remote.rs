@@ -243,7 +243,7 @@ async fn serve(link: &Link<'_>, master: &mut Child, replace: bool) -> anyhow::Re
     }
     if !probe.live.is_empty() {
         bail!(
-            "something already listens at {} on {} (an Island there, or another island remote); stop it, or use --replace",
+            "something already listens at {} on {} (an Island there, or another island remote; or it has no `ss` to tell a stale socket from a live one); stop it, or use --replace",
             probe.live.join(" and "),
             link.host
         );

@@ -32,8 +32,8 @@ pub const SSH_OPTIONS: &[&str] = &[
 /// `/run/user/UID` when a non-login SSH session has no `XDG_RUNTIME_DIR`
 /// but the user's login sessions do), and `~/.codewhale/run/island.sock`),
 /// one line: `path P` (ready: its directory is the user's, 0700, and any
-/// stale socket is gone), `live P` (something listens there; left alone
-/// unless `replace`) or `unsafe P` (a directory another user can change, or
+/// stale socket is gone), `live P` (something listens there, or there is
+/// no `ss` to tell; left alone unless `replace`) or `unsafe P` (a directory another user can change, or
 /// not a socket: left alone). `sshd` does not replace a stale socket
 /// itself unless its own `StreamLocalBindUnlink` is on.
 pub const PROBE_SCRIPT: &str = r#"
@@ -49,8 +49,9 @@ check() {
     echo "unsafe $p"; return
   fi
   if [ -S "$p" ]; then
-    if [ "$replace" != replace ] && command -v ss >/dev/null 2>&1 &&
-      [ -n "$(ss -xlH src "$p" 2>/dev/null)" ]; then
+    # Without ss, a live socket cannot be told from a stale one: live.
+    if [ "$replace" != replace ] && { ! command -v ss >/dev/null 2>&1 ||
+      [ -n "$(ss -xlH src "$p" 2>/dev/null)" ]; }; then
       echo "live $p"; return
     fi
     rm -f "$p"

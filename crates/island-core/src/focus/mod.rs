@@ -247,7 +247,10 @@ fn window_in_front(window: &Window, desktop: &Desktop) -> Option<bool> {
     }
     #[cfg(target_os = "linux")]
     if let Some(display) = &desktop.display {
-        if desktop.gnome_wayland() {
+        // Without the terminal's own WINDOWID, a window found by process
+        // may be one of several (GNOME Terminal runs every window in one
+        // process, with tabs): Island cannot tell which one shows the agent.
+        if desktop.gnome_wayland() || window.windowid.is_none() {
             return None;
         }
         return x11::is_active(display, window.windowid.as_deref(), &window.pids).ok();

@@ -220,6 +220,7 @@ impl Host {
                 }
                 () = sleep_until(wake) => {
                     self.wake = None;
+                    self.follow_the_local_clock();
                     self.apply(Input::Tick);
                 }
                 _ = process_check.tick(), if one_line => self.check_processes(),
@@ -251,6 +252,20 @@ impl Host {
                     saver.mark();
                 }
             }
+        }
+    }
+
+    /// Quiet hours are local times: after a daylight-saving change the
+    /// reducer gets the new offset at its next tick.
+    fn follow_the_local_clock(&mut self) {
+        if self.tracker.policy.quiet_hours.is_none() {
+            return;
+        }
+        let offset = chrono::Local::now().offset().local_minus_utc() / 60;
+        if offset != self.tracker.policy.utc_offset_min {
+            let mut policy = self.tracker.policy.clone();
+            policy.utc_offset_min = offset;
+            self.apply(Input::SetPolicy(policy));
         }
     }
 

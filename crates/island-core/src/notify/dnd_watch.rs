@@ -26,12 +26,29 @@ pub(super) async fn run(actions: mpsc::UnboundedSender<UserAction>) {
         .unwrap_or_default()
         .split(':')
         .any(|d| d.eq_ignore_ascii_case("gnome"));
-    if gnome {
-        if let Err(e) = follow_gnome_banners(&actions).await {
-            tracing::info!("cannot follow GNOME's do not disturb: {e}");
+    // A watch that ends (the bus went away, `gsettings` died) must not
+    // leave notices held for good: off, and watched again after a while.
+    let mut wait = std::time::Duration::from_secs(1);
+    loop {
+        let started = std::time::Instant::now();
+        if gnome {
+            if let Err(e) = follow_gnome_banners(&actions).await {
+                tracing::info!("cannot follow GNOME's do not disturb: {e}");
+            }
+        } else if let Err(e) = follow_inhibited(&actions).await {
+            tracing::info!("cannot follow the notification server's do not disturb: {e}");
         }
-    } else if let Err(e) = follow_inhibited(&actions).await {
-        tracing::info!("cannot follow the notification server's do not disturb: {e}");
+        if actions
+            .send(UserAction::DesktopDoNotDisturb(false))
+            .is_err()
+        {
+            return; // Island stops
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            wait = std::time::Duration::from_secs(1);
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_secs(300));
     }
 }
 

@@ -120,6 +120,9 @@ impl SessionTracker {
         };
         match frame {
             EventFrame::TurnStarted { turn_id } => {
+                // A held notice of its last turn is stale once it works
+                // again.
+                self.held_turns.retain(|h| h.session_id != id);
                 session.turn = Some((turn_id, now));
                 session.turn_announced = false;
                 session.activity = SessionState::Working;

@@ -74,7 +74,11 @@ impl SessionTracker {
         {
             let ready = std::mem::take(&mut self.pending_turns);
             if self.quiet().is_some() {
-                self.held_turns.extend(ready);
+                // One held notice per session: its latest turn.
+                for turn in ready {
+                    self.held_turns.retain(|h| h.session_id != turn.session_id);
+                    self.held_turns.push(turn);
+                }
             } else {
                 self.announce_turns(ready, out);
             }
@@ -207,6 +211,7 @@ impl SessionTracker {
         }
         self.close_notice(NoticeKey::Turn(id.to_owned()), out);
         self.pending_turns.retain(|t| t.session_id != id);
+        self.held_turns.retain(|t| t.session_id != id);
         for state in self.conns.values_mut() {
             if state.session.as_deref() == Some(id) {
                 state.session = None;
