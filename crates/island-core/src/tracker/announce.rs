@@ -75,7 +75,8 @@ impl SessionTracker {
         }
     }
 
-    /// A turn notice (aborted, error): held under do not disturb.
+    /// A turn notice (aborted, error): not shown while it is quiet (the
+    /// widget shows the state).
     pub(super) fn notify_turn(&mut self, notice: Notice, out: &mut Out) {
         if !self.policy.notify_errors || self.quiet().is_some() {
             return;

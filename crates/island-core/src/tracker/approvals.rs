@@ -80,13 +80,19 @@ impl SessionTracker {
                 return;
             }
             None => {
+                // Sent again after a reconnect: it was asked when it was
+                // first asked.
+                let requested_at = session
+                    .detached
+                    .remove(approval_id)
+                    .map_or(now, |a| a.requested_at);
                 session.approvals.push(Approval {
                     id: approval_id.to_owned(),
                     command: None,
                     cwd: None,
                     reason: None,
                     decisions: Vec::new(),
-                    requested_at: now,
+                    requested_at,
                     realerted: false,
                     answer_to,
                     call_id: None,

@@ -97,7 +97,8 @@ impl SessionTracker {
                 }
                 // The agent re-sends the approvals still open right after
                 // its hello; the old connection's may have closed unseen.
-                stale_approvals = session.approvals.drain(..).map(|a| a.id).collect();
+                stale_approvals = session.approvals.iter().map(|a| a.id.clone()).collect();
+                detach_approvals(session);
             }
         }
         session.agent = hello.agent.or(session.agent.take());

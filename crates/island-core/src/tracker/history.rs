@@ -24,7 +24,12 @@ impl SessionTracker {
         let Some(session) = self.sessions.get(id) else {
             return;
         };
-        let Some(approval) = session.approvals.iter().find(|a| a.id == approval_id) else {
+        let Some(approval) = session
+            .approvals
+            .iter()
+            .find(|a| a.id == approval_id)
+            .or_else(|| session.detached.get(approval_id))
+        else {
             return;
         };
         let closed_at = Timestamp::from_unix_millis(self.now_ms).unwrap_or(approval.requested_at);
@@ -48,6 +53,9 @@ impl SessionTracker {
         self.recent.push_back(entry.clone());
         out.changed = true;
         out.push(Effect::Record(Box::new(entry)));
+        if let Some(session) = self.sessions.get_mut(id) {
+            session.detached.remove(approval_id);
+        }
     }
 
     /// The last approvals that closed, newest first.

@@ -53,7 +53,8 @@ impl SessionTracker {
         };
         // Nobody can answer these any more; a reconnecting agent re-sends
         // the ones still open.
-        let approvals: Vec<String> = session.approvals.drain(..).map(|a| a.id).collect();
+        let approvals: Vec<String> = session.approvals.iter().map(|a| a.id.clone()).collect();
+        detach_approvals(session);
         out.changed = true;
         for approval_id in approvals {
             self.close_notice(
@@ -202,6 +203,18 @@ impl SessionTracker {
 
     pub(super) fn forget(&mut self, id: &str, out: &mut Out) {
         self.index.touch(id);
+        // What was still asked when the session went is recorded as left
+        // unanswered.
+        let asked: Vec<String> = self.sessions.get(id).map_or_else(Vec::new, |s| {
+            s.approvals
+                .iter()
+                .map(|a| a.id.clone())
+                .chain(s.detached.keys().cloned())
+                .collect()
+        });
+        for approval_id in asked {
+            self.record(id, &approval_id, AnsweredBy::Agent, "abandoned", out);
+        }
         let Some(session) = self.sessions.remove(id) else {
             return;
         };

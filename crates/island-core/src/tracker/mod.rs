@@ -455,6 +455,16 @@ impl SessionTracker {
     }
 }
 
+/// Moves a session's open approvals aside when its connection goes
+/// (`Session::detached`), at most the per-session bound of them.
+fn detach_approvals(session: &mut Session) {
+    for approval in session.approvals.drain(..) {
+        if session.detached.len() < MAX_APPROVALS_PER_SESSION {
+            session.detached.insert(approval.id.clone(), approval);
+        }
+    }
+}
+
 /// Seconds of a setting as milliseconds (saturating: a huge setting means
 /// never).
 fn ms(secs: u64) -> i64 {

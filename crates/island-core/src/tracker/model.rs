@@ -417,6 +417,12 @@ pub struct Session {
     /// `CLOSED_KEPT_MS` and at most `CLOSED_KEPT` of them.
     #[serde(default)]
     pub closed_approvals: std::collections::BTreeMap<String, i64>,
+    /// Approvals that were open when the session's connection went: the
+    /// agent re-sends those still open when it is back (they keep their
+    /// first request time), and one it answered meanwhile is recorded in
+    /// the history when its closing phase comes.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub detached: std::collections::BTreeMap<String, Approval>,
     /// Answers sent but not yet confirmed by the agent's closing phase. A
     /// replay of such an approval (the agent reconnected, and may never
     /// have received the answer) gets the answer again instead of a card.
@@ -449,6 +455,7 @@ impl Session {
             quiet_since_ms: None,
             turn_announced: false,
             closed_approvals: std::collections::BTreeMap::new(),
+            detached: std::collections::BTreeMap::new(),
             decided: std::collections::BTreeMap::new(),
         }
     }
