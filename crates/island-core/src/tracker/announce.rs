@@ -109,10 +109,12 @@ impl SessionTracker {
     /// later with activity, so the wake-up already asked for is at worst
     /// early, and that tick asks for the next one.
     pub(super) fn finish(&mut self, now: Timestamp, out: &mut Out) {
-        self.release_when_loud(out);
+        // What makes it quiet or loud (a switch, a setting, the desktop, the
+        // clock's tick) forces this past the fast return.
         if !out.changed && out.effects.is_empty() && !self.force_finish && !self.index.is_dirty() {
             return;
         }
+        self.release_when_loud(out);
         self.force_finish = false;
         self.index.refresh(&self.sessions, &self.policy);
         let tray = self.summarize();

@@ -394,7 +394,10 @@ impl SessionTracker {
                 &mut out,
             ),
             Input::SetDoNotDisturb(on) => self.set_do_not_disturb(on, &mut out),
-            Input::SetDesktopDoNotDisturb(on) => self.desktop_dnd = on,
+            Input::SetDesktopDoNotDisturb(on) => {
+                self.desktop_dnd = on;
+                self.force_finish = true;
+            }
             Input::ViaForward { conn } => self.conns.entry(conn).or_default().via_forward = true,
             Input::SetPolicy(policy) => {
                 let on = policy.do_not_disturb;
