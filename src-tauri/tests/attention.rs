@@ -182,3 +182,77 @@ async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// With `when_focused = "hold"`, an approval's notice waits too while its
+/// terminal is in front; one whose terminal is behind is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_when_focused_hold_an_approval_in_front_gets_no_notice() {
+    let screen = screen::Screen::start();
+    let bus = SessionBus::start();
+    let (_server, calls) = serve_recorder(&bus).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("config.toml"),
+        "[notifications]\nwhen_focused = \"hold\"\n",
+    )
+    .unwrap();
+    let _island = Running(
+        Command::new(common::island())
+            .args(["--headless", "--socket"])
+            .arg(d.join("run/island.sock"))
+            .env("ISLAND_CONFIG", d.join("config.toml"))
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("ISLAND_LOG", "debug")
+            .env("XDG_STATE_HOME", d.join("state"))
+            .env("DISPLAY", &screen.display)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let socket = d.join("run/island.sock");
+    common::wait_status(&socket, "Island up", |_| true).await;
+    let log = d.join("state/island/island.log");
+    let (_behind, behind_pid) = screen.xterm(d, "behind", "sleep 600");
+    let (_front, front_pid) = screen.xterm(d, "front", "sleep 600");
+    screen.wait("front active", |s| s.active_title() == "front");
+    let ask = |s: &mut UnixStream, id: &str, command: &str| {
+        writeln!(
+            s,
+            r#"{{"at":"2026-12-02T10:00:00Z","event":{{"type":"generic_event_frame","frame":{{"event":"exec_approval_request","request":{{"call_id":"c","approval_id":"{id}","turn_id":"t","command":"{command}","cwd":"/tmp","available_decisions":[{{"type":"approved"}},{{"type":"denied"}}]}}}}}}}}"#
+        )
+        .unwrap();
+    };
+    let mut front = session(&socket, "front", front_pid);
+    let mut behind = session(&socket, "behind", behind_pid);
+    ask(&mut front, "f1", "make front");
+    // Held: the log says so for the approval's notice.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text
+            .lines()
+            .any(|l| l.contains("terminal is in front") && l.contains("Approval"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never held: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ask(&mut behind, "b1", "make behind");
+    wait_for(
+        &calls,
+        "the approval behind",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("make behind")),
+    )
+    .await;
+    assert!(
+        !calls
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| matches!(c, Call::Notify { body, .. } if body.starts_with("make front"))),
+        "{:#?}",
+        calls.lock().unwrap()
+    );
+}

@@ -156,6 +156,27 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     assert_eq!(text(&client, "article.card .project").await, "demo");
     assert!(!displayed(&client, "article.card .project").await);
     assert_eq!(text(&client, "#summary").await, "1 working");
+    // A session of another machine carries its host on its card.
+    let mut far =
+        std::os::unix::net::UnixStream::connect(dir.path().join("run/island.sock")).unwrap();
+    std::io::Write::write_all(
+        &mut far,
+        b"{\"hello\":{\"protocol\":1,\"session_id\":\"far-1\",\"title\":\"api\",\"host\":\"devbox\"}}\n",
+    )
+    .unwrap();
+    let far_host = "article.card[data-session='far-1'] .host";
+    wait_count(
+        &client,
+        far_host,
+        1,
+        "the host on the remote session's card",
+    )
+    .await;
+    assert_eq!(text(&client, far_host).await, "devbox");
+    assert_eq!(
+        text(&client, "article.card[data-session='far-1'] .project").await,
+        "api"
+    );
 
     // An approval: its card shows the command, cwd and reason, and the
     // widget opens by itself.
