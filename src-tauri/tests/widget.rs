@@ -282,6 +282,26 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     min.send_keys("42").await.unwrap();
     click(&client, "input[name='do_not_disturb']").await;
     click(&client, "input[name='start_at_login']").await;
+    // This round's notice settings are in the window too.
+    let quiet = client
+        .find(Locator::Css("input[name='quiet_hours']"))
+        .await
+        .unwrap();
+    quiet.send_keys("23:00-06:30").await.unwrap();
+    let sound = client
+        .find(Locator::Css("input[name='sound_finished']"))
+        .await
+        .unwrap();
+    sound.send_keys("complete").await.unwrap();
+    client
+        .find(Locator::Css(
+            "select[name='approvals_with_widget'] option[value='silent']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     click(&client, "button[type='submit']").await;
     let result = client.find(Locator::Id("result")).await.unwrap();
     for _ in 0..100 {
@@ -302,6 +322,12 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
         "the hand-written line stays: {file}"
     );
     assert!(file.contains("start_at_login = true"), "{file}");
+    assert!(file.contains("quiet_hours = \"23:00-06:30\""), "{file}");
+    assert!(file.contains("sound_finished = \"complete\""), "{file}");
+    assert!(
+        file.contains("approvals_with_widget = \"silent\""),
+        "{file}"
+    );
     // Start at login: an XDG autostart entry that starts this binary.
     // The autostart plugin writes to ~/.config/autostart (it does not read
     // XDG_CONFIG_HOME).

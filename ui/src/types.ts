@@ -73,6 +73,13 @@ export interface SettingsForm {
   burst_window_ms: number;
   approval_realert_secs: number;
   do_not_disturb: boolean;
+  quiet_hours: string;
+  approvals_in_dnd: "show" | "hold";
+  when_focused: "show" | "hold";
+  approvals_with_widget: "notify" | "silent" | "none";
+  sound_approval: string;
+  sound_finished: string;
+  sound_aborted: string;
   widget_auto_hide: boolean;
   widget_corner: Corner;
   start_at_login: boolean;

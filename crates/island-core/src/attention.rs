@@ -50,6 +50,11 @@ impl Gate {
         )
     }
 
+    /// `when_focused` changed.
+    pub fn hold_focused_approvals(&mut self, hold: bool) {
+        self.hold_focused_approvals = hold;
+    }
+
     /// Whether this notice waits for a check before it is shown.
     #[must_use]
     pub fn checks(&self, notice: &Notice) -> bool {

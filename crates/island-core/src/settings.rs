@@ -26,6 +26,27 @@ pub struct SettingsForm {
     pub approval_realert_secs: u64,
     /// Hold finished-turn notices.
     pub do_not_disturb: bool,
+    /// Quiet hours, `HH:MM-HH:MM`, or empty.
+    #[serde(default)]
+    pub quiet_hours: String,
+    /// Approval notices while notices are held.
+    #[serde(default)]
+    pub approvals_in_dnd: crate::config::ApprovalsInDnd,
+    /// Approval notices while the session's terminal is in front.
+    #[serde(default)]
+    pub when_focused: crate::config::WhenFocused,
+    /// Approval notices while the widget shows the card.
+    #[serde(default)]
+    pub approvals_with_widget: crate::config::ApprovalsWithWidget,
+    /// The sounds: a theme name or a file's path; empty for none.
+    #[serde(default)]
+    pub sound_approval: String,
+    /// A finished turn's sound.
+    #[serde(default)]
+    pub sound_finished: String,
+    /// An aborted turn's sound.
+    #[serde(default)]
+    pub sound_aborted: String,
     /// Hide the widget while no session exists.
     pub widget_auto_hide: bool,
     /// Where the widget starts.
@@ -45,6 +66,13 @@ impl SettingsForm {
             burst_window_ms: config.notifications.burst_window_ms,
             approval_realert_secs: config.notifications.approval_realert_secs,
             do_not_disturb: config.notifications.do_not_disturb,
+            quiet_hours: config.notifications.quiet_hours.clone(),
+            approvals_in_dnd: config.notifications.approvals_in_dnd,
+            when_focused: config.notifications.when_focused,
+            approvals_with_widget: config.notifications.approvals_with_widget,
+            sound_approval: config.notifications.sound_approval.clone(),
+            sound_finished: config.notifications.sound_finished.clone(),
+            sound_aborted: config.notifications.sound_aborted.clone(),
             widget_auto_hide: config.widget.auto_hide,
             widget_corner: config.widget.corner,
             start_at_login: config.app.start_at_login,
@@ -66,6 +94,13 @@ pub fn apply(text: &str, form: &SettingsForm, path: &Path) -> Result<String, Con
         n["burst_window_ms"] = value(to_i64(form.burst_window_ms));
         n["approval_realert_secs"] = value(to_i64(form.approval_realert_secs));
         n["do_not_disturb"] = value(form.do_not_disturb);
+        n["quiet_hours"] = value(form.quiet_hours.trim());
+        n["approvals_in_dnd"] = value(word(form.approvals_in_dnd));
+        n["when_focused"] = value(word(form.when_focused));
+        n["approvals_with_widget"] = value(word(form.approvals_with_widget));
+        n["sound_approval"] = value(form.sound_approval.trim());
+        n["sound_finished"] = value(form.sound_finished.trim());
+        n["sound_aborted"] = value(form.sound_aborted.trim());
         let w = section(doc, "widget");
         w["auto_hide"] = value(form.widget_auto_hide);
         w["corner"] = value(corner_name(form.widget_corner));
@@ -146,6 +181,14 @@ fn to_i64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
+/// A setting's word as the file spells it (its serde name).
+fn word(setting: impl Serialize) -> String {
+    serde_json::to_value(setting)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 fn corner_name(corner: Corner) -> &'static str {
     match corner {
         Corner::Auto => "auto",
@@ -182,6 +225,13 @@ mod tests {
             burst_window_ms: 7,
             approval_realert_secs: 0,
             do_not_disturb: true,
+            quiet_hours: "22:30-07:00".into(),
+            approvals_in_dnd: crate::config::ApprovalsInDnd::Hold,
+            when_focused: crate::config::WhenFocused::Hold,
+            approvals_with_widget: crate::config::ApprovalsWithWidget::Silent,
+            sound_approval: "bell".into(),
+            sound_finished: "/usr/share/sounds/done.oga".into(),
+            sound_aborted: String::new(),
             widget_auto_hide: false,
             widget_corner: Corner::BottomLeft,
             start_at_login: true,
@@ -195,6 +245,15 @@ mod tests {
         assert!(text.contains("# Where the widget starts before you drag it"));
         // Untouched settings keep their values.
         assert_eq!(config.limits, IslandConfig::default().limits);
+        // Quiet hours the reducer could not read are refused, with why.
+        let bad = SettingsForm {
+            quiet_hours: "after dinner".into(),
+            ..form()
+        };
+        match apply(DEFAULT_FILE, &bad, path) {
+            Err(refused) => assert!(refused.to_string().contains("quiet_hours"), "{refused}"),
+            Ok(text) => panic!("took quiet hours it cannot read: {text}"),
+        }
         Ok(())
     }
 

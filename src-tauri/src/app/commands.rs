@@ -52,9 +52,16 @@ fn apply_config(
 ) -> Result<(), WindowError> {
     let shared = app.state::<Shared>();
     let policy = config.policy();
+    let notice_settings = UserAction::NoticeSettings {
+        sounds: config.sounds(),
+        hold_focused_approvals: config.notifications.when_focused
+            == island_core::config::WhenFocused::Hold,
+        approvals_with_widget: config.notifications.approvals_with_widget,
+    };
     let corner_changed = shared.config().widget.corner != config.widget.corner;
     *shared.config() = config;
     shared.act(UserAction::SetPolicy(policy))?;
+    shared.act(notice_settings)?;
     // The login item is a file (or a LaunchAgent): not on the async runtime.
     let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || super::state::reconcile_autostart(&handle));

@@ -149,6 +149,16 @@ impl Host {
                 self.widget_shown = shown;
                 return;
             }
+            UserAction::NoticeSettings {
+                sounds,
+                hold_focused_approvals,
+                approvals_with_widget,
+            } => {
+                self.notices.set_sounds(sounds);
+                self.gate.hold_focused_approvals(hold_focused_approvals);
+                self.approvals_with_widget = approvals_with_widget;
+                return;
+            }
             UserAction::SetPolicy(policy) => Input::SetPolicy(policy),
         };
         self.apply(input);

@@ -52,6 +52,9 @@ impl NoticeSink for DesktopNotifier {
             }
         });
     }
+    fn set_sounds(&mut self, sounds: Sounds) {
+        self.sounds = sounds;
+    }
     fn close(&mut self, _key: &NoticeKey) {
         // The macOS backend cannot withdraw a delivered notification.
     }

@@ -104,6 +104,17 @@ pub enum UserAction {
     /// The tray app's widget is on screen (it shows every approval's card)
     /// or not.
     WidgetShown(bool),
+    /// New settings for notices (the settings view saved them): sounds,
+    /// approvals while their terminal is in front, approvals while the
+    /// widget shows them.
+    NoticeSettings {
+        /// The sounds.
+        sounds: Sounds,
+        /// `when_focused = "hold"`.
+        hold_focused_approvals: bool,
+        /// `approvals_with_widget`.
+        approvals_with_widget: crate::config::ApprovalsWithWidget,
+    },
     /// New settings (the settings view saved the config file).
     SetPolicy(crate::tracker::Policy),
 }
@@ -115,6 +126,8 @@ pub trait NoticeSink: Send {
     fn show(&mut self, notice: &Notice);
     /// Closes the notice with this key, if it is shown.
     fn close(&mut self, key: &NoticeKey);
+    /// New sounds for the notices shown from now on.
+    fn set_sounds(&mut self, _sounds: Sounds) {}
 }
 
 /// A sink that shows nothing (`--no-notifications`, or no desktop).

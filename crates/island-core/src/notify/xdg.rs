@@ -17,6 +17,7 @@ use crate::tracker::{Notice, NoticeKey};
 enum Command {
     Show(Notice),
     Close(NoticeKey),
+    Sounds(Sounds),
 }
 
 /// Shows notices through the desktop's notification daemon.
@@ -30,6 +31,7 @@ impl std::fmt::Debug for Command {
         match self {
             Self::Show(n) => write!(f, "Show({:?})", n.key),
             Self::Close(k) => write!(f, "Close({k:?})"),
+            Self::Sounds(s) => write!(f, "Sounds({s:?})"),
         }
     }
 }
@@ -54,6 +56,9 @@ impl NoticeSink for DesktopNotifier {
     fn close(&mut self, key: &NoticeKey) {
         let _ = self.commands.send(Command::Close(key.clone()));
     }
+    fn set_sounds(&mut self, sounds: Sounds) {
+        let _ = self.commands.send(Command::Sounds(sounds));
+    }
 }
 
 struct Shown {
@@ -76,7 +81,7 @@ async fn action_signals() -> zbus::Result<zbus::MessageStream> {
 async fn run(
     mut queue: mpsc::UnboundedReceiver<Command>,
     actions: mpsc::UnboundedSender<UserAction>,
-    sounds: Sounds,
+    mut sounds: Sounds,
 ) {
     let mut shown: HashMap<NoticeKey, Shown> = HashMap::new();
     let mut signals = match action_signals().await {
@@ -129,6 +134,7 @@ async fn run(
                     entry.handle.close_async().await;
                 }
             }
+            Command::Sounds(new) => sounds = new,
         }
     }
 }
