@@ -92,24 +92,7 @@ impl Link<'_> {
 
     /// Runs the probe through the master.
     async fn probe(&self, replace: bool) -> anyhow::Result<Probe> {
-        let mut child = self
-            .ssh(&["-o", "ControlMaster=no"])
-            .args(["sh", "-s", "--"])
-            .args(replace.then_some("replace"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .context("cannot run ssh")?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(PROBE_SCRIPT.as_bytes()).await?;
-        }
-        let out = child.wait_with_output().await?;
-        if !out.status.success() {
-            bail!("the probe on {} failed ({})", self.host, out.status);
-        }
-        Ok(Probe::parse(&String::from_utf8_lossy(&out.stdout)))
+        run_probe(self.ssh(&["-o", "ControlMaster=no"]), self.host, replace).await
     }
 
     async fn forward(&self, remote: &str) -> anyhow::Result<()> {
@@ -306,6 +289,27 @@ async fn reregister(
     }
 }
 
+/// Runs the probe (`PROBE_SCRIPT` on the remote's `sh`) with `ssh`, a
+/// command that already names the host.
+async fn run_probe(mut ssh: Command, host: &str, replace: bool) -> anyhow::Result<Probe> {
+    let mut child = ssh
+        .args(["sh", "-s", "--"])
+        .args(replace.then_some("replace"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot run ssh")?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(PROBE_SCRIPT.as_bytes()).await?;
+    }
+    let out = child.wait_with_output().await?;
+    if !out.status.success() {
+        bail!("the probe on {host} failed ({})", out.status);
+    }
+    Ok(Probe::parse(&String::from_utf8_lossy(&out.stdout)))
+}
+
 async fn stop_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match (
@@ -331,24 +335,9 @@ async fn print_ssh_config(
     local: &Path,
     ssh_args: &[String],
 ) -> anyhow::Result<ExitCode> {
-    let mut child = Command::new("ssh")
-        .args(ssh_args)
-        .arg("--")
-        .arg(host)
-        .args(["sh", "-s", "--"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot run ssh")?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(PROBE_SCRIPT.as_bytes()).await?;
-    }
-    let out = child.wait_with_output().await?;
-    if !out.status.success() {
-        bail!("the probe on {host} failed ({})", out.status);
-    }
-    let probe = Probe::parse(&String::from_utf8_lossy(&out.stdout));
+    let mut ssh = Command::new("ssh");
+    ssh.args(ssh_args).arg("--").arg(host);
+    let probe = run_probe(ssh, host, false).await?;
     let mut paths = probe.ready;
     paths.extend(probe.live);
     if paths.is_empty() {

@@ -147,21 +147,7 @@ pub async fn run(
     copy(host, &bytes, ssh_args).await?;
     let version = remote_output(host, ssh_args, &format!("~/{REMOTE_BIN} --version")).await?;
     println!("{host}: {version} in ~/{REMOTE_BIN}");
-    let mut failed = false;
-    for agent in &agents {
-        // The remote `island setup` shows its change and asks on the
-        // user's terminal (`ssh -t`), unless --yes.
-        let mut command = ssh(host, ssh_args, !yes);
-        command.arg(format!(
-            "~/{REMOTE_BIN} setup {agent}{}",
-            if yes { " --yes" } else { "" }
-        ));
-        let status = command.status().await.context("cannot run ssh")?;
-        if !status.success() {
-            eprintln!("island remote install: island setup {agent} on {host} failed ({status})");
-            failed = true;
-        }
-    }
+    let failed = !remote_setup(host, ssh_args, &agents, yes, false).await?;
     println!(
         "Then run `island remote {host}` here: agents there report to this Island while it runs."
     );
@@ -170,6 +156,36 @@ pub async fn run(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs the remote's own `island setup AGENT` (or `--undo`) for each
+/// agent; it shows its change and asks on the user's terminal (`ssh -t`),
+/// unless `yes`. Whether every one succeeded.
+async fn remote_setup(
+    host: &str,
+    ssh_args: &[String],
+    agents: &[&str],
+    yes: bool,
+    undo: bool,
+) -> anyhow::Result<bool> {
+    let flags = format!(
+        "{}{}",
+        if undo { " --undo" } else { "" },
+        if yes { " --yes" } else { "" }
+    );
+    let mut all = true;
+    for agent in agents {
+        let mut command = ssh(host, ssh_args, !yes);
+        command.arg(format!("~/{REMOTE_BIN} setup {agent}{flags}"));
+        let status = command.status().await.context("cannot run ssh")?;
+        if !status.success() {
+            eprintln!(
+                "island remote install: island setup {agent}{flags} on {host} failed ({status})"
+            );
+            all = false;
+        }
+    }
+    Ok(all)
 }
 
 async fn copy(host: &str, bytes: &[u8], ssh_args: &[String]) -> anyhow::Result<()> {
@@ -207,22 +223,7 @@ async fn uninstall(
         println!("{host} has no ~/{REMOTE_BIN}; nothing to take out.");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut failed = false;
-    for agent in agents {
-        let mut command = ssh(host, ssh_args, !yes);
-        command.arg(format!(
-            "~/{REMOTE_BIN} setup {agent} --undo{}",
-            if yes { " --yes" } else { "" }
-        ));
-        let status = command.status().await.context("cannot run ssh")?;
-        if !status.success() {
-            eprintln!(
-                "island remote install --undo: island setup {agent} --undo on {host} failed ({status})"
-            );
-            failed = true;
-        }
-    }
-    if failed {
+    if !remote_setup(host, ssh_args, agents, yes, true).await? {
         eprintln!("~/{REMOTE_BIN} stays on {host}, since a hook may still name it.");
         return Ok(ExitCode::FAILURE);
     }

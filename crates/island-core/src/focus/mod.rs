@@ -151,22 +151,12 @@ pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) 
     let mut how: Vec<&str> = Vec::new();
     // Where the terminal window is: the agent's own ancestry and window,
     // unless a tmux client elsewhere shows the pane.
-    let mut window = Window {
-        pids: target
-            .pid
-            .map(crate::platform::ancestry)
-            .unwrap_or_default(),
-        windowid: terminal.windowid.clone(),
-    };
+    let mut window = Window::of_agent(target, &terminal);
     if terminal.tmux.is_some() && terminal.tmux_pane.is_some() {
         match tmux::select(&terminal, desktop) {
             Ok(client) => {
                 how.push("tmux");
-                let env = crate::platform::process_environ(client.pid);
-                window = Window {
-                    pids: crate::platform::ancestry(client.pid),
-                    windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
-                };
+                window = Window::of_process(client.pid);
             }
             Err(reason) => return fail(reason),
         }
@@ -206,23 +196,13 @@ pub fn in_front(target: &FocusTarget, desktop: &Desktop) -> Option<bool> {
         return None;
     }
     let terminal = resolve_terminal(target);
-    let mut window = Window {
-        pids: target
-            .pid
-            .map(crate::platform::ancestry)
-            .unwrap_or_default(),
-        windowid: terminal.windowid.clone(),
-    };
+    let mut window = Window::of_agent(target, &terminal);
     if terminal.tmux.is_some() && terminal.tmux_pane.is_some() {
         let client = tmux::shown(&terminal, desktop).ok()?;
         let Some(client) = client else {
             return Some(false);
         };
-        let env = crate::platform::process_environ(client.pid);
-        window = Window {
-            pids: crate::platform::ancestry(client.pid),
-            windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
-        };
+        window = Window::of_process(client.pid);
     } else if let (Some(id), Some(listen)) = (&terminal.kitty_window_id, &terminal.kitty_listen_on)
     {
         // kitty knows whether its OS window has the focus too.
@@ -318,6 +298,29 @@ fn focus_remote(
 struct Window {
     pids: Vec<u32>,
     windowid: Option<String>,
+}
+
+impl Window {
+    /// The agent's own ancestry, and the window its terminal exported.
+    fn of_agent(target: &FocusTarget, terminal: &TerminalInfo) -> Self {
+        Self {
+            pids: target
+                .pid
+                .map(crate::platform::ancestry)
+                .unwrap_or_default(),
+            windowid: terminal.windowid.clone(),
+        }
+    }
+
+    /// The terminal hosting a process of this user (a tmux client): its
+    /// ancestry and `WINDOWID` from its own environment.
+    fn of_process(pid: u32) -> Self {
+        let env = crate::platform::process_environ(pid);
+        Self {
+            pids: crate::platform::ancestry(pid),
+            windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
+        }
+    }
 }
 
 fn raise(

@@ -19,19 +19,25 @@ fn tmux(socket: &str, args: &[&str], desktop: &Desktop) -> Result<String, String
     run(&Program::new("tmux", &all), desktop, &[])
 }
 
-pub(super) fn select(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Client, String> {
+/// The agent's pane and its tmux server's socket. TMUX is "socket,server
+/// pid,session index". A tmux client obeys its server (it can be told to
+/// run a program), so only a server of this user, on a socket in a place
+/// nobody else can change, is spoken to.
+fn own_pane(terminal: &TerminalInfo) -> Result<(&str, &str), String> {
     let (Some(tmux_var), Some(pane)) = (&terminal.tmux, &terminal.tmux_pane) else {
         return Err("no tmux pane is known".into());
     };
-    // TMUX is "socket,server pid,session index". A tmux client obeys its
-    // server (it can be told to run a program), so only a server of this
-    // user, on a socket in a place nobody else can change, is spoken to.
     let socket = tmux_var.split(',').next().unwrap_or_default();
     island_protocol::trust::check_own_socket(
         std::path::Path::new(socket),
         island_protocol::trust::my_uid(),
     )
     .map_err(|e| format!("not using the tmux server of pane {pane}: {e}"))?;
+    Ok((socket, pane))
+}
+
+pub(super) fn select(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Client, String> {
+    let (socket, pane) = own_pane(terminal)?;
     // Look the pane up among all panes: `display-message -t` falls back to
     // the current pane when the target is gone, which would be a guess.
     let panes = tmux(
@@ -44,7 +50,7 @@ pub(super) fn select(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Clien
         .lines()
         .find_map(|line| {
             line.split_once(' ')
-                .filter(|(id, _)| id == pane)
+                .filter(|(id, _)| *id == pane)
                 .map(|(_, s)| s.to_owned())
         })
         .ok_or_else(|| format!("tmux pane {pane} no longer exists"))?;
@@ -89,15 +95,7 @@ pub(super) fn select(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Clien
 /// the client that shows it (the most recently used one), `None` when no
 /// client shows it.
 pub(super) fn shown(terminal: &TerminalInfo, desktop: &Desktop) -> Result<Option<Client>, String> {
-    let (Some(tmux_var), Some(pane)) = (&terminal.tmux, &terminal.tmux_pane) else {
-        return Err("no tmux pane is known".into());
-    };
-    let socket = tmux_var.split(',').next().unwrap_or_default();
-    island_protocol::trust::check_own_socket(
-        std::path::Path::new(socket),
-        island_protocol::trust::my_uid(),
-    )
-    .map_err(|e| format!("not using the tmux server of pane {pane}: {e}"))?;
+    let (socket, pane) = own_pane(terminal)?;
     let panes = tmux(
         socket,
         &[

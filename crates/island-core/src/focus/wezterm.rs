@@ -3,9 +3,13 @@
 use super::Desktop;
 use super::run::{Program, run};
 
-pub(super) fn activate(pane: &str, socket: Option<&str>, desktop: &Desktop) -> Result<(), String> {
-    // An agent-named socket is used only if it is this user's, in a place
-    // nobody else can change; without one, wezterm finds its own.
+/// The environment that points `wezterm cli` at the agent's socket. An
+/// agent-named socket is used only if it is this user's, in a place nobody
+/// else can change; without one, wezterm finds its own.
+fn socket_env<'a>(
+    pane: &str,
+    socket: Option<&'a str>,
+) -> Result<Vec<(&'static str, &'a str)>, String> {
     if let Some(socket) = socket {
         island_protocol::trust::check_own_socket(
             std::path::Path::new(socket),
@@ -13,10 +17,14 @@ pub(super) fn activate(pane: &str, socket: Option<&str>, desktop: &Desktop) -> R
         )
         .map_err(|e| format!("WezTerm pane {pane}: {e}"))?;
     }
-    let env: Vec<(&str, &str)> = socket
+    Ok(socket
         .map(|s| ("WEZTERM_UNIX_SOCKET", s))
         .into_iter()
-        .collect();
+        .collect())
+}
+
+pub(super) fn activate(pane: &str, socket: Option<&str>, desktop: &Desktop) -> Result<(), String> {
+    let env = socket_env(pane, socket)?;
     run(
         &Program::new("wezterm", &["cli", "activate-pane", "--pane-id", pane]),
         desktop,
@@ -32,17 +40,7 @@ pub(super) fn pane_focused(
     socket: Option<&str>,
     desktop: &Desktop,
 ) -> Result<bool, String> {
-    if let Some(socket) = socket {
-        island_protocol::trust::check_own_socket(
-            std::path::Path::new(socket),
-            island_protocol::trust::my_uid(),
-        )
-        .map_err(|e| format!("WezTerm pane {pane}: {e}"))?;
-    }
-    let env: Vec<(&str, &str)> = socket
-        .map(|s| ("WEZTERM_UNIX_SOCKET", s))
-        .into_iter()
-        .collect();
+    let env = socket_env(pane, socket)?;
     let out = run(
         &Program::new("wezterm", &["cli", "list-clients", "--format", "json"]),
         desktop,

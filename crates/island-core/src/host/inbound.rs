@@ -36,17 +36,15 @@ impl Host {
         }
     }
 
-    /// Whether a connection comes from another machine: through a forward
-    /// `island remote` registered, or from an `ssh` process at all (a
-    /// forward of the user's own `~/.ssh/config`).
-    fn is_from_another_machine(&self, conn: ConnId) -> bool {
-        self.tracker.is_from_another_machine(conn)
-            || self
-                .tracker
-                .peer_of(conn)
-                .and_then(|p| p.pid)
-                .and_then(crate::platform::process_name)
-                .is_some_and(|name| name == "ssh")
+    /// Whether a connection's peer is an `ssh` process: a forward from
+    /// another machine, `island remote`'s or one of the user's own
+    /// `~/.ssh/config`.
+    fn peer_is_ssh(&self, conn: ConnId) -> bool {
+        self.tracker
+            .peer_of(conn)
+            .and_then(|p| p.pid)
+            .and_then(crate::platform::process_name)
+            .is_some_and(|name| name == "ssh")
     }
 
     fn on_message(&mut self, conn: ConnId, message: AgentMessage) {
@@ -58,7 +56,8 @@ impl Host {
                 | AgentMessage::Focus(_)
                 | AgentMessage::Remote(_)
         );
-        if control && self.is_from_another_machine(conn) {
+        let known_remote = self.tracker.is_from_another_machine(conn);
+        if control && (known_remote || self.peer_is_ssh(conn)) {
             // Another machine's agents send events and take answers on
             // their own connections; they may not read this machine's
             // sessions, answer its approvals or register forwards.
@@ -69,10 +68,7 @@ impl Host {
             self.close(conn);
             return;
         }
-        if matches!(message, AgentMessage::Hello(_))
-            && !self.tracker.is_from_another_machine(conn)
-            && self.is_from_another_machine(conn)
-        {
+        if matches!(message, AgentMessage::Hello(_)) && !known_remote && self.peer_is_ssh(conn) {
             self.apply(Input::ViaForward { conn });
         }
         match message {

@@ -22,11 +22,14 @@ impl Host {
                 }
             }
         }
+        // A check still running for an older notice of this key is moot.
+        self.gate.cancel(&notice.key);
+        // Another machine's terminal cannot be asked.
         let target = notice
             .session_id
             .as_deref()
             .and_then(|id| self.tracker.session(id))
-            .filter(|_| self.gate.checks(&notice))
+            .filter(|s| s.remote.is_none() && self.gate.checks(&notice))
             .map(|s| FocusTarget {
                 session_id: s.id.clone(),
                 pid: s.pid,
@@ -35,20 +38,8 @@ impl Host {
                 remote: None,
             });
         match target {
-            // Another machine's terminal cannot be asked.
-            Some(target)
-                if self
-                    .tracker
-                    .session(&target.session_id)
-                    .is_some_and(|s| s.remote.is_none()) =>
-            {
-                self.gate.cancel(&notice.key);
-                self.gate.check(notice, target, &self.focus);
-            }
-            _ => {
-                self.gate.cancel(&notice.key);
-                self.notices.show(&notice);
-            }
+            Some(target) => self.gate.check(notice, target, &self.focus),
+            None => self.notices.show(&notice),
         }
     }
 
