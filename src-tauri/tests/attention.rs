@@ -9,16 +9,13 @@
 
 mod common;
 
-#[path = "../../crates/island-core/tests/support/screen.rs"]
-mod screen;
-
 use std::io::Write;
 use std::os::unix::net::UnixStream;
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Call, Running, SessionBus, serve_recorder, wait_for};
+use common::{Call, Running, SessionBus, screen, serve_recorder, wait_for};
 
 /// A session whose process is `pid`, over its own connection.
 fn session(socket: &Path, id: &str, pid: u32) -> UnixStream {
@@ -69,6 +66,32 @@ fn finished(calls: &std::sync::Arc<std::sync::Mutex<Vec<Call>>>, id: &str) -> us
         .count()
 }
 
+/// `island --headless` on this screen, up; its socket and log.
+async fn headless_on(
+    screen: &screen::Screen,
+    bus: &SessionBus,
+    d: &Path,
+    config: &str,
+) -> (Running, PathBuf, PathBuf) {
+    let island =
+        common::start_island_with_env(d, bus, config, &[("DISPLAY", screen.display.as_str())]);
+    let socket = d.join("run/island.sock");
+    common::wait_status(&socket, "Island up", |_| true).await;
+    (island, socket, d.join("state/island/island.log"))
+}
+
+/// Two xterms whose programs stand for agents; the one made last is in
+/// front.
+fn behind_and_front(
+    screen: &screen::Screen,
+    d: &Path,
+) -> ((screen::Kill, u32), (screen::Kill, u32)) {
+    let behind = screen.xterm(d, "behind", "sleep 600");
+    let front = screen.xterm(d, "front", "sleep 600");
+    screen.wait("front active", |s| s.active_title() == "front");
+    (behind, front)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
     let screen = screen::Screen::start();
@@ -76,32 +99,16 @@ async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
     let (_server, calls) = serve_recorder(&bus).await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("config.toml"),
+    let (_island, socket, log) = headless_on(
+        &screen,
+        &bus,
+        d,
         "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 50\n",
     )
-    .unwrap();
-    let _island = Running(
-        Command::new(common::island())
-            .args(["--headless", "--socket"])
-            .arg(d.join("run/island.sock"))
-            .env("ISLAND_CONFIG", d.join("config.toml"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("ISLAND_LOG", "debug")
-            .env("XDG_STATE_HOME", d.join("state"))
-            .env("DISPLAY", &screen.display)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let socket = d.join("run/island.sock");
-    common::wait_status(&socket, "Island up", |_| true).await;
-    let log = d.join("state/island/island.log");
+    .await;
 
     // Two agents in two xterms; the one made last is in front.
-    let (_behind, behind_pid) = screen.xterm(d, "behind", "sleep 600");
-    let (_front, front_pid) = screen.xterm(d, "front", "sleep 600");
-    screen.wait("front active", |s| s.active_title() == "front");
+    let ((_behind, behind_pid), (_front, front_pid)) = behind_and_front(&screen, d);
     let mut front = session(&socket, "front", front_pid);
     let mut behind = session(&socket, "behind", behind_pid);
     turn(&mut front, "f1");
@@ -192,30 +199,14 @@ async fn with_when_focused_hold_an_approval_in_front_gets_no_notice() {
     let (_server, calls) = serve_recorder(&bus).await;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    std::fs::write(
-        d.join("config.toml"),
+    let (_island, socket, log) = headless_on(
+        &screen,
+        &bus,
+        d,
         "[notifications]\nwhen_focused = \"hold\"\n",
     )
-    .unwrap();
-    let _island = Running(
-        Command::new(common::island())
-            .args(["--headless", "--socket"])
-            .arg(d.join("run/island.sock"))
-            .env("ISLAND_CONFIG", d.join("config.toml"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("ISLAND_LOG", "debug")
-            .env("XDG_STATE_HOME", d.join("state"))
-            .env("DISPLAY", &screen.display)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let socket = d.join("run/island.sock");
-    common::wait_status(&socket, "Island up", |_| true).await;
-    let log = d.join("state/island/island.log");
-    let (_behind, behind_pid) = screen.xterm(d, "behind", "sleep 600");
-    let (_front, front_pid) = screen.xterm(d, "front", "sleep 600");
-    screen.wait("front active", |s| s.active_title() == "front");
+    .await;
+    let ((_behind, behind_pid), (_front, front_pid)) = behind_and_front(&screen, d);
     let ask = |s: &mut UnixStream, id: &str, command: &str| {
         writeln!(
             s,

@@ -397,24 +397,16 @@ async fn gnome_fake_gsettings_banners_off_is_the_desktops_do_not_disturb() {
     )
     .unwrap();
     std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(d.join("config.toml"), "").unwrap();
     let path = format!(
         "{}:{}",
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let _island = common::Running(
-        std::process::Command::new(common::island())
-            .args(["--headless", "--socket"])
-            .arg(d.join("run/island.sock"))
-            .env("ISLAND_CONFIG", d.join("config.toml"))
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("XDG_STATE_HOME", d.join("state"))
-            .env("XDG_CURRENT_DESKTOP", "ubuntu:GNOME")
-            .env("PATH", path)
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+    let _island = common::start_island_with_env(
+        d,
+        &bus,
+        "",
+        &[("XDG_CURRENT_DESKTOP", "ubuntu:GNOME"), ("PATH", &path)],
     );
     let socket = d.join("run/island.sock");
     wait_status(&socket, "banners off holds notices", |s| {

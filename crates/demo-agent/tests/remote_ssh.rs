@@ -69,6 +69,25 @@ fn chown_r(path: &Path, user: &str) {
     );
 }
 
+/// Debian's own python3 as `user` (the remote machine's other users and
+/// processes), running `script` with `path` as its argument.
+fn python_as(user: &str, script: &str, path: &Path) -> std::process::Output {
+    run(
+        "setpriv",
+        &[
+            "--reuid",
+            user,
+            "--regid",
+            user,
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            script,
+            path.to_str().unwrap(),
+        ],
+    )
+}
+
 /// Lines of a child's stderr, as they come.
 fn lines_of(stderr: ChildStderr) -> Receiver<String> {
     let (tx, rx) = channel();
@@ -384,19 +403,10 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
     assert_eq!(dir_meta.mode() & 0o777, 0o700);
 
     // Another user there cannot connect to it.
-    let other = run(
-        "setpriv",
-        &[
-            "--reuid",
-            OTHER,
-            "--regid",
-            OTHER,
-            "--clear-groups",
-            "/usr/bin/python3",
-            "-c",
-            "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
-            forwarded.to_str().unwrap(),
-        ],
+    let other = python_as(
+        OTHER,
+        "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])",
+        &forwarded,
     );
     assert!(!other.status.success());
     assert!(
@@ -413,20 +423,7 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
          s.sendall(b'{{\"remote\":{{\"host\":\"evil\",\"ssh_pid\":{ssh}}}}}\\n'); \
          print(repr(s.recv(4096)))"
     );
-    let forged = run(
-        "setpriv",
-        &[
-            "--reuid",
-            REMOTE,
-            "--regid",
-            REMOTE,
-            "--clear-groups",
-            "/usr/bin/python3",
-            "-c",
-            &script,
-            forwarded.to_str().unwrap(),
-        ],
-    );
+    let forged = python_as(REMOTE, &script, &forwarded);
     assert!(forged.status.success(), "{forged:?}");
     assert_eq!(String::from_utf8_lossy(&forged.stdout).trim(), "b''");
     // Nor read this machine's sessions, answer its approvals or ask for
@@ -443,20 +440,7 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
              s.sendall(b'{}\\n'); print(repr(s.recv(4096)))",
             request.replace('"', "\\\"")
         );
-        let out = run(
-            "setpriv",
-            &[
-                "--reuid",
-                REMOTE,
-                "--regid",
-                REMOTE,
-                "--clear-groups",
-                "/usr/bin/python3",
-                "-c",
-                &script,
-                forwarded.to_str().unwrap(),
-            ],
-        );
+        let out = python_as(REMOTE, &script, &forwarded);
         assert!(out.status.success(), "{request}: {out:?}");
         assert_eq!(
             String::from_utf8_lossy(&out.stdout).trim(),

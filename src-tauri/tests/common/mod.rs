@@ -5,6 +5,10 @@
 
 pub mod sni;
 
+/// Xvfb with openbox and xterms, shared with `island-core`'s tests.
+#[path = "../../../crates/island-core/tests/support/screen.rs"]
+pub mod screen;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -73,28 +77,8 @@ pub struct XServer {
 
 impl XServer {
     pub fn start() -> Self {
-        let mut server = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian package xvfb) must be installed: scripts/test installs it");
-        let mut number = String::new();
-        BufReader::new(server.stdout.take().unwrap())
-            .read_line(&mut number)
-            .unwrap();
-        Self {
-            server,
-            display: format!(":{}", number.trim()),
-        }
+        let (server, display) = screen::start_xvfb();
+        Self { server, display }
     }
 }
 
@@ -125,6 +109,16 @@ pub fn start_island(dir: &Path, bus: &SessionBus) -> Running {
 
 /// `island --headless` on `dir/run/island.sock` with this config text.
 pub fn start_island_with(dir: &Path, bus: &SessionBus, config_text: &str) -> Running {
+    start_island_with_env(dir, bus, config_text, &[])
+}
+
+/// [`start_island_with`], with more environment (`DISPLAY`, `PATH`).
+pub fn start_island_with_env(
+    dir: &Path,
+    bus: &SessionBus,
+    config_text: &str,
+    env: &[(&str, &str)],
+) -> Running {
     let config = dir.join("config.toml");
     std::fs::write(&config, config_text).unwrap();
     let child = Command::new(island())
@@ -134,6 +128,7 @@ pub fn start_island_with(dir: &Path, bus: &SessionBus, config_text: &str) -> Run
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
         .env("ISLAND_LOG", "debug")
         .env("XDG_STATE_HOME", dir.join("state"))
+        .envs(env.iter().copied())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();

@@ -25,29 +25,34 @@ pub struct Screen {
     _wm: Kill,
 }
 
+/// Xvfb on a free display (1280x800, no TCP): the server and its display.
+pub fn start_xvfb() -> (Child, String) {
+    let mut x = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb (Debian xvfb) is installed by scripts/test");
+    let mut n = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(x.stdout.take().unwrap()),
+        &mut n,
+    )
+    .unwrap();
+    (x, format!(":{}", n.trim()))
+}
+
 impl Screen {
     pub fn start() -> Self {
-        let mut x = Command::new("Xvfb")
-            .args([
-                "-displayfd",
-                "1",
-                "-screen",
-                "0",
-                "1280x800x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb (Debian xvfb) is installed by scripts/test");
-        let mut n = String::new();
-        std::io::BufRead::read_line(
-            &mut std::io::BufReader::new(x.stdout.take().unwrap()),
-            &mut n,
-        )
-        .unwrap();
-        let display = format!(":{}", n.trim());
+        let (x, display) = start_xvfb();
         // openbox now and then never takes the screen (seen about once in
         // ten full runs, cause unknown): a window manager that has not
         // managed the screen within 10 s is replaced, up to three times.
