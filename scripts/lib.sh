@@ -108,9 +108,10 @@ ensure_ui() {
 }
 
 # Debian packages the desktop app needs to build.
-APP_BUILD_DEBS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev pkg-config build-essential file)
+APP_BUILD_DEBS=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev pkg-config build-essential file
+  libgtk-layer-shell-dev)
 # What the demo needs beyond that to run.
-DEMO_DEBS=(libayatana-appindicator3-1)
+DEMO_DEBS=(libayatana-appindicator3-1 libgtk-layer-shell0)
 # Real components the tests run: a D-Bus session bus (dbus-daemon), the
 # dunst notification daemon on a headless X server (Xvfb), setpriv to
 # connect as another user, Debian's own python3 for that foreign client,
@@ -118,9 +119,12 @@ DEMO_DEBS=(libayatana-appindicator3-1)
 # for click-through a real tmux, xterm and kitty windows, openbox and xprop;
 # /usr/bin/time for the process benchmark (peak memory);
 # the tray host (status-notifier-watcher) and WebKit's WebDriver; OpenSSH's
-# server and client (and ssh-keygen) for `island remote` on loopback.
+# server and client (and ssh-keygen) for `island remote` on loopback;
+# Wayland compositors with a terminal and a screenshot tool: Sway (with
+# foot and grim).
 TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty time
-  haskell-status-notifier-item-utils webkit2gtk-driver openssh-server openssh-client)
+  haskell-status-notifier-item-utils webkit2gtk-driver openssh-server openssh-client
+  sway foot grim)
 
 # ensure_cargo_tool CRATE VERSION BIN VAR: CRATE at exactly VERSION from
 # crates.io, built into its own tools folder; exports VAR, the path of BIN.

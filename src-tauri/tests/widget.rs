@@ -7,30 +7,18 @@
 
 mod common;
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
 use common::sni::Tray;
+use common::webdriver::{self, click, displayed, free_port, text, wait_count};
 use common::{Desktop, Running, agent, approval_request};
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `tauri-driver` on this desktop, with the app's config and state in `dir`.
 fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
-    // The pinned driver scripts/test installs; one found on PATH could be
-    // any version, so it is never taken.
-    let driver = std::env::var_os("TAURI_DRIVER").expect(
-        "TAURI_DRIVER must name the pinned tauri-driver: run scripts/test, which installs it and sets it",
-    );
+    let driver = webdriver::driver();
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
@@ -49,92 +37,20 @@ fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
     Running(child)
 }
 
+/// A session on the app, on `dir/run/island.sock`.
 async fn connect(port: u16, dir: &Path) -> Client {
-    let capabilities = serde_json::json!({
-        "tauri:options": {
-            "application": env!("CARGO_BIN_EXE_island-app"),
-            // No notification service on this bus: the widget works anyway.
-            "args": ["--socket", dir.join("run/island.sock")],
-        }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!()
-    };
-    // Two rustls providers are linked in; a plain-HTTP client needs neither,
-    // but the builder asks for one.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut last = None;
-    for _ in 0..100 {
-        match ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(capabilities.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(client) => return client,
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    panic!(
-        "no WebDriver session: {last:?}; the driver and app said: {}",
-        std::fs::read_to_string(dir.join("island.stderr")).unwrap_or_default()
-    );
-}
-
-/// Waits until `css` matches `count` elements (text checked by `check`).
-async fn wait_count(client: &Client, css: &str, want: usize, what: &str) {
-    for _ in 0..200 {
-        if let Ok(found) = client.find_all(Locator::Css(css)).await
-            && found.len() == want
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let page = client.source().await.unwrap_or_default();
-    panic!("{what}: expected {want} of {css}; the page: {page}");
-}
-
-/// The text of the first element matching `css`, read again if the board
-/// re-rendered it between finding and reading.
-async fn text(client: &Client, css: &str) -> String {
-    for _ in 0..50 {
-        if let Ok(element) = client.find(Locator::Css(css)).await
-            && let Ok(text) = element.prop("textContent").await
-        {
-            return text.unwrap_or_default();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cannot read {css}");
-}
-
-/// Whether the first element matching `css` is shown (as `text`).
-async fn displayed(client: &Client, css: &str) -> bool {
-    for _ in 0..50 {
-        if let Ok(element) = client.find(Locator::Css(css)).await
-            && let Ok(shown) = element.is_displayed().await
-        {
-            return shown;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cannot see {css}");
-}
-
-/// Clicks the first element matching `css`, again if the board re-rendered
-/// it between finding and clicking.
-async fn click(client: &Client, css: &str) {
-    for _ in 0..50 {
-        if let Ok(element) = client.find(Locator::Css(css)).await
-            && element.click().await.is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("cannot click {css}");
+    // No notification service on this bus: the widget works anyway.
+    let args = [
+        "--socket".to_owned(),
+        dir.join("run/island.sock").display().to_string(),
+    ];
+    webdriver::connect(
+        port,
+        Path::new(env!("CARGO_BIN_EXE_island-app")),
+        &args,
+        &dir.join("island.stderr"),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

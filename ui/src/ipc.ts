@@ -14,6 +14,10 @@ export const focus = (sessionId: string): Promise<void> => invoke("focus", { ses
 export const resizeWidget = (width: number, height: number): Promise<void> =>
   invoke("resize_widget", { width, height });
 
+// A drag of the grip let go (dx, dy) from where it started: a layer-shell
+// widget snaps to the nearest corner or edge; elsewhere nothing happens.
+export const snapWidget = (dx: number, dy: number): Promise<void> => invoke("snap_widget", { dx, dy });
+
 export const hideWidget = (): Promise<void> => invoke("hide_widget");
 
 export const loadSettings = (): Promise<SettingsView> => invoke<SettingsView>("load_settings");

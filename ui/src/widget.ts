@@ -195,6 +195,21 @@ document.addEventListener("keydown", (e) => {
     pill.focus();
   }
 });
+// A layer-shell widget (Wayland) cannot be moved by the window system:
+// the grip's own drag (held, moved, let go) asks Island to snap it to the
+// nearest corner or edge. Under X11 the window manager moves the window
+// and Island ignores the request.
+const grip = document.querySelector<HTMLElement>(".grip");
+grip?.addEventListener("pointerdown", (down) => {
+  grip.setPointerCapture(down.pointerId);
+  const up = (e: PointerEvent): void => {
+    grip.removeEventListener("pointerup", up);
+    const dx = e.clientX - down.clientX;
+    const dy = e.clientY - down.clientY;
+    if (Math.abs(dx) + Math.abs(dy) > 8) ipc.snapWidget(dx, dy).catch(showError);
+  };
+  grip.addEventListener("pointerup", up);
+});
 (document.getElementById("close") as HTMLButtonElement).addEventListener("click", () =>
   ipc.hideWidget().catch(showError),
 );

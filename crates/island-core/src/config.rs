@@ -69,6 +69,10 @@ pub struct WidgetSettings {
     pub auto_hide: bool,
     /// Where it starts before it is dragged.
     pub corner: crate::placement::Corner,
+    /// The output (monitor connector name, such as `DP-1`) the widget
+    /// shows on as a layer-shell surface; empty: the one the compositor
+    /// picks, the focused one.
+    pub output: String,
 }
 
 impl Default for WidgetSettings {
@@ -76,6 +80,7 @@ impl Default for WidgetSettings {
         Self {
             auto_hide: true,
             corner: crate::placement::Corner::Auto,
+            output: String::new(),
         }
     }
 }
@@ -324,6 +329,10 @@ auto_hide = true
 # top-right servers, else top-right), top-right, top-left, bottom-right or
 # bottom-left. Dragged positions are remembered per display.
 corner = "auto"
+# On Wayland compositors with the layer shell (Sway, Hyprland, KDE
+# Plasma...): the output the widget shows on, by connector name ("DP-1");
+# empty: the focused one.
+output = ""
 
 [app]
 # Start Island when you log in.

@@ -23,6 +23,8 @@
 //!   policy.
 //! - [`view`]: what the tray menu and the widget show, as data.
 //! - [`placement`]: where the widget goes on a display.
+//! - [`widget_backend`]: which kind of window the widget is (X11, layer
+//!   shell, XWayland), chosen at run time.
 
 pub mod answer_token;
 mod atomic;
@@ -51,5 +53,6 @@ pub mod ssh;
 pub mod state_file;
 pub mod tracker;
 pub mod view;
+pub mod widget_backend;
 pub mod window_link;
 mod writer;

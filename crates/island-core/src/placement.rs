@@ -120,6 +120,123 @@ fn to_i32(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
+/// Where a layer-shell widget sits: the corners and the middles of the
+/// edges. A layer surface is anchored, not positioned, so a drag snaps
+/// to the nearest of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Spot {
+    /// Top left corner.
+    TopLeft,
+    /// Middle of the top edge.
+    Top,
+    /// Top right corner.
+    TopRight,
+    /// Middle of the right edge.
+    Right,
+    /// Bottom right corner.
+    BottomRight,
+    /// Middle of the bottom edge.
+    Bottom,
+    /// Bottom left corner.
+    BottomLeft,
+    /// Middle of the left edge.
+    Left,
+}
+
+/// The edges a surface is anchored to: top, bottom, left, right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edges {
+    /// Anchored to the top edge.
+    pub top: bool,
+    /// Anchored to the bottom edge.
+    pub bottom: bool,
+    /// Anchored to the left edge.
+    pub left: bool,
+    /// Anchored to the right edge.
+    pub right: bool,
+}
+
+impl Spot {
+    const ALL: [Self; 8] = [
+        Self::TopLeft,
+        Self::Top,
+        Self::TopRight,
+        Self::Right,
+        Self::BottomRight,
+        Self::Bottom,
+        Self::BottomLeft,
+        Self::Left,
+    ];
+
+    /// The edges to anchor to (one edge alone centres along it).
+    #[must_use]
+    pub const fn edges(self) -> Edges {
+        let (top, bottom, left, right) = match self {
+            Self::TopLeft => (true, false, true, false),
+            Self::Top => (true, false, false, false),
+            Self::TopRight => (true, false, false, true),
+            Self::Right => (false, false, false, true),
+            Self::BottomRight => (false, true, false, true),
+            Self::Bottom => (false, true, false, false),
+            Self::BottomLeft => (false, true, true, false),
+            Self::Left => (false, false, true, false),
+        };
+        Edges {
+            top,
+            bottom,
+            left,
+            right,
+        }
+    }
+
+    /// The spot of a start corner.
+    #[must_use]
+    pub fn of_corner(corner: Corner) -> Self {
+        match corner.resolve(None) {
+            Corner::Auto | Corner::TopRight => Self::TopRight,
+            Corner::TopLeft => Self::TopLeft,
+            Corner::BottomRight => Self::BottomRight,
+            Corner::BottomLeft => Self::BottomLeft,
+        }
+    }
+
+    /// Where a widget of `size` at this spot has its top-left corner,
+    /// relative to a display of `area`'s size, `margin` from the edges.
+    #[must_use]
+    pub fn origin(self, size: (u32, u32), area: (u32, u32), margin: i32) -> (i32, i32) {
+        let (w, h) = (to_i32(size.0), to_i32(size.1));
+        let (aw, ah) = (to_i32(area.0), to_i32(area.1));
+        let e = self.edges();
+        let x = match (e.left, e.right) {
+            (true, _) => margin,
+            (false, true) => aw - w - margin,
+            (false, false) => (aw - w) / 2,
+        };
+        let y = match (e.top, e.bottom) {
+            (true, _) => margin,
+            (false, true) => ah - h - margin,
+            (false, false) => (ah - h) / 2,
+        };
+        (x, y)
+    }
+
+    /// The spot nearest to a widget of `size` whose top-left corner is at
+    /// `at` (relative to a display of `area`'s size): a saved position, or
+    /// where a drag let go.
+    #[must_use]
+    pub fn nearest(at: (i32, i32), size: (u32, u32), area: (u32, u32), margin: i32) -> Self {
+        let distance = |spot: Self| {
+            let (x, y) = spot.origin(size, area, margin);
+            let (dx, dy) = (i64::from(x - at.0), i64::from(y - at.1));
+            dx * dx + dy * dy
+        };
+        Self::ALL
+            .into_iter()
+            .min_by_key(|spot| distance(*spot))
+            .unwrap_or(Self::TopRight)
+    }
+}
+
 /// Dragged positions, per display, in a small JSON file in the state
 /// directory (not the config: it changes with every drag).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,5 +361,25 @@ mod tests {
         }
         // A corner the user chose stays.
         assert_eq!(Corner::TopLeft.resolve(Some("dunst")), Corner::TopLeft);
+    }
+    #[test]
+    fn layer_shell_spots_anchor_and_snap() {
+        let area = (1280, 800);
+        let size = (300, 50);
+        assert_eq!(Spot::of_corner(Corner::BottomLeft), Spot::BottomLeft);
+        assert_eq!(Spot::TopRight.origin(size, area, 16), (964, 16));
+        assert_eq!(Spot::Bottom.origin(size, area, 16), (490, 734));
+        let e = Spot::Right.edges();
+        assert!(e.right && !e.left && !e.top && !e.bottom);
+        // A drag let go near each spot lands on it.
+        for spot in Spot::ALL {
+            let (x, y) = spot.origin(size, area, 16);
+            assert_eq!(Spot::nearest((x + 40, y - 30), size, area, 16), spot);
+        }
+        // Off the display: the nearest corner.
+        assert_eq!(
+            Spot::nearest((-500, 2000), size, area, 16),
+            Spot::BottomLeft
+        );
     }
 }

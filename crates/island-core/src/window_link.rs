@@ -73,6 +73,10 @@ pub enum ToWindows {
         corner: Corner,
         /// Forget dragged positions (the user picked a corner).
         reset: bool,
+        /// The output a layer-shell widget shows on (`[widget] output`);
+        /// absent: the compositor's choice.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
     },
     /// Show the widget (`raise`: and bring it forward), or hide it.
     Widget {
@@ -364,8 +368,17 @@ mod tests {
             &ToWindows::Layout {
                 corner: Corner::TopRight,
                 reset: true,
+                output: None,
             },
             &json!({"type": "layout", "corner": "top-right", "reset": true}),
+        );
+        wire(
+            &ToWindows::Layout {
+                corner: Corner::BottomLeft,
+                reset: false,
+                output: Some("HEADLESS-2".into()),
+            },
+            &json!({"type": "layout", "corner": "bottom-left", "reset": false, "output": "HEADLESS-2"}),
         );
         wire(
             &ToWindows::Widget {

@@ -324,8 +324,12 @@ fn kitty_fake_gets_the_exact_focus_window_command() {
 #[test]
 fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
     let bin = tempfile::tempdir().unwrap();
+    let me = std::process::id();
     let wez = fake(bin.path(), "wezterm", "");
-    let sway = fake(bin.path(), "swaymsg", "");
+    // Asked to focus, then for its tree, which says the window is focused
+    // (src-tauri/tests/wayland.rs runs the real Sway).
+    let tree = format!(r#"{{"nodes":[{{"focused":true,"pid":{me}}}]}}"#);
+    let sway = fake(bin.path(), "swaymsg", &tree);
     let terminal = TerminalInfo {
         wezterm_pane: Some("12".into()),
         ..TerminalInfo::default()
@@ -334,7 +338,6 @@ fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
         swaysock: Some("/run/user/1000/sway-ipc.sock".into()),
         ..fake_desktop(bin.path())
     };
-    let me = std::process::id();
     let outcome = focus(
         &target(Some(me), Some(terminal)),
         &desktop,
@@ -342,11 +345,12 @@ fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
     );
     assert_eq!(focused(&outcome), "wezterm+sway");
     assert_eq!(argv(&wez), ["cli", "activate-pane", "--pane-id", "12"]);
-    assert_eq!(argv(&sway), [format!("[pid={me}]"), "focus".to_owned()]);
+    assert_eq!(argv(&sway), ["-t", "get_tree", "-r"], "checked afterwards");
 }
 
-/// Whether the agent's window is in front, as Sway and Hyprland say (both
-/// fakes: neither runs here as root), with a WezTerm pane (fake) too.
+/// Whether the agent's window is in front, as Hyprland says (a fake: it is
+/// not packaged for Debian 12) and Sway's tree is read (the real Sway is in
+/// src-tauri/tests/wayland.rs), with a WezTerm pane (fake) too.
 #[test]
 fn sway_fake_hyprland_fake_and_wezterm_fake_say_whether_the_agent_is_in_front() {
     let me = std::process::id();

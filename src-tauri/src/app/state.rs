@@ -41,6 +41,8 @@ pub struct Shared {
     /// The notification server's name, once asked (for the widget's
     /// `auto` corner).
     notification_server: std::sync::OnceLock<Option<String>>,
+    /// Which kind of window the widget is in this session, chosen once.
+    pub widget_backend: island_core::widget_backend::Choice,
 }
 
 impl Shared {
@@ -58,6 +60,22 @@ impl Shared {
             answer_token: running.answer_token.clone(),
             running: Mutex::new(Some(running)),
             notification_server: std::sync::OnceLock::new(),
+            widget_backend: {
+                let choice = island_core::widget_backend::detect();
+                tracing::info!("the widget is {}: {}", choice.backend.as_str(), choice.why);
+                choice
+            },
+        }
+    }
+
+    /// Where the widget goes, for the window process; `reset`: the user
+    /// picked a corner, dragged places are forgotten.
+    pub fn widget_layout(&self, reset: bool) -> island_core::window_link::ToWindows {
+        let output = Some(self.config().widget.output.clone()).filter(|o| !o.is_empty());
+        island_core::window_link::ToWindows::Layout {
+            corner: self.widget_corner(),
+            reset,
+            output,
         }
     }
 

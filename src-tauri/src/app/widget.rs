@@ -3,7 +3,6 @@
 //! window itself is the window process's ([`super::windows`]).
 
 use island_core::view::Board;
-use island_core::window_link::ToWindows;
 use tauri::{AppHandle, Manager};
 
 use super::state::Shared;
@@ -51,10 +50,6 @@ pub fn dismiss(app: &AppHandle) {
 /// forgotten.
 pub fn settings_changed(app: &AppHandle, corner_changed: bool) {
     let shared = app.state::<Shared>();
-    let corner = shared.widget_corner();
-    shared.windows.send(ToWindows::Layout {
-        corner,
-        reset: corner_changed,
-    });
+    shared.windows.send(shared.widget_layout(corner_changed));
     on_board(app, &shared.board());
 }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use island_core::notify::UserAction;
+use island_core::widget_backend;
 use island_core::window_link::{FromWindows, Step, Supervisor, ToWindows, WindowError, encode};
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
@@ -156,15 +157,11 @@ impl Inner {
 
     fn start(&mut self, app: &AppHandle, generation: u64, first: Vec<ToWindows>) {
         let shared = app.state::<Shared>();
-        let corner = shared.widget_corner();
         let mut messages = vec![
             ToWindows::Board {
                 board: shared.board(),
             },
-            ToWindows::Layout {
-                corner,
-                reset: false,
-            },
+            shared.widget_layout(false),
         ];
         messages.extend(first);
         match spawn(app, generation) {
@@ -199,7 +196,14 @@ fn stop(process: Process) {
 
 /// Starts `island windows` with a writer and a reader thread.
 fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
-    let mut child = crate::platform::window_process_command(&crate::platform::own_executable()?)
+    let mut command = crate::platform::window_process_command(&crate::platform::own_executable()?);
+    let backend = app.state::<Shared>().widget_backend.backend;
+    command.env(widget_backend::ENV, backend.as_str());
+    if backend == widget_backend::Backend::XWayland {
+        // This child alone: the tray app stays on Wayland.
+        command.env("GDK_BACKEND", "x11");
+    }
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

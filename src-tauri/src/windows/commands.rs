@@ -47,6 +47,14 @@ pub fn resize_widget(window: WebviewWindow, width: f64, height: f64) -> Result<(
     super::widget::resize(&window, width, height).map_err(WindowError::window)
 }
 
+/// The grip was dragged by (`dx`, `dy`) logical pixels and let go: a
+/// layer-shell widget, which cannot be moved freely, snaps to the nearest
+/// corner or edge. Elsewhere the window system moved it already.
+#[tauri::command]
+pub fn snap_widget(window: WebviewWindow, dx: f64, dy: f64) -> Result<(), WindowError> {
+    super::widget::snap(&window, dx, dy).map_err(WindowError::window)
+}
+
 /// The widget's close button: hidden at once, and the tray app told.
 /// `async`, so that it runs off the main thread and the window is
 /// destroyed by a later main-loop turn, not inside its own webview's

@@ -6,6 +6,12 @@
 //! gone.
 
 mod commands;
+#[cfg(target_os = "linux")]
+#[path = "layer_linux.rs"]
+mod layer;
+#[cfg(not(target_os = "linux"))]
+#[path = "layer_other.rs"]
+mod layer;
 mod settings_window;
 mod state;
 mod widget;
@@ -45,6 +51,7 @@ pub fn run() -> ExitCode {
             commands::decide,
             commands::focus,
             commands::resize_widget,
+            commands::snap_widget,
             commands::hide_widget,
             commands::load_settings,
             commands::save_settings,
@@ -110,8 +117,13 @@ fn on_message(app: &AppHandle, message: ToWindows) {
             }
             *state.board() = board;
         }
-        ToWindows::Layout { corner, reset } => {
+        ToWindows::Layout {
+            corner,
+            reset,
+            output,
+        } => {
             state.widget().corner = corner;
+            state.widget().output = output;
             widget::layout_changed(app, reset);
         }
         ToWindows::Widget { shown: true, raise } => widget::show(app, raise),

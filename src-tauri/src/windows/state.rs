@@ -40,6 +40,8 @@ pub struct WindowState {
 pub struct WidgetState {
     /// The corner it starts in.
     pub corner: Corner,
+    /// The output a layer-shell widget shows on (`None`: the focused one).
+    pub output: Option<String>,
     /// Dragged positions per display.
     pub positions: Positions,
     /// Where they are kept.
@@ -78,6 +80,7 @@ impl WindowState {
             board: Mutex::default(),
             widget: Mutex::new(WidgetState {
                 corner: Corner::default(),
+                output: None,
                 positions,
                 positions_path,
                 unsaved: false,

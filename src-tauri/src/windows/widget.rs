@@ -1,14 +1,18 @@
 //! The floating widget's window. Its webview is what costs memory, so it
 //! exists only while the widget is shown (and this process only while a
-//! window is): hiding destroys it, showing creates it again. It goes where [`placement`] says: a corner at first,
-//! then where it was dragged on that display, always on screen.
+//! window is): hiding destroys it, showing creates it again. It goes where
+//! [`placement`] says: a corner at first, then where it was dragged on
+//! that display, always on screen. As a layer-shell surface (Wayland
+//! compositors that offer it; see [`super::layer`]) it is anchored
+//! instead, and a drag snaps it to the nearest corner or edge.
 
-use island_core::placement::{self, Area};
+use island_core::placement::{self, Area, Spot};
 use tauri::{
     AppHandle, LogicalSize, Manager, Monitor, PhysicalPosition, PhysicalSize, WebviewUrl,
     WebviewWindow, WebviewWindowBuilder, WindowEvent,
 };
 
+use super::layer;
 use super::state::WindowState;
 
 /// Its window label.
@@ -68,8 +72,16 @@ fn create(app: &AppHandle) -> tauri::Result<()> {
         .inner_size(START_SIZE.0, START_SIZE.1)
         .visible(false)
         .build()?;
+    if layer::active() {
+        #[allow(clippy::cast_possible_truncation)] // a few hundred pixels
+        layer::init(&window, (START_SIZE.0 as i32, START_SIZE.1 as i32))?;
+    }
     place(&window, None)?;
     window.show()?;
+    if layer::active() {
+        // Shown, its output is known: the place remembered there.
+        place(&window, None)?;
+    }
     let handle = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::Moved(at) = event {
@@ -92,6 +104,14 @@ pub fn hide(app: &AppHandle) {
 /// The page measured itself: fit the window and keep it on screen.
 pub fn resize(window: &WebviewWindow, width: f64, height: f64) -> tauri::Result<()> {
     let size = LogicalSize::new(width.clamp(120.0, 800.0), height.clamp(40.0, 900.0));
+    if layer::active() {
+        #[allow(clippy::cast_possible_truncation)] // clamped to a few hundred pixels
+        return layer::resize(
+            window,
+            size.width.round() as i32,
+            size.height.round() as i32,
+        );
+    }
     window.set_size(size)?;
     // The window system applies the size later: place with the new one.
     let scale = window.scale_factor()?;
@@ -101,6 +121,9 @@ pub fn resize(window: &WebviewWindow, width: f64, height: f64) -> tauri::Result<
 /// Puts the window where it belongs on its display; `size` when it was
 /// just changed and the window may not report it yet.
 fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Result<()> {
+    if layer::active() {
+        return anchor(window, size);
+    }
     let Some(monitor) = monitor_of(window)? else {
         return Ok(());
     };
@@ -121,6 +144,96 @@ fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Resu
     );
     state.widget().placed(x, y);
     window.set_position(PhysicalPosition::new(x, y))
+}
+
+/// Anchors a layer-shell widget: at the spot of its place on this display
+/// (before it shows, its display is not known yet: its corner's).
+fn anchor(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Result<()> {
+    let state = window.state::<WindowState>();
+    let (corner, output) = {
+        let widget = state.widget();
+        (widget.corner, widget.output.clone())
+    };
+    let mut at = Spot::of_corner(corner);
+    if window.is_visible()?
+        && let Some(monitor) = monitor_of(window)?
+    {
+        let (key, area) = display(&monitor);
+        let saved = state.widget().positions.displays.get(&key).copied();
+        let size = match size {
+            Some(size) => size,
+            None => window.outer_size()?,
+        };
+        at = spot(saved, corner, size, area, monitor.scale_factor());
+    }
+    layer::anchor(window, at, placement::MARGIN, output.as_deref())
+}
+
+/// Where a layer-shell widget is anchored: the spot nearest its saved
+/// place on this display, else its start corner's.
+fn spot(
+    saved: Option<(i32, i32)>,
+    corner: placement::Corner,
+    size: PhysicalSize<u32>,
+    area: Area,
+    scale: f64,
+) -> Spot {
+    saved.map_or_else(
+        || Spot::of_corner(corner),
+        |at| {
+            Spot::nearest(
+                at,
+                (size.width, size.height),
+                (area.width, area.height),
+                margin(scale),
+            )
+        },
+    )
+}
+
+/// The margin in physical pixels.
+fn margin(scale: f64) -> i32 {
+    #[allow(clippy::cast_possible_truncation)] // a few dozen pixels
+    let margin = (f64::from(placement::MARGIN) * scale).round() as i32;
+    margin
+}
+
+/// A layer-shell widget dragged by (`dx`, `dy`) logical pixels: to the
+/// nearest spot from where it was let go, remembered for this display.
+pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
+    if !layer::active() {
+        return Ok(());
+    }
+    let Some(monitor) = monitor_of(window)? else {
+        return Ok(());
+    };
+    let (key, area) = display(&monitor);
+    let scale = monitor.scale_factor();
+    let size = window.outer_size()?;
+    let state = window.state::<WindowState>();
+    let (corner, saved) = {
+        let widget = state.widget();
+        (widget.corner, widget.positions.displays.get(&key).copied())
+    };
+    let from = spot(saved, corner, size, area, scale);
+    let (w, h) = ((size.width, size.height), (area.width, area.height));
+    let (x, y) = from.origin(w, h, margin(scale));
+    #[allow(clippy::cast_possible_truncation)] // a drag across one display
+    let at = (
+        x + (dx * scale).round() as i32,
+        y + (dy * scale).round() as i32,
+    );
+    let to = Spot::nearest(at, w, h, margin(scale));
+    let (x, y) = to.origin(w, h, margin(scale));
+    {
+        let mut widget = state.widget();
+        widget
+            .positions
+            .remember(key, area, (area.x + x, area.y + y));
+        widget.unsaved = true;
+    }
+    tracing::debug!("the widget snapped from {from:?} to {to:?}");
+    place(window, None)
 }
 
 /// A move Island did not make is the user's drag: remember it for this

@@ -4,6 +4,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod sni;
+pub mod sway;
+pub mod webdriver;
 
 /// Xvfb with openbox and xterms, shared with `island-core`'s tests.
 #[path = "../../../crates/island-core/tests/support/screen.rs"]
@@ -43,14 +45,19 @@ pub struct SessionBus {
 
 impl SessionBus {
     pub fn start() -> Self {
-        let mut daemon = Command::new("dbus-daemon")
+        let mut daemon = Command::new("dbus-daemon");
+        daemon
             .args(["--session", "--nofork", "--print-address=1"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "dbus-daemon (Debian package dbus) must be installed: scripts/test installs it",
-            );
+            .stderr(Stdio::null());
+        Self::start_with(daemon)
+    }
+
+    /// A bus from this `dbus-daemon` command (which prints its address).
+    pub fn start_with(mut daemon: Command) -> Self {
+        let mut daemon = daemon.spawn().expect(
+            "dbus-daemon (Debian package dbus) must be installed: scripts/test installs it",
+        );
         let mut address = String::new();
         BufReader::new(daemon.stdout.take().unwrap())
             .read_line(&mut address)

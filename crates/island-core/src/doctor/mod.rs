@@ -63,6 +63,12 @@ pub async fn run(socket: &Path, home: Option<&Path>) -> Vec<Check> {
     });
     checks.extend(bus::checks().await);
     checks.push(display());
+    if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
+        let choice = tokio::task::spawn_blocking(crate::widget_backend::detect).await;
+        if let Ok(choice) = choice {
+            checks.push(widget(&choice));
+        }
+    }
     checks.extend(agents(home));
     checks
 }
@@ -138,6 +144,20 @@ fn display() -> Check {
         );
     };
     Check::new(Level::Ok, "desktop", how)
+}
+
+/// Which kind of window the widget will be, and why.
+fn widget(choice: &crate::widget_backend::Choice) -> Check {
+    use crate::widget_backend::Backend;
+    let mut what = format!("{}: {}", choice.backend.as_str(), choice.why);
+    if let Some(limit) = choice.backend.limits() {
+        what = format!("{what}; {limit}");
+    }
+    let level = match choice.backend {
+        Backend::Wayland => Level::Warn,
+        Backend::X11 | Backend::LayerShell | Backend::XWayland => Level::Ok,
+    };
+    Check::new(level, "widget", what)
 }
 
 /// Which agents send to Island: each one's config file, where the agent

@@ -1,5 +1,6 @@
 //! Sway: `swaymsg [pid=N] focus`, for the nearest process of the agent's
-//! ancestry that owns a window.
+//! ancestry that owns a window, checked afterwards in Sway's tree (the
+//! window of that process must be the focused one).
 
 use super::Desktop;
 use super::run::{Program, run};
@@ -14,7 +15,13 @@ pub(super) fn focus(pids: &[u32], desktop: &Desktop) -> Result<(), String> {
         )
         .is_ok()
         {
-            return Ok(());
+            return match focused(&[*pid], desktop) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(format!(
+                    "Sway accepted the focus request, but the window of process {pid} is not the focused one"
+                )),
+                Err(e) => Err(format!("cannot check Sway's focus: {e}")),
+            };
         }
     }
     Err("Sway has no window for the agent or any of its parent processes".into())
