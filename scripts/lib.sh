@@ -120,11 +120,12 @@ DEMO_DEBS=(libayatana-appindicator3-1 libgtk-layer-shell0)
 # /usr/bin/time for the process benchmark (peak memory);
 # the tray host (status-notifier-watcher) and WebKit's WebDriver; OpenSSH's
 # server and client (and ssh-keygen) for `island remote` on loopback;
-# Wayland compositors with a terminal and a screenshot tool: Sway (with
-# foot and grim).
+# real Wayland compositors: Sway (with the foot terminal and grim for
+# screenshots), KDE's KWin (asked through gdbus) and GNOME's mutter with
+# Xwayland.
 TEST_DEBS=(dbus dunst xvfb xauth util-linux bsdutils python3 openbox xterm x11-utils tmux kitty time
   haskell-status-notifier-item-utils webkit2gtk-driver openssh-server openssh-client
-  sway foot grim)
+  sway foot grim kwin-wayland libglib2.0-bin mutter xwayland)
 
 # ensure_cargo_tool CRATE VERSION BIN VAR: CRATE at exactly VERSION from
 # crates.io, built into its own tools folder; exports VAR, the path of BIN.

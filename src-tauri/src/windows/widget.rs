@@ -7,6 +7,7 @@
 //! instead, and a drag snaps it to the nearest corner or edge.
 
 use island_core::placement::{self, Area, Spot};
+use island_core::widget_backend;
 use tauri::{
     AppHandle, LogicalSize, Manager, Monitor, PhysicalPosition, PhysicalSize, WebviewUrl,
     WebviewWindow, WebviewWindowBuilder, WindowEvent,
@@ -239,6 +240,9 @@ pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
 /// A move Island did not make is the user's drag: remember it for this
 /// display.
 fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
+    if !positions_reported() {
+        return;
+    }
     let Some(window) = app.get_webview_window(LABEL) else {
         return;
     };
@@ -254,6 +258,15 @@ fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
     widget.positions.remember(key, area, (at.x, at.y));
     widget.placed(at.x, at.y);
     widget.unsaved = true;
+}
+
+/// Whether the window system says where the window is: an ordinary
+/// Wayland window always reports 0,0, which is no drag to remember.
+fn positions_reported() -> bool {
+    let backend = std::env::var(widget_backend::ENV)
+        .ok()
+        .and_then(|v| widget_backend::Backend::parse(&v));
+    backend != Some(widget_backend::Backend::Wayland)
 }
 
 /// Writes dragged positions, if any changed.

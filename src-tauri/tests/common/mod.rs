@@ -3,8 +3,10 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod compositor;
+pub mod compositor_look;
 pub mod sni;
-pub mod sway;
+pub mod wayland_agents;
 pub mod webdriver;
 
 /// Xvfb with openbox and xterms, shared with `island-core`'s tests.

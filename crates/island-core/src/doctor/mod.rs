@@ -128,6 +128,8 @@ fn display() -> Check {
         "Sway: click-through focuses the agent's window through swaymsg"
     } else if desktop.hyprland.is_some() {
         "Hyprland: click-through focuses the agent's window through hyprctl"
+    } else if desktop.kde_wayland() {
+        "KDE Plasma on Wayland: click-through activates the agent's window through KWin's scripting D-Bus API"
     } else if desktop.display.is_some() && !desktop.gnome_wayland() {
         "X11: click-through raises the agent's terminal window (and selects its tmux pane, kitty or WezTerm tab)"
     } else if desktop.gnome_wayland() {
@@ -135,6 +137,12 @@ fn display() -> Check {
             Level::Warn,
             "desktop",
             "GNOME on Wayland: no program may raise another's window, so click-through can select a tmux pane or kitty tab but you switch to the terminal yourself",
+        );
+    } else if desktop.wayland.is_some() {
+        return Check::new(
+            Level::Warn,
+            "desktop",
+            "a Wayland session whose compositor Island cannot ask (it knows Sway, Hyprland and KWin): click-through selects a tmux pane or kitty/WezTerm tab, but you switch to the window yourself",
         );
     } else {
         return Check::new(

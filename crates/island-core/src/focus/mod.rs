@@ -8,12 +8,15 @@
 //! user only) and its ancestry. The strategies, one file each, are chosen
 //! at run time by what the target and the desktop have: a custom command,
 //! then tmux, kitty or WezTerm inside the terminal, then the window itself
-//! through X11 (EWMH), Sway, Hyprland or macOS. GNOME on Wayland has no API
+//! through X11 (EWMH), Sway, Hyprland, KWin (KDE Plasma on Wayland, through
+//! its scripting D-Bus API) or macOS. GNOME on Wayland has no API
 //! for this, and the outcome says so.
 
 mod custom;
 mod hyprland;
 mod kitty;
+#[cfg(target_os = "linux")]
+mod kwin;
 mod macos;
 mod remote;
 mod run;
@@ -107,6 +110,15 @@ impl Desktop {
         }
     }
 
+    /// KDE Plasma on Wayland: KWin, whose scripting API activates windows.
+    pub(crate) fn kde_wayland(&self) -> bool {
+        self.wayland.is_some()
+            && self
+                .current_desktop
+                .as_deref()
+                .is_some_and(|d| d.split(':').any(|p| p.eq_ignore_ascii_case("kde")))
+    }
+
     pub(crate) fn gnome_wayland(&self) -> bool {
         self.wayland.is_some()
             && self
@@ -187,9 +199,9 @@ pub fn focus(target: &FocusTarget, desktop: &Desktop, settings: &FocusSettings) 
 
 /// Whether the agent's own terminal (its window, and its tmux pane, kitty
 /// tab or WezTerm pane) is what the user looks at now: `Some(true)` or
-/// `Some(false)` when Island can tell, `None` when it cannot (KWin on
-/// Wayland, GNOME on Wayland and macOS are not asked; another machine's
-/// terminal; no display). Blocking, like [`focus`].
+/// `Some(false)` when Island can tell, `None` when it cannot (GNOME on
+/// Wayland and macOS are not asked; another machine's terminal; no
+/// display; KWin did not answer). Blocking, like [`focus`].
 #[must_use]
 pub fn in_front(target: &FocusTarget, desktop: &Desktop) -> Option<bool> {
     if target.remote.is_some() || desktop.macos {
@@ -224,6 +236,10 @@ fn window_in_front(window: &Window, desktop: &Desktop) -> Option<bool> {
     }
     if desktop.hyprland.is_some() {
         return hyprland::focused(&window.pids, desktop).ok();
+    }
+    #[cfg(target_os = "linux")]
+    if desktop.kde_wayland() {
+        return kwin::focused(&window.pids).ok();
     }
     #[cfg(target_os = "linux")]
     if let Some(display) = &desktop.display {
@@ -336,6 +352,10 @@ fn raise(
     }
     if desktop.hyprland.is_some() {
         return hyprland::focus(&window.pids, desktop).map(|()| "hyprland");
+    }
+    #[cfg(target_os = "linux")]
+    if desktop.kde_wayland() {
+        return kwin::focus(&window.pids).map(|()| "kwin");
     }
     #[cfg(target_os = "linux")]
     if let Some(display) = &desktop.display {

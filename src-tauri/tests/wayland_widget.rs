@@ -1,24 +1,26 @@
-//! Island on a real Wayland compositor: Sway 1.7, headless, run as an
-//! unprivileged user with foot terminals (see `common::sway`). The widget
-//! is a layer-shell overlay at its corner, over a terminal that keeps its
-//! size, with no toplevel of its own; WebDriver presses Approve on it for
-//! a real agent process (the demo agent); a drag's snap moves it to
-//! another corner. Click-through focuses the agent's foot window through
-//! `swaymsg` and Sway's tree says so; a turn notice waits while the
-//! agent's terminal is the focused window.
+//! The widget on real Wayland compositors, run as an unprivileged user
+//! (see `common::compositor`). On Sway 1.7 (headless, with foot) it is a
+//! layer-shell overlay at its corner, over a terminal that keeps its size,
+//! with no toplevel of its own; WebDriver presses Approve on it for a real
+//! agent process (the demo agent); a drag's snap moves it to another
+//! corner. On KWin 5.27 (virtual, with kitty) it is an overlay-layer
+//! surface at its corner that takes no focus. On GNOME's mutter 43 it
+//! goes through Xwayland, its window process alone, and stays above a
+//! window opened after it.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::sway::{Shot, Sway};
+use common::Running;
+use common::compositor::Session;
+use common::compositor_look::Shot;
+use common::wayland_agents::{built, island};
 use common::webdriver::{self, click, free_port, wait_count};
-use common::{Call, Running, serve_recorder, wait_for};
 
 /// The widget's margin from the output's edges, and a box around where a
 /// collapsed widget (356x56 with its shadow margin) lies in each corner of
@@ -26,19 +28,8 @@ use common::{Call, Running, serve_recorder, wait_for};
 const TOP_RIGHT: (usize, usize, usize, usize) = (1280 - 16 - 356, 16, 356, 56);
 const BOTTOM_LEFT: (usize, usize, usize, usize) = (16, 800 - 16 - 56, 356, 56);
 
-/// A binary of this workspace's build, next to `island-app`.
-fn built(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_island-app")).with_file_name(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: build the workspace (scripts/test does)",
-        path.display()
-    );
-    path
-}
-
 /// Waits until a screenshot satisfies `check`.
-fn wait_screen(sway: &Sway, what: &str, check: impl Fn(&Shot) -> bool) -> Shot {
+fn wait_screen(sway: &Session, what: &str, check: impl Fn(&Shot) -> bool) -> Shot {
     let start = Instant::now();
     loop {
         let shot = sway.screenshot();
@@ -55,7 +46,7 @@ fn wait_screen(sway: &Sway, what: &str, check: impl Fn(&Shot) -> bool) -> Shot {
 
 /// Keeps a PNG screenshot for people when `ISLAND_SCREENSHOTS` names a
 /// directory (how the README's pictures are made).
-fn keep(sway: &Sway, name: &str) {
+fn keep(sway: &Session, name: &str) {
     if let Some(dir) = std::env::var_os("ISLAND_SCREENSHOTS") {
         let shot = sway.work(name);
         assert!(sway.command("grim").arg(&shot).status().unwrap().success());
@@ -63,23 +54,17 @@ fn keep(sway: &Sway, name: &str) {
     }
 }
 
-/// `island ARGS` as the user; its standard output.
-fn island(sway: &Sway, bin: &Path, args: &[&str]) -> String {
-    let out = sway.command(bin).args(args).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() {
-    let sway = Sway::start();
+    let sway = Session::sway();
     let island_bin = sway.install(&common::island());
     let app = sway.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
     let demo = sway.install(&built("island-demo-agent"));
     let driver = sway.install(Path::new(&webdriver::driver()));
 
     // A terminal fills the workspace.
-    let (_foot, _) = sway.foot("term", "sleep 600");
-    let foot_rect = |s: &Sway| {
+    let (_foot, _) = sway.terminal("term", "sleep 600");
+    let foot_rect = |s: &Session| {
         s.windows()
             .into_iter()
             .find(|w| w["name"] == "term")
@@ -223,145 +208,130 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
     }
 }
 
-/// An agent's session over its own connection, as the user: a Python
-/// process that writes `lines` and holds the connection until its stdin
-/// closes.
-fn session(sway: &Sway, socket: &Path, lines: &[String]) -> Child {
-    let script = "import socket, sys\n\
-                  s = socket.socket(socket.AF_UNIX)\n\
-                  s.connect(sys.argv[1])\n\
-                  for line in sys.stdin:\n    s.sendall(line.encode())\n";
-    let mut child = sway
-        .command("/usr/bin/python3")
-        .args(["-c", script])
-        .arg(socket)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdin = child.stdin.as_mut().unwrap();
-    for line in lines {
-        writeln!(stdin, "{line}").unwrap();
-    }
-    stdin.flush().unwrap();
-    child
-}
-
-fn hello(id: &str, pid: u32) -> String {
-    format!(
-        r#"{{"hello":{{"protocol":1,"agent":"test-agent","session_id":"{id}","pid":{pid},"title":"{id}","accepts_decisions":true}}}}"#
-    )
-}
-
-fn turn(child: &mut Child, turn: &str) {
-    let stdin = child.stdin.as_mut().unwrap();
-    for event in ["turn_started", "turn_complete"] {
-        writeln!(
-            stdin,
-            r#"{{"at":"2026-12-02T10:00:00Z","event":{{"type":"generic_event_frame","frame":{{"event":"{event}","turn_id":"{turn}"}}}}}}"#
-        )
-        .unwrap();
-    }
-    stdin.flush().unwrap();
-}
-
-/// Waits for Island's log to say a session's turn notice was held `times`.
-fn wait_held(log: &Path, id: &str, times: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let needle = format!("Turn(\"{id}\")");
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        let n = text
-            .lines()
-            .filter(|l| l.contains("terminal is in front") && l.contains(&needle))
-            .count();
-        if n >= times {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never held {id}: {text}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_sway_click_through_focuses_the_agents_terminal_and_a_focused_one_is_quiet() {
-    let sway = Sway::start();
-    let (_server, calls) = serve_recorder(&sway.bus).await;
-    let island_bin = sway.install(&common::island());
-    let config = sway.work("config.toml");
+#[test]
+fn on_kwin_the_widget_is_an_overlay_surface_at_its_corner_that_takes_no_focus() {
+    let kwin = Session::kwin();
+    let island_bin = kwin.install(&common::island());
+    kwin.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let (_term, _) = kwin.terminal("term", "sleep 600");
+    let doctor = island(&kwin, &island_bin, &["doctor"]);
+    assert!(doctor.contains("widget: layer-shell"), "{doctor}");
+    assert!(doctor.contains("KWin's scripting"), "{doctor}");
+    let config = kwin.work("config.toml");
     std::fs::write(
         &config,
-        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 50\n",
+        "[widget]\nauto_hide = false\ncorner = \"bottom-left\"\n",
     )
     .unwrap();
-    let socket = sway.work("run/island.sock");
     let _island = Running(
-        sway.command(&island_bin)
-            .args(["--headless", "--socket"])
-            .arg(&socket)
+        kwin.command(&island_bin)
+            .arg("--socket")
+            .arg(kwin.work("run/island.sock"))
             .env("ISLAND_CONFIG", &config)
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
-    sway.wait("Island up", |s| {
-        island(
-            s,
-            &island_bin,
-            &["status", "--socket", &socket.display().to_string()],
-        )
-        .contains("No agent sessions.")
-    });
-    let log = sway.dir.path().join("home/.local/state/island/island.log");
-
-    // Two agents in two foot windows; the one made last has the focus.
-    let (behind_foot, behind_pid) = sway.foot("behind", "sleep 600");
-    let (_front, front_pid) = sway.foot("front", "sleep 600");
-    assert_eq!(sway.focused().as_deref(), Some("front"));
-    let mut front = session(&sway, &socket, &[hello("front", front_pid)]);
-    let mut behind = session(&sway, &socket, &[hello("behind", behind_pid)]);
-    turn(&mut front, "f1");
-    wait_held(&log, "front", 1);
-    turn(&mut behind, "b1");
-    wait_for(
-        &calls,
-        "the turn notice of the one behind",
-        |c| matches!(c, Call::Notify { summary, .. } if summary == "behind finished"),
-    )
-    .await;
-    let front_notices = calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| matches!(c, Call::Notify { summary, .. } if summary == "front finished"))
-        .count();
-    assert_eq!(front_notices, 0);
-
-    // Click-through: Sway focuses the agent's own foot, and its tree says
-    // so.
-    let said = island(
-        &sway,
-        &island_bin,
-        &["focus", "behind", "--socket", &socket.display().to_string()],
+    let widget = |k: &Session| {
+        k.kwin_windows()
+            .into_iter()
+            .find(|w| w["class"] == "island-app")
+    };
+    kwin.wait("the widget's surface", |k| widget(k).is_some());
+    let w = widget(&kwin).unwrap();
+    let g = &w["geometry"];
+    assert_eq!(w["layer"], 10, "KWin's overlay layer: {w}");
+    assert_eq!(w["skipTaskbar"], true, "no taskbar entry: {w}");
+    assert_eq!(g["x"], 16, "16 px from the left: {w}");
+    assert_eq!(
+        g["y"].as_f64().unwrap() + g["height"].as_f64().unwrap(),
+        800.0 - 16.0,
+        "16 px from the bottom: {w}"
     );
-    sway.wait("the behind window focused", |s| {
-        s.focused().as_deref() == Some("behind")
-    });
-    assert!(!said.contains("not"), "{said}");
-    // Now it is in front, its next turn is quiet.
-    turn(&mut behind, "b2");
-    wait_held(&log, "behind", 1);
+    // The terminal keeps the focus.
+    assert_eq!(kwin.focused().as_deref(), Some("term"));
+}
 
-    // An agent whose window is gone fails closed, with the reason.
-    drop(behind_foot);
-    let said = island(
-        &sway,
-        &island_bin,
-        &["focus", "behind", "--socket", &socket.display().to_string()],
+/// `xprop ARGS` on mutter's Xwayland, as the user.
+fn xprop(gnome: &Session, args: &[&str]) -> String {
+    let out = gnome.command("xprop").args(args).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The X11 windows of the client list, bottom to top.
+fn stacking(gnome: &Session) -> Vec<String> {
+    xprop(gnome, &["-root", "_NET_CLIENT_LIST_STACKING"])
+        .split(['#', ','])
+        .skip(1)
+        .map(|w| w.trim().to_owned())
+        .filter(|w| w.starts_with("0x"))
+        .collect()
+}
+
+#[test]
+fn on_gnome_the_widget_goes_through_xwayland_and_stays_above() {
+    let gnome = Session::mutter();
+    let island_bin = gnome.install(&common::island());
+    gnome.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let doctor = island(&gnome, &island_bin, &["doctor"]);
+    assert!(doctor.contains("widget: xwayland"), "{doctor}");
+    let config = gnome.work("config.toml");
+    std::fs::write(&config, "[widget]\nauto_hide = false\n").unwrap();
+    let tray = Running(
+        gnome
+            .command(&island_bin)
+            .arg("--socket")
+            .arg(gnome.work("run/island.sock"))
+            .env("ISLAND_CONFIG", &config)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
     );
-    assert!(said.to_lowercase().contains("sway"), "{said}");
-    assert_ne!(sway.focused().as_deref(), Some("behind"));
-    drop(front.stdin.take());
-    drop(behind.stdin.take());
-    let _ = front.wait();
-    let _ = behind.wait();
+    let island_window = |g: &Session| {
+        stacking(g)
+            .into_iter()
+            .find(|w| xprop(g, &["-id", w, "WM_NAME"]).contains("\"Island\""))
+    };
+    gnome.wait("the widget's X11 window", |g| island_window(g).is_some());
+    let widget = island_window(&gnome).unwrap();
+    let state = xprop(&gnome, &["-id", &widget, "_NET_WM_STATE"]);
+    assert!(
+        state.contains("_NET_WM_STATE_ABOVE") && state.contains("_NET_WM_STATE_SKIP_TASKBAR"),
+        "{state}"
+    );
+    // Only the window process is on X11: the tray app stays on Wayland.
+    let environ = |pid: u32| std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    let has_x11 = |pid: u32| {
+        environ(pid)
+            .split(|b| *b == 0)
+            .any(|kv| kv == b"GDK_BACKEND=x11")
+    };
+    let children = std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", tray.0.id()))
+        .unwrap_or_default();
+    let window_process: Vec<u32> = children
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .filter(|p| has_x11(*p))
+        .collect();
+    assert_eq!(window_process.len(), 1, "one child on X11: {children}");
+    assert!(!has_x11(tray.0.id()), "the tray app is not on X11");
+
+    // A normal window opened afterwards (it takes the focus) stays below
+    // the widget.
+    let _xterm = Running(
+        gnome
+            .command("xterm")
+            .args(["-T", "normal", "-e", "sleep", "600"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    gnome.wait("the normal window", |g| {
+        stacking(g)
+            .iter()
+            .any(|w| xprop(g, &["-id", w, "WM_NAME"]).contains("\"normal\""))
+    });
+    let order = stacking(&gnome);
+    assert_eq!(order.last(), Some(&widget), "the widget on top: {order:?}");
 }

@@ -1,13 +1,13 @@
-//! A real Wayland desktop for the tests: Sway 1.7 on its headless backend
-//! (pixman renderer, no input devices), a session bus of its own, and the
-//! programs a user runs there (foot, grim, swaymsg, Island), all as an
-//! unprivileged user: Sway refuses to run as root, and Island refuses
-//! peers of another uid, so everything of the session runs as that user
-//! (`setpriv`). The test itself (root) reads the screen and the tree
-//! through the same user's programs, and joins the session bus, which
-//! lets root in.
+//! Real Wayland desktops for the tests: Sway 1.7 on its headless backend
+//! (pixman renderer, no input devices) and KDE's KWin 5.27 on its virtual
+//! one, each with a session bus of its own and the programs a user runs
+//! there (foot, kitty, grim, swaymsg, Island), all as an unprivileged
+//! user: Sway refuses to run as root, and Island refuses peers of another
+//! uid, so everything of the session runs as that user (`setpriv`). The
+//! test itself (root) reads the screen and Sway's tree through the same
+//! user's programs, asks KWin through its scripting API, and joins the
+//! session bus, which lets root in.
 
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -18,10 +18,10 @@ use super::{Running, SessionBus};
 /// The unprivileged user the Wayland session runs as.
 pub const USER: &str = "island-wl";
 
-/// One Sway session, gone when dropped.
-pub struct Sway {
+/// One compositor's session, gone when dropped.
+pub struct Session {
     // Dropped in this order: the compositor, then its bus, then the files.
-    sway: Running,
+    compositor: Running,
     pub bus: SessionBus,
     /// The user's home, runtime directory and binaries live here.
     pub dir: tempfile::TempDir,
@@ -29,25 +29,14 @@ pub struct Sway {
     pub gid: u32,
     /// `WAYLAND_DISPLAY`.
     pub wayland: String,
-    /// `SWAYSOCK`.
-    pub swaysock: PathBuf,
-}
-
-/// A screenshot: width, height and RGB bytes.
-pub struct Shot {
-    pub width: usize,
-    pub height: usize,
-    pub rgb: Vec<u8>,
-}
-
-impl Shot {
-    /// Whether the rectangle (x, y, w, h) is the same in both shots.
-    pub fn same_in(&self, other: &Self, (x, y, w, h): (usize, usize, usize, usize)) -> bool {
-        (y..y + h).all(|row| {
-            let start = (row * self.width + x) * 3;
-            self.rgb[start..start + w * 3] == other.rgb[start..start + w * 3]
-        })
-    }
+    /// `SWAYSOCK` (Sway only).
+    pub swaysock: Option<PathBuf>,
+    /// `XDG_CURRENT_DESKTOP`.
+    pub desktop: &'static str,
+    /// The compositor's standard error.
+    pub log: PathBuf,
+    /// `DISPLAY` and `XAUTHORITY` of its Xwayland (GNOME's mutter only).
+    pub xwayland: Option<(String, PathBuf)>,
 }
 
 /// Makes the user once (a system user without a home of its own).
@@ -94,9 +83,67 @@ fn owned_dir(path: &Path, uid: u32, gid: u32, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-impl Sway {
-    /// Starts Sway with one 1280x800 output, and waits until it answers.
-    pub fn start() -> Self {
+impl Session {
+    /// Sway with one 1280x800 output, answering on its IPC socket.
+    pub fn sway() -> Self {
+        Self::start("sway", |d, compositor| {
+            std::fs::write(
+                d.join("sway.conf"),
+                "output HEADLESS-1 resolution 1280x800 bg #205080 solid_color\n\
+                 xwayland disable\ndefault_border none\n",
+            )
+            .unwrap();
+            compositor
+                .arg("-c")
+                .arg(d.join("sway.conf"))
+                .env("WLR_BACKENDS", "headless")
+                .env("WLR_RENDERER", "pixman")
+                .env("WLR_LIBINPUT_NO_DEVICES", "1");
+        })
+    }
+
+    /// KWin on its virtual backend, 1280x800, without Xwayland, on the
+    /// session bus (where its scripting API is).
+    pub fn kwin() -> Self {
+        Self::start("kwin_wayland", |_, compositor| {
+            compositor
+                .args(["--virtual", "--width", "1280", "--height", "800"])
+                .args(["--socket", "wayland-kwin", "--no-lockscreen"])
+                .env("QT_QPA_PLATFORM", "offscreen");
+        })
+    }
+
+    /// GNOME's mutter 43, headless with a 1280x800 virtual monitor and
+    /// its Xwayland (GNOME has no layer shell).
+    pub fn mutter() -> Self {
+        let mut session = Self::start("mutter", |_, compositor| {
+            compositor
+                .args(["--headless", "--wayland", "--virtual-monitor", "1280x800"])
+                .args(["--wayland-display", "wayland-mutter"])
+                .env("XDG_CURRENT_DESKTOP", "GNOME");
+        });
+        // "Using public X11 display :N"; its cookie is in the runtime dir.
+        let mut display = None;
+        session.wait("mutter's Xwayland", |s| {
+            let log = std::fs::read_to_string(&s.log).unwrap_or_default();
+            log.contains("Using public X11 display")
+        });
+        let log = std::fs::read_to_string(&session.log).unwrap();
+        if let Some(rest) = log.split("Using public X11 display ").nth(1) {
+            display = rest.split(',').next().map(str::to_owned);
+        }
+        let runtime = session.dir.path().join("runtime");
+        let cookie = std::fs::read_dir(&runtime)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().contains(".mutter-Xwaylandauth."))
+            .expect("mutter's Xwayland cookie");
+        session.xwayland = Some((display.expect("mutter's X11 display"), cookie));
+        session
+    }
+
+    fn start(program: &str, configure: impl FnOnce(&Path, &mut Command)) -> Self {
         let (uid, gid) = ensure_user();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
@@ -105,12 +152,6 @@ impl Sway {
             owned_dir(&d.join(sub), uid, gid, 0o755);
         }
         owned_dir(&d.join("runtime"), uid, gid, 0o700);
-        std::fs::write(
-            d.join("sway.conf"),
-            "output HEADLESS-1 resolution 1280x800 bg #205080 solid_color\n\
-             xwayland disable\ndefault_border none\n",
-        )
-        .unwrap();
         // A session bus of the user's that lets root (the test) in too.
         let bus_socket = d.join("runtime/bus");
         std::fs::write(
@@ -133,21 +174,31 @@ impl Sway {
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         let bus = SessionBus::start_with(daemon);
-        let log = std::fs::File::create(d.join("sway.log")).unwrap();
-        let sway = as_user(uid, gid, "sway")
-            .arg("-c")
-            .arg(d.join("sway.conf"))
+        let log = d.join("compositor.log");
+        // KWin's binary carries a file capability that an unprivileged
+        // container may not grant; a copy runs without it.
+        let binary = match program {
+            "kwin_wayland" => {
+                let to = d.join("bin/kwin_wayland");
+                std::fs::copy("/usr/bin/kwin_wayland", &to).expect(
+                    "kwin_wayland (Debian package kwin-wayland) must be installed: scripts/test installs it",
+                );
+                to
+            }
+            other => PathBuf::from(other),
+        };
+        let mut compositor = as_user(uid, gid, &binary);
+        compositor
             .env("HOME", d.join("home"))
             .env("XDG_RUNTIME_DIR", d.join("runtime"))
             .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .env("WLR_BACKENDS", "headless")
-            .env("WLR_RENDERER", "pixman")
-            .env("WLR_LIBINPUT_NO_DEVICES", "1")
             .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("sway (Debian package sway) must be installed: scripts/test installs it");
-        let sway = Running(sway);
+            .stderr(std::fs::File::create(&log).unwrap());
+        configure(d, &mut compositor);
+        let compositor =
+            Running(compositor.spawn().unwrap_or_else(|e| {
+                panic!("{program} does not run ({e}): scripts/test installs it")
+            }));
         let runtime = d.join("runtime");
         let start = Instant::now();
         let (wayland, swaysock) = loop {
@@ -163,32 +214,43 @@ impl Sway {
                 .iter()
                 .find(|n| n.starts_with("wayland-") && !n.ends_with(".lock"));
             let ipc = names.iter().find(|n| n.starts_with("sway-ipc."));
-            if let (Some(w), Some(i)) = (wayland, ipc) {
-                break (w.clone(), runtime.join(i));
+            if let Some(w) = wayland
+                && (program != "sway" || ipc.is_some())
+            {
+                break (w.clone(), ipc.map(|i| runtime.join(i)));
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "Sway did not start: {}",
-                std::fs::read_to_string(d.join("sway.log")).unwrap_or_default()
+                "{program} did not start: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(50));
         };
-        let sway = Self {
-            sway,
+        let session = Self {
+            compositor,
             bus,
             dir,
             uid,
             gid,
             wayland,
             swaysock,
+            desktop: match program {
+                "sway" => "sway",
+                "mutter" => "GNOME",
+                _ => "KDE",
+            },
+            log,
+            xwayland: None,
         };
-        sway.wait("Sway's IPC", |s| {
-            s.command("swaymsg")
-                .args(["-t", "get_version"])
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-        sway
+        if session.swaysock.is_some() {
+            session.wait("Sway's IPC", |s| {
+                s.command("swaymsg")
+                    .args(["-t", "get_version"])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            });
+        }
+        session
     }
 
     /// A program run as the user in this session.
@@ -201,11 +263,16 @@ impl Sway {
             .env("XDG_RUNTIME_DIR", d.join("runtime"))
             .env("XDG_CONFIG_HOME", d.join("home/.config"))
             .env("XDG_STATE_HOME", d.join("home/.local/state"))
-            .env("XDG_CURRENT_DESKTOP", "sway")
+            .env("XDG_CURRENT_DESKTOP", self.desktop)
             .env("WAYLAND_DISPLAY", &self.wayland)
-            .env("SWAYSOCK", &self.swaysock)
             .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
             .env("ISLAND_LOG", "debug");
+        if let Some(sock) = &self.swaysock {
+            command.env("SWAYSOCK", sock);
+        }
+        if let Some((display, cookie)) = &self.xwayland {
+            command.env("DISPLAY", display).env("XAUTHORITY", cookie);
+        }
         command
     }
 
@@ -227,71 +294,50 @@ impl Sway {
         self.dir.path().join("work").join(name)
     }
 
-    /// `swaymsg -t get_tree`.
-    pub fn tree(&self) -> serde_json::Value {
-        let out = self
-            .command("swaymsg")
-            .args(["-t", "get_tree", "-r"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "swaymsg get_tree failed");
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    /// Every window (view) of the tree.
-    pub fn windows(&self) -> Vec<serde_json::Value> {
-        fn walk(node: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
-            if node["pid"].is_u64() {
-                out.push(node.clone());
-            }
-            for key in ["nodes", "floating_nodes"] {
-                for child in node[key].as_array().into_iter().flatten() {
-                    walk(child, out);
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&self.tree(), &mut out);
-        out
-    }
-
-    /// The whole output, through `grim`.
-    pub fn screenshot(&self) -> Shot {
-        let out = self
-            .command("grim")
-            .args(["-t", "ppm", "-"])
-            .output()
-            .expect("grim (Debian package grim) must be installed: scripts/test installs it");
-        assert!(out.status.success(), "grim failed");
-        parse_ppm(&out.stdout)
-    }
-
-    /// A `foot` terminal titled `title` running `command` in `sh`; the
-    /// shell's pid (the command's, after `exec`).
-    pub fn foot(&self, title: &str, command: &str) -> (Running, u32) {
+    /// A terminal (`foot` on Sway; `kitty` on KWin, where foot 1.13
+    /// crashes on the virtual output) titled `title` running `command` in
+    /// `sh`; the shell's pid (the command's, after `exec`).
+    pub fn terminal(&self, title: &str, command: &str) -> (Running, u32) {
         let pidfile = self.work(&format!("{title}.pid"));
         let script = format!("echo $$ > '{}'; exec {command}", pidfile.display());
+        let program = if self.swaysock.is_some() {
+            "foot"
+        } else {
+            "kitty"
+        };
         let child = self
-            .command("foot")
+            .command(program)
             .args(["--title", title, "sh", "-c", &script])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("foot (Debian package foot) must be installed: scripts/test installs it");
-        let foot = Running(child);
-        self.wait(&format!("foot {title}"), |s| {
-            pidfile.exists() && s.windows().iter().any(|w| w["name"] == title)
+            .unwrap_or_else(|e| panic!("{program} does not run ({e}): scripts/test installs it"));
+        let terminal = Running(child);
+        self.wait(&format!("{program} {title}"), |s| {
+            pidfile.exists()
+                && if s.swaysock.is_some() {
+                    s.windows().iter().any(|w| w["name"] == title)
+                } else {
+                    s.kwin_windows().iter().any(|w| w["caption"] == title)
+                }
         });
         let pid = std::fs::read_to_string(&pidfile)
             .unwrap()
             .trim()
             .parse()
             .unwrap();
-        (foot, pid)
+        (terminal, pid)
     }
 
     /// The title of the focused window.
     pub fn focused(&self) -> Option<String> {
+        if self.swaysock.is_none() {
+            return self
+                .kwin_windows()
+                .into_iter()
+                .find(|w| w["active"] == true)
+                .and_then(|w| w["caption"].as_str().map(str::to_owned));
+        }
         self.windows()
             .into_iter()
             .find(|w| w["focused"] == true)
@@ -324,26 +370,4 @@ fn as_user(uid: u32, gid: u32, program: impl AsRef<std::ffi::OsStr>) -> Command 
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("LANG", "C.UTF-8");
     command
-}
-
-fn parse_ppm(bytes: &[u8]) -> Shot {
-    // "P6\n<w> <h>\n<max>\n" then the pixels.
-    let mut fields = Vec::new();
-    let mut at = 0;
-    while fields.len() < 4 {
-        while bytes[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        let start = at;
-        while !bytes[at].is_ascii_whitespace() {
-            at += 1;
-        }
-        fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
-    }
-    assert_eq!(fields[0], "P6", "grim's PPM");
-    let (width, height): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    let mut rgb = Vec::new();
-    (&bytes[at + 1..]).read_to_end(&mut rgb).unwrap();
-    assert_eq!(rgb.len(), width * height * 3, "a whole screenshot");
-    Shot { width, height, rgb }
 }
