@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use common::Running;
 use common::compositor::Session;
 use common::compositor_look::Shot;
-use common::wayland_agents::{built, island};
-use common::webdriver::{self, click, free_port, wait_count};
+use common::wayland_agents::{built, island, wait_answered};
+use common::webdriver::{self, click, displayed, free_port, wait_count};
 
 /// The widget's margin from the output's edges, and a box around where a
 /// collapsed widget (356x56 with its shadow margin) lies in each corner of
@@ -157,17 +157,37 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
     });
     keep(&sway, "sway-widget-approval.png");
     click(&client, "section.approval button.approve").await;
+    wait_answered(&demo_log, "Widget");
+    wait_count(&client, "section.approval", 0, "the answered card gone").await;
+
+    // A click opens it, Escape closes it, as on X11.
+    let cards_shown = |c: &fantoccini::Client| {
+        let c = c.clone();
+        async move { displayed(&c, "#cards").await }
+    };
+    click(&client, "#pill").await;
     let start = Instant::now();
-    while !std::fs::read_to_string(&demo_log)
-        .unwrap_or_default()
-        .contains("(from Widget)")
-    {
+    while !cards_shown(&client).await {
         assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the agent never got the widget's answer: {}",
-            std::fs::read_to_string(&demo_log).unwrap_or_default()
+            start.elapsed() < Duration::from_secs(10),
+            "a click opens it"
         );
-        std::thread::sleep(Duration::from_millis(50));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E00C}")
+        .await
+        .unwrap();
+    let start = Instant::now();
+    while cards_shown(&client).await {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Escape closes it"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
     // A drag of the grip towards the top right snaps it there, and the
@@ -334,4 +354,56 @@ fn on_gnome_the_widget_goes_through_xwayland_and_stays_above() {
     });
     let order = stacking(&gnome);
     assert_eq!(order.last(), Some(&widget), "the widget on top: {order:?}");
+}
+
+#[test]
+fn on_sway_the_widget_shows_on_the_output_it_is_given() {
+    let sway = Session::sway_with_outputs(2);
+    let island_bin = sway.install(&common::island());
+    sway.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let empty = sway.screenshot();
+    assert_eq!((empty.width, empty.height), (2560, 800), "two outputs");
+    let config = sway.work("config.toml");
+    std::fs::write(
+        &config,
+        "[widget]\nauto_hide = false\ncorner = \"top-right\"\noutput = \"HEADLESS-2\"\n",
+    )
+    .unwrap();
+    let _island = Running(
+        sway.command(&island_bin)
+            .arg("--socket")
+            .arg(sway.work("run/island.sock"))
+            .env("ISLAND_CONFIG", &config)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let second_top_right = (1280 + TOP_RIGHT.0, TOP_RIGHT.1, TOP_RIGHT.2, TOP_RIGHT.3);
+    let shown = wait_screen(&sway, "the widget on HEADLESS-2", |s| {
+        !s.same_in(&empty, second_top_right)
+    });
+    assert!(
+        shown.same_in(&empty, TOP_RIGHT),
+        "nothing on HEADLESS-1, the focused output"
+    );
+}
+
+#[test]
+fn on_gnome_without_xwayland_doctor_says_what_cannot_work() {
+    let gnome = Session::mutter_without_xwayland();
+    let island_bin = gnome.install(&common::island());
+    let doctor = island(&gnome, &island_bin, &["doctor"]);
+    let line = doctor
+        .lines()
+        .find(|l| l.contains("widget:"))
+        .unwrap_or_else(|| panic!("no widget line: {doctor}"));
+    assert!(line.starts_with("warn"), "{line}");
+    for part in [
+        "widget: wayland",
+        "no layer shell",
+        "no XWayland",
+        "taskbar",
+    ] {
+        assert!(line.contains(part), "{part} in {line}");
+    }
 }

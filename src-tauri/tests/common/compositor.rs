@@ -86,17 +86,27 @@ fn owned_dir(path: &Path, uid: u32, gid: u32, mode: u32) {
 impl Session {
     /// Sway with one 1280x800 output, answering on its IPC socket.
     pub fn sway() -> Self {
+        Self::sway_with_outputs(1)
+    }
+
+    /// Sway with `outputs` 1280x800 outputs side by side (HEADLESS-1 on
+    /// the left).
+    pub fn sway_with_outputs(outputs: u32) -> Self {
         Self::start("sway", |d, compositor| {
-            std::fs::write(
-                d.join("sway.conf"),
-                "output HEADLESS-1 resolution 1280x800 bg #205080 solid_color\n\
-                 xwayland disable\ndefault_border none\n",
-            )
-            .unwrap();
+            let mut config = String::new();
+            for n in 1..=outputs {
+                config += &format!(
+                    "output HEADLESS-{n} resolution 1280x800 position {} 0 bg #205080 solid_color\n",
+                    (n - 1) * 1280
+                );
+            }
+            config += "xwayland disable\ndefault_border none\n";
+            std::fs::write(d.join("sway.conf"), config).unwrap();
             compositor
                 .arg("-c")
                 .arg(d.join("sway.conf"))
                 .env("WLR_BACKENDS", "headless")
+                .env("WLR_HEADLESS_OUTPUTS", outputs.to_string())
                 .env("WLR_RENDERER", "pixman")
                 .env("WLR_LIBINPUT_NO_DEVICES", "1");
         })
@@ -141,6 +151,23 @@ impl Session {
             .expect("mutter's Xwayland cookie");
         session.xwayland = Some((display.expect("mutter's X11 display"), cookie));
         session
+    }
+
+    /// GNOME's mutter without Xwayland (`--no-x11`): no layer shell and
+    /// no X11 either.
+    pub fn mutter_without_xwayland() -> Self {
+        Self::start("mutter", |_, compositor| {
+            compositor
+                .args([
+                    "--headless",
+                    "--wayland",
+                    "--no-x11",
+                    "--virtual-monitor",
+                    "1280x800",
+                ])
+                .args(["--wayland-display", "wayland-mutter"])
+                .env("XDG_CURRENT_DESKTOP", "GNOME");
+        })
     }
 
     fn start(program: &str, configure: impl FnOnce(&Path, &mut Command)) -> Self {
