@@ -278,6 +278,28 @@ fn xprop(gnome: &Session, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// An X11 window's place and size (`xwininfo`).
+fn geometry(gnome: &Session, id: &str) -> (i64, i64, i64, i64) {
+    let out = gnome
+        .command("xwininfo")
+        .args(["-id", id])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(-1)
+    };
+    (
+        field("Absolute upper-left X:"),
+        field("Absolute upper-left Y:"),
+        field("Width:"),
+        field("Height:"),
+    )
+}
+
 /// The X11 windows of the client list, bottom to top.
 fn stacking(gnome: &Session) -> Vec<String> {
     xprop(gnome, &["-root", "_NET_CLIENT_LIST_STACKING"])
@@ -296,7 +318,11 @@ fn on_gnome_the_widget_goes_through_xwayland_and_stays_above() {
     let doctor = island(&gnome, &island_bin, &["doctor"]);
     assert!(doctor.contains("widget: xwayland"), "{doctor}");
     let config = gnome.work("config.toml");
-    std::fs::write(&config, "[widget]\nauto_hide = false\n").unwrap();
+    std::fs::write(
+        &config,
+        "[widget]\nauto_hide = false\ncorner = \"bottom-right\"\n",
+    )
+    .unwrap();
     let tray = Running(
         gnome
             .command(&island_bin)
@@ -319,6 +345,13 @@ fn on_gnome_the_widget_goes_through_xwayland_and_stays_above() {
         state.contains("_NET_WM_STATE_ABOVE") && state.contains("_NET_WM_STATE_SKIP_TASKBAR"),
         "{state}"
     );
+    // At its corner, 16 px from the edges (a size of 0x0 that Xwayland
+    // reports before the window shows once put it in the very corner,
+    // and the move that followed counted as a drag).
+    gnome.wait("the widget 16 px from the bottom right", |g| {
+        let (x, y, w, h) = geometry(g, &widget);
+        x + w == 1280 - 16 && y + h == 800 - 16
+    });
     // Only the window process is on X11: the tray app stays on Wayland.
     let environ = |pid: u32| std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
     let has_x11 = |pid: u32| {

@@ -134,7 +134,7 @@ fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Resu
     let saved = state.widget().positions.displays.get(&key).copied();
     let size = match size {
         Some(size) => size,
-        None => window.outer_size()?,
+        None => known_size(window)?,
     };
     let (x, y) = placement::place(
         saved,
@@ -145,6 +145,17 @@ fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Resu
     );
     state.widget().placed(x, y);
     window.set_position(PhysicalPosition::new(x, y))
+}
+
+/// The window's size; before it is first shown some window systems
+/// (Xwayland under mutter) report 0x0, which would put the widget off its
+/// corner: then the size it was made with.
+fn known_size(window: &WebviewWindow) -> tauri::Result<PhysicalSize<u32>> {
+    let size = window.outer_size()?;
+    if size.width > 0 && size.height > 0 {
+        return Ok(size);
+    }
+    Ok(LogicalSize::new(START_SIZE.0, START_SIZE.1).to_physical(window.scale_factor()?))
 }
 
 /// Anchors a layer-shell widget: at the spot of its place on this display
@@ -163,7 +174,7 @@ fn anchor(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Res
         let saved = state.widget().positions.displays.get(&key).copied();
         let size = match size {
             Some(size) => size,
-            None => window.outer_size()?,
+            None => known_size(window)?,
         };
         at = spot(saved, corner, size, area, monitor.scale_factor());
     }
@@ -250,6 +261,12 @@ fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
     if state.widget().placed_by_island(at.x, at.y) {
         return;
     }
+    tracing::debug!(
+        "the widget moved to {}, {}, not where Island put it ({:?}): a drag",
+        at.x,
+        at.y,
+        state.widget().placed_at
+    );
     let Ok(Some(monitor)) = monitor_of(&window) else {
         return;
     };
