@@ -202,13 +202,19 @@ document.addEventListener("keydown", (e) => {
 const grip = document.querySelector<HTMLElement>(".grip");
 grip?.addEventListener("pointerdown", (down) => {
   grip.setPointerCapture(down.pointerId);
-  const up = (e: PointerEvent): void => {
+  const done = (): void => {
     grip.removeEventListener("pointerup", up);
+    grip.removeEventListener("pointercancel", done);
+  };
+  const up = (e: PointerEvent): void => {
+    done();
     const dx = e.clientX - down.clientX;
     const dy = e.clientY - down.clientY;
     if (Math.abs(dx) + Math.abs(dy) > 8) ipc.snapWidget(dx, dy).catch(showError);
   };
   grip.addEventListener("pointerup", up);
+  // The window manager took the pointer (an X11 drag): no snap.
+  grip.addEventListener("pointercancel", done);
 });
 (document.getElementById("close") as HTMLButtonElement).addEventListener("click", () =>
   ipc.hideWidget().catch(showError),

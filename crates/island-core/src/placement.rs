@@ -220,6 +220,26 @@ impl Spot {
         (x, y)
     }
 
+    /// The spot as a point of a 1000x1000 square, as the positions file
+    /// keeps it: the same whatever the size of the output or the widget.
+    #[must_use]
+    pub fn as_point(self) -> (i32, i32) {
+        self.origin((0, 0), (1000, 1000), 0)
+    }
+
+    /// The spot of a point of [`Spot::as_point`]'s square.
+    #[must_use]
+    pub fn from_point(at: (i32, i32)) -> Self {
+        Self::nearest(at, (0, 0), (1000, 1000), 0)
+    }
+
+    /// The positions file's key for a layer-shell widget on `output` (the
+    /// configured one; `None`: whichever the compositor picks).
+    #[must_use]
+    pub fn key(output: Option<&str>) -> String {
+        format!("layer-shell {}", output.unwrap_or("focused"))
+    }
+
     /// The spot nearest to a widget of `size` whose top-left corner is at
     /// `at` (relative to a display of `area`'s size): a saved position, or
     /// where a drag let go.
@@ -376,6 +396,12 @@ mod tests {
             let (x, y) = spot.origin(size, area, 16);
             assert_eq!(Spot::nearest((x + 40, y - 30), size, area, 16), spot);
         }
+        // Kept as a point of a square, whatever the sizes.
+        for spot in Spot::ALL {
+            assert_eq!(Spot::from_point(spot.as_point()), spot);
+        }
+        assert_eq!(Spot::TopRight.as_point(), (1000, 0));
+        assert_eq!(Spot::key(Some("DP-1")), "layer-shell DP-1");
         // Off the display: the nearest corner.
         assert_eq!(
             Spot::nearest((-500, 2000), size, area, 16),

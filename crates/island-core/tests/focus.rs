@@ -327,9 +327,24 @@ fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
     let me = std::process::id();
     let wez = fake(bin.path(), "wezterm", "");
     // Asked to focus, then for its tree, which says the window is focused
-    // (src-tauri/tests/wayland.rs runs the real Sway).
+    // (src-tauri/tests/wayland_desktop.rs runs the real Sway); this fake
+    // keeps every call.
     let tree = format!(r#"{{"nodes":[{{"focused":true,"pid":{me}}}]}}"#);
-    let sway = fake(bin.path(), "swaymsg", &tree);
+    let sway = bin.path().join("swaymsg.calls");
+    std::fs::write(
+        bin.path().join("swaymsg"),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nprintf '%s' '{tree}'\n",
+            sway.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.path().join("swaymsg"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(100)); // as in `fake`
     let terminal = TerminalInfo {
         wezterm_pane: Some("12".into()),
         ..TerminalInfo::default()
@@ -345,7 +360,11 @@ fn wezterm_fake_and_sway_fake_get_the_exact_commands() {
     );
     assert_eq!(focused(&outcome), "wezterm+sway");
     assert_eq!(argv(&wez), ["cli", "activate-pane", "--pane-id", "12"]);
-    assert_eq!(argv(&sway), ["-t", "get_tree", "-r"], "checked afterwards");
+    assert_eq!(
+        std::fs::read_to_string(&sway).unwrap(),
+        format!("[pid={me}] focus\n-t get_tree -r\n"),
+        "focused, then checked"
+    );
 }
 
 /// Whether the agent's window is in front, as Hyprland says (a fake: it is

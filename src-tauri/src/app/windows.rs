@@ -199,10 +199,15 @@ fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
     let mut command = crate::platform::window_process_command(&crate::platform::own_executable()?);
     let backend = app.state::<Shared>().widget_backend.backend;
     command.env(widget_backend::ENV, backend.as_str());
-    if backend == widget_backend::Backend::XWayland {
+    match backend {
         // This child alone: the tray app stays on Wayland.
-        command.env("GDK_BACKEND", "x11");
-    }
+        widget_backend::Backend::XWayland => command.env("GDK_BACKEND", "x11"),
+        // Not an x11 the user set without a display to go with it.
+        widget_backend::Backend::LayerShell | widget_backend::Backend::Wayland => {
+            command.env("GDK_BACKEND", "wayland")
+        }
+        widget_backend::Backend::X11 => &mut command,
+    };
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -5,20 +5,24 @@
 //! taskbar entry and the keyboard only when clicked.
 
 use gtk::glib::translate::{FromGlibPtrFull, ToGlibPtr};
-use gtk::prelude::{GtkWindowExt, WidgetExt};
+use gtk::prelude::{Cast, GtkWindowExt, WidgetExt};
 use gtk_layer_shell::{Edge, KeyboardMode, Layer, LayerShell};
 use island_core::placement::Spot;
 use island_core::widget_backend::{Backend, ENV};
 use tauri::WebviewWindow;
 
+/// The backend the tray app chose for this process (`None`: not said).
+pub fn backend() -> Option<Backend> {
+    static CHOSEN: std::sync::OnceLock<Option<Backend>> = std::sync::OnceLock::new();
+    *CHOSEN.get_or_init(|| std::env::var(ENV).ok().and_then(|v| Backend::parse(&v)))
+}
+
 /// Whether the widget is a layer surface in this process: the tray app
 /// chose it and the compositor still offers it.
 pub fn active() -> bool {
     static ACTIVE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ACTIVE.get_or_init(|| {
-        let chosen = std::env::var(ENV).ok().and_then(|v| Backend::parse(&v));
-        chosen == Some(Backend::LayerShell) && gtk_layer_shell::is_supported()
-    })
+    *ACTIVE
+        .get_or_init(|| backend() == Some(Backend::LayerShell) && gtk_layer_shell::is_supported())
 }
 
 /// Makes the (not yet shown) window a layer surface of `size` logical
@@ -61,11 +65,13 @@ pub fn anchor(
         gtk.set_anchor(edge, on);
         gtk.set_layer_shell_margin(edge, margin);
     }
-    if let Some(name) = output {
-        match monitor_named(&gtk, name) {
-            Some(monitor) => gtk.set_monitor(&monitor),
-            None => tracing::warn!("no output named {name}; the widget shows on the focused one"),
+    match output.map(|name| (name, monitor_named(&gtk, name))) {
+        Some((_, Some(monitor))) => gtk.set_monitor(&monitor),
+        Some((name, None)) => {
+            tracing::warn!("no output named {name}; the widget shows on the focused one");
+            unset_monitor(&gtk);
         }
+        None => unset_monitor(&gtk),
     }
     Ok(())
 }
@@ -77,6 +83,18 @@ pub fn resize(window: &WebviewWindow, width: i32, height: i32) -> tauri::Result<
     gtk.set_size_request(width, height);
     gtk.resize(width, height);
     Ok(())
+}
+
+/// Back to the compositor's choice of output (the binding takes only a
+/// monitor; the library takes none).
+#[allow(unsafe_code)]
+fn unset_monitor(window: &gtk::ApplicationWindow) {
+    let window: &gtk::Window = window.upcast_ref();
+    // SAFETY: a valid GtkWindow that is a layer surface; NULL asks for
+    // the default output, as gtk-layer-shell documents.
+    unsafe {
+        gtk_layer_shell_sys::gtk_layer_set_monitor(window.to_glib_none().0, std::ptr::null_mut());
+    }
 }
 
 fn monitor_named(window: &gtk::ApplicationWindow, name: &str) -> Option<gtk::gdk::Monitor> {

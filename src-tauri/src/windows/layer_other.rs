@@ -3,6 +3,11 @@
 use island_core::placement::Spot;
 use tauri::WebviewWindow;
 
+/// No backend is chosen here: the window places itself.
+pub fn backend() -> Option<island_core::widget_backend::Backend> {
+    None
+}
+
 /// Never a layer surface here.
 pub fn active() -> bool {
     false

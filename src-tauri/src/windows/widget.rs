@@ -79,10 +79,6 @@ fn create(app: &AppHandle) -> tauri::Result<()> {
     }
     place(&window, None)?;
     window.show()?;
-    if layer::active() {
-        // Shown, its output is known: the place remembered there.
-        place(&window, None)?;
-    }
     let handle = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::Moved(at) = event {
@@ -123,7 +119,7 @@ pub fn resize(window: &WebviewWindow, width: f64, height: f64) -> tauri::Result<
 /// just changed and the window may not report it yet.
 fn place(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Result<()> {
     if layer::active() {
-        return anchor(window, size);
+        return anchor(window);
     }
     let Some(monitor) = monitor_of(window)? else {
         return Ok(());
@@ -158,49 +154,24 @@ fn known_size(window: &WebviewWindow) -> tauri::Result<PhysicalSize<u32>> {
     Ok(LogicalSize::new(START_SIZE.0, START_SIZE.1).to_physical(window.scale_factor()?))
 }
 
-/// Anchors a layer-shell widget: at the spot of its place on this display
-/// (before it shows, its display is not known yet: its corner's).
-fn anchor(window: &WebviewWindow, size: Option<PhysicalSize<u32>>) -> tauri::Result<()> {
-    let state = window.state::<WindowState>();
-    let (corner, output) = {
-        let widget = state.widget();
-        (widget.corner, widget.output.clone())
-    };
-    let mut at = Spot::of_corner(corner);
-    if window.is_visible()?
-        && let Some(monitor) = monitor_of(window)?
-    {
-        let (key, area) = display(&monitor);
-        let saved = state.widget().positions.displays.get(&key).copied();
-        let size = match size {
-            Some(size) => size,
-            None => known_size(window)?,
-        };
-        at = spot(saved, corner, size, area, monitor.scale_factor());
-    }
+/// Anchors a layer-shell widget at the spot remembered for its output
+/// (the configured one, else "focused"), or its start corner's.
+fn anchor(window: &WebviewWindow) -> tauri::Result<()> {
+    let (at, output) = layer_spot(window);
     layer::anchor(window, at, placement::MARGIN, output.as_deref())
 }
 
-/// Where a layer-shell widget is anchored: the spot nearest its saved
-/// place on this display, else its start corner's.
-fn spot(
-    saved: Option<(i32, i32)>,
-    corner: placement::Corner,
-    size: PhysicalSize<u32>,
-    area: Area,
-    scale: f64,
-) -> Spot {
-    saved.map_or_else(
-        || Spot::of_corner(corner),
-        |at| {
-            Spot::nearest(
-                at,
-                (size.width, size.height),
-                (area.width, area.height),
-                margin(scale),
-            )
-        },
-    )
+/// The spot of a layer-shell widget, and its configured output.
+fn layer_spot(window: &WebviewWindow) -> (Spot, Option<String>) {
+    let state = window.state::<WindowState>();
+    let widget = state.widget();
+    let saved = widget
+        .positions
+        .displays
+        .get(&Spot::key(widget.output.as_deref()))
+        .copied();
+    let spot = saved.map_or_else(|| Spot::of_corner(widget.corner), Spot::from_point);
+    (spot, widget.output.clone())
 }
 
 /// The margin in physical pixels.
@@ -211,7 +182,7 @@ fn margin(scale: f64) -> i32 {
 }
 
 /// A layer-shell widget dragged by (`dx`, `dy`) logical pixels: to the
-/// nearest spot from where it was let go, remembered for this display.
+/// spot nearest to where it was let go, remembered for its output.
 pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
     if !layer::active() {
         return Ok(());
@@ -219,15 +190,10 @@ pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
     let Some(monitor) = monitor_of(window)? else {
         return Ok(());
     };
-    let (key, area) = display(&monitor);
+    let (_, area) = display(&monitor);
     let scale = monitor.scale_factor();
     let size = window.outer_size()?;
-    let state = window.state::<WindowState>();
-    let (corner, saved) = {
-        let widget = state.widget();
-        (widget.corner, widget.positions.displays.get(&key).copied())
-    };
-    let from = spot(saved, corner, size, area, scale);
+    let (from, output) = layer_spot(window);
     let (w, h) = ((size.width, size.height), (area.width, area.height));
     let (x, y) = from.origin(w, h, margin(scale));
     #[allow(clippy::cast_possible_truncation)] // a drag across one display
@@ -236,16 +202,17 @@ pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
         y + (dy * scale).round() as i32,
     );
     let to = Spot::nearest(at, w, h, margin(scale));
-    let (x, y) = to.origin(w, h, margin(scale));
     {
+        let state = window.state::<WindowState>();
         let mut widget = state.widget();
         widget
             .positions
-            .remember(key, area, (area.x + x, area.y + y));
+            .displays
+            .insert(Spot::key(output.as_deref()), to.as_point());
         widget.unsaved = true;
     }
     tracing::debug!("the widget snapped from {from:?} to {to:?}");
-    place(window, None)
+    anchor(window)
 }
 
 /// A move Island did not make is the user's drag: remember it for this
@@ -278,12 +245,13 @@ fn moved(app: &AppHandle, at: PhysicalPosition<i32>) {
 }
 
 /// Whether the window system says where the window is: an ordinary
-/// Wayland window always reports 0,0, which is no drag to remember.
+/// Wayland window, and a layer surface, always report 0,0, which is no
+/// drag to remember.
 fn positions_reported() -> bool {
-    let backend = std::env::var(widget_backend::ENV)
-        .ok()
-        .and_then(|v| widget_backend::Backend::parse(&v));
-    backend != Some(widget_backend::Backend::Wayland)
+    !matches!(
+        layer::backend(),
+        Some(widget_backend::Backend::Wayland | widget_backend::Backend::LayerShell)
+    )
 }
 
 /// Writes dragged positions, if any changed.

@@ -58,20 +58,25 @@ fn ensure_user() -> (u32, u32) {
             nix::unistd::geteuid().is_root(),
             "the Wayland tests run Sway as the user {USER}, which only root can make and become (CI runs as root)"
         );
-        let made = Command::new("useradd")
-            .args([
-                "--system",
-                "--no-create-home",
-                "--shell",
-                "/usr/sbin/nologin",
-                USER,
-            ])
-            .status()
-            .unwrap();
-        assert!(
-            made.success() || id("-u").is_some(),
-            "useradd {USER} failed"
-        );
+        // Another test binary may make it at the same moment (the loser
+        // finds the password file locked): tried again until it exists.
+        let start = Instant::now();
+        while id("-u").is_none() {
+            let _ = Command::new("useradd")
+                .args([
+                    "--system",
+                    "--no-create-home",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    USER,
+                ])
+                .status();
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "useradd {USER} failed"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     (id("-u").unwrap(), id("-g").unwrap())
 }
@@ -119,7 +124,10 @@ impl Session {
             compositor
                 .args(["--virtual", "--width", "1280", "--height", "800"])
                 .args(["--socket", "wayland-kwin", "--no-lockscreen"])
-                .env("QT_QPA_PLATFORM", "offscreen");
+                .env("QT_QPA_PLATFORM", "offscreen")
+                // Its screenshot interface is only for programs KWin
+                // trusts; this test compositor lets the test take them.
+                .env("KWIN_SCREENSHOT_NO_PERMISSION_CHECKS", "1");
         })
     }
 
@@ -269,6 +277,20 @@ impl Session {
             log,
             xwayland: None,
         };
+        if program == "kwin_wayland" {
+            session.wait("KWin on the session bus", |s| {
+                s.command("gdbus")
+                    .args(["call", "--session", "--dest", "org.freedesktop.DBus"])
+                    .args(["--object-path", "/org/freedesktop/DBus"])
+                    .args([
+                        "--method",
+                        "org.freedesktop.DBus.GetNameOwner",
+                        "org.kde.KWin",
+                    ])
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            });
+        }
         if session.swaysock.is_some() {
             session.wait("Sway's IPC", |s| {
                 s.command("swaymsg")

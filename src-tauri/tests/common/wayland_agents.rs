@@ -4,9 +4,10 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use super::Running;
 use super::compositor::Session;
 
 /// A binary of this workspace's build, next to `island-app`.
@@ -28,8 +29,8 @@ pub fn island(sway: &Session, bin: &Path, args: &[&str]) -> String {
 
 /// An agent's session over its own connection, as the user: a Python
 /// process that writes `lines` and holds the connection until its stdin
-/// closes.
-pub fn session(sway: &Session, socket: &Path, lines: &[String]) -> Child {
+/// closes (killed when dropped).
+pub fn session(sway: &Session, socket: &Path, lines: &[String]) -> Running {
     let script = "import socket, sys\n\
                   s = socket.socket(socket.AF_UNIX)\n\
                   s.connect(sys.argv[1])\n\
@@ -46,7 +47,7 @@ pub fn session(sway: &Session, socket: &Path, lines: &[String]) -> Child {
         writeln!(stdin, "{line}").unwrap();
     }
     stdin.flush().unwrap();
-    child
+    Running(child)
 }
 
 pub fn hello(id: &str, pid: u32) -> String {
@@ -55,8 +56,8 @@ pub fn hello(id: &str, pid: u32) -> String {
     )
 }
 
-pub fn turn(child: &mut Child, turn: &str) {
-    let stdin = child.stdin.as_mut().unwrap();
+pub fn turn(child: &mut Running, turn: &str) {
+    let stdin = child.0.stdin.as_mut().unwrap();
     for event in ["turn_started", "turn_complete"] {
         writeln!(
             stdin,

@@ -15,6 +15,9 @@ use tokio::sync::mpsc;
 /// How long KWin may take to run the script and call back.
 const PATIENCE: Duration = Duration::from_millis(1500);
 
+/// How long unloading the script may take.
+const UNLOAD: Duration = Duration::from_millis(500);
+
 /// The interface KWin's script calls back on.
 const REPLY: &str = "org.island.KWinReply";
 
@@ -63,17 +66,39 @@ impl Reply {
 }
 
 /// Runs `body` in KWin (with `windows()`, `active()` and `reply(pid)`
-/// defined, for KWin 5 and 6) and gives what it replied. Blocking.
+/// defined, for KWin 5 and 6) and gives what it replied. Blocking, on a
+/// thread of its own (so that a caller inside an async runtime is fine).
 fn run(body: &str) -> Result<u32, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        tokio::time::timeout(PATIENCE * 2, run_async(body))
-            .await
-            .unwrap_or_else(|_| Err("KWin did not answer".into()))
+    let body = body.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        runtime.block_on(async {
+            tokio::time::timeout(PATIENCE * 2 + UNLOAD, run_async(&body))
+                .await
+                .unwrap_or_else(|_| Err("KWin did not answer".into()))
+        })
     })
+    .join()
+    .unwrap_or_else(|_| Err("asking KWin failed".into()))
+}
+
+/// A call to KWin's `interface` at `object`.
+async fn kwin_call<B>(
+    conn: &zbus::Connection,
+    object: &str,
+    interface: &str,
+    method: &str,
+    body: &B,
+) -> Result<zbus::Message, String>
+where
+    B: serde::Serialize + zbus::zvariant::DynamicType,
+{
+    conn.call_method(Some("org.kde.KWin"), object, Some(interface), method, body)
+        .await
+        .map_err(|e| format!("KWin's scripting over D-Bus: {e}"))
 }
 
 async fn run_async(body: &str) -> Result<u32, String> {
@@ -108,36 +133,26 @@ async fn run_async(body: &str) -> Result<u32, String> {
         .map_err(|e| e.to_string())?;
     let file_path = file.path().to_string_lossy().into_owned();
     let plugin = format!("island-{token}");
-    let id: i32 = conn
-        .call_method(
-            Some("org.kde.KWin"),
-            "/Scripting",
-            Some("org.kde.kwin.Scripting"),
-            "loadScript",
-            &(file_path.as_str(), plugin.as_str()),
-        )
-        .await
-        .map_err(why)?
-        .body()
-        .deserialize()
-        .map_err(why)?;
+    let id: i32 = kwin_call(
+        &conn,
+        "/Scripting",
+        "org.kde.kwin.Scripting",
+        "loadScript",
+        &(file_path.as_str(), plugin.as_str()),
+    )
+    .await?
+    .body()
+    .deserialize()
+    .map_err(why)?;
     if id < 0 {
         return Err("KWin refused to load Island's script".into());
     }
     // KWin 6 names the script's object `/Scripting/ScriptN`, KWin 5 `/N`.
     let mut ran = Err("no script object".to_owned());
     for object in [format!("/Scripting/Script{id}"), format!("/{id}")] {
-        ran = conn
-            .call_method(
-                Some("org.kde.KWin"),
-                object.as_str(),
-                Some("org.kde.kwin.Script"),
-                "run",
-                &(),
-            )
+        ran = kwin_call(&conn, &object, "org.kde.kwin.Script", "run", &())
             .await
-            .map(drop)
-            .map_err(why);
+            .map(drop);
         if ran.is_ok() {
             break;
         }
@@ -150,15 +165,17 @@ async fn run_async(body: &str) -> Result<u32, String> {
             .ok_or_else(|| "KWin ran Island's script but did not answer".to_owned()),
         Err(e) => Err(e),
     };
-    let _ = conn
-        .call_method(
-            Some("org.kde.KWin"),
-            "/Scripting",
-            Some("org.kde.kwin.Scripting"),
-            "unloadScript",
-            &(plugin.as_str(),),
-        )
-        .await; // a script left loaded has already run; nothing else to do
+    // Unloaded under a budget of its own: a script left loaded has run
+    // already, and nothing else is to be done about it.
+    let name = (plugin.as_str(),);
+    let unload = kwin_call(
+        &conn,
+        "/Scripting",
+        "org.kde.kwin.Scripting",
+        "unloadScript",
+        &name,
+    );
+    let _ = tokio::time::timeout(UNLOAD, unload).await;
     answer
 }
 

@@ -112,19 +112,20 @@ impl Desktop {
 
     /// KDE Plasma on Wayland: KWin, whose scripting API activates windows.
     pub(crate) fn kde_wayland(&self) -> bool {
-        self.wayland.is_some()
-            && self
-                .current_desktop
-                .as_deref()
-                .is_some_and(|d| d.split(':').any(|p| p.eq_ignore_ascii_case("kde")))
+        self.wayland_desktop("kde")
     }
 
     pub(crate) fn gnome_wayland(&self) -> bool {
+        self.wayland_desktop("gnome")
+    }
+
+    /// A Wayland session whose `XDG_CURRENT_DESKTOP` lists `name`.
+    fn wayland_desktop(&self, name: &str) -> bool {
         self.wayland.is_some()
             && self
                 .current_desktop
                 .as_deref()
-                .is_some_and(|d| d.split(':').any(|p| p.eq_ignore_ascii_case("gnome")))
+                .is_some_and(|d| d.split(':').any(|p| p.eq_ignore_ascii_case(name)))
     }
 }
 

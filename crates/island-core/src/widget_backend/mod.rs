@@ -136,7 +136,7 @@ pub fn choose(session: &Session, globals: Option<Result<Vec<String>, String>>) -
         return choice(Backend::X11, "an X11 session (no WAYLAND_DISPLAY)".into());
     };
     if let Some(gdk) = &session.gdk_backend
-        && gdk.split(',').next().is_none_or(|b| b.trim() != "wayland")
+        && gdk.split(',').next().is_some_and(|b| b.trim() == "x11")
         && session.x11.is_some()
     {
         return choice(
@@ -247,6 +247,14 @@ mod tests {
         let mut s = session(true, true, "sway");
         s.gdk_backend = Some("x11".into());
         assert_eq!(choose(&s, globals(&[LAYER_SHELL])).backend, Backend::X11);
+        // Without DISPLAY an x11 wish cannot be kept.
+        s.x11 = None;
+        s.gdk_backend = Some("x11".into());
+        assert_eq!(
+            choose(&s, globals(&[LAYER_SHELL])).backend,
+            Backend::LayerShell
+        );
+        s.x11 = Some(":0".into());
         s.gdk_backend = Some("wayland,x11".into());
         assert_eq!(
             choose(&s, globals(&[LAYER_SHELL])).backend,
