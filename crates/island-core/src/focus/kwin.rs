@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use super::Desktop;
+
 /// How long KWin may take to run the script and call back.
 const PATIENCE: Duration = Duration::from_millis(1500);
 
@@ -22,7 +24,7 @@ const UNLOAD: Duration = Duration::from_millis(500);
 const REPLY: &str = "org.island.KWinReply";
 
 /// Activates the window of the first of `pids` that has one.
-pub(super) fn focus(pids: &[u32]) -> Result<(), String> {
+pub(super) fn focus(pids: &[u32], desktop: &Desktop) -> Result<(), String> {
     let body = format!(
         "const pids = {pids:?};\n\
          let done = 0;\n\
@@ -35,15 +37,15 @@ pub(super) fn focus(pids: &[u32]) -> Result<(), String> {
          }}\n\
          reply(done);\n"
     );
-    match run(&body)? {
+    match run(&body, desktop)? {
         0 => Err("KWin has no window for the agent or any of its parent processes".into()),
         _ => Ok(()),
     }
 }
 
 /// Whether KWin's active window belongs to one of `pids`.
-pub(super) fn focused(pids: &[u32]) -> Result<bool, String> {
-    let pid = run("const w = active();\nreply(w ? w.pid : 0);\n")?;
+pub(super) fn focused(pids: &[u32], desktop: &Desktop) -> Result<bool, String> {
+    let pid = run("const w = active();\nreply(w ? w.pid : 0);\n", desktop)?;
     Ok(pid != 0 && pids.contains(&pid))
 }
 
@@ -68,15 +70,16 @@ impl Reply {
 /// Runs `body` in KWin (with `windows()`, `active()` and `reply(pid)`
 /// defined, for KWin 5 and 6) and gives what it replied. Blocking, on a
 /// thread of its own (so that a caller inside an async runtime is fine).
-fn run(body: &str) -> Result<u32, String> {
+fn run(body: &str, desktop: &Desktop) -> Result<u32, String> {
     let body = body.to_owned();
+    let bus = desktop.bus.clone();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| e.to_string())?;
         runtime.block_on(async {
-            tokio::time::timeout(PATIENCE * 2 + UNLOAD, run_async(&body))
+            tokio::time::timeout(PATIENCE * 2 + UNLOAD, run_async(&body, bus.as_deref()))
                 .await
                 .unwrap_or_else(|_| Err("KWin did not answer".into()))
         })
@@ -101,9 +104,13 @@ where
         .map_err(|e| format!("KWin's scripting over D-Bus: {e}"))
 }
 
-async fn run_async(body: &str) -> Result<u32, String> {
+async fn run_async(body: &str, bus: Option<&str>) -> Result<u32, String> {
     let why = |e: zbus::Error| format!("KWin's scripting over D-Bus: {e}");
-    let conn = zbus::Connection::session().await.map_err(why)?;
+    let conn = match bus {
+        Some(address) => zbus::connection::Builder::address(address).build().await,
+        None => zbus::Connection::session().await,
+    }
+    .map_err(why)?;
     let kwin = owner_of_kwin(&conn).await?;
     let mut token = [0u8; 8];
     getrandom::fill(&mut token).map_err(|e| e.to_string())?;

@@ -90,6 +90,8 @@ pub struct Desktop {
     pub hyprland: Option<String>,
     /// `PATH` for the programs run (tests point it at fakes).
     pub path: Option<OsString>,
+    /// `DBUS_SESSION_BUS_ADDRESS`, where KWin is asked.
+    pub bus: Option<String>,
     /// Running on macOS.
     pub macos: bool,
 }
@@ -106,6 +108,7 @@ impl Desktop {
             swaysock: var("SWAYSOCK"),
             hyprland: var("HYPRLAND_INSTANCE_SIGNATURE"),
             path: std::env::var_os("PATH"),
+            bus: var("DBUS_SESSION_BUS_ADDRESS"),
             macos: cfg!(target_os = "macos"),
         }
     }
@@ -240,7 +243,7 @@ fn window_in_front(window: &Window, desktop: &Desktop) -> Option<bool> {
     }
     #[cfg(target_os = "linux")]
     if desktop.kde_wayland() {
-        return kwin::focused(&window.pids).ok();
+        return kwin::focused(&window.pids, desktop).ok();
     }
     #[cfg(target_os = "linux")]
     if let Some(display) = &desktop.display {
@@ -356,7 +359,7 @@ fn raise(
     }
     #[cfg(target_os = "linux")]
     if desktop.kde_wayland() {
-        return kwin::focus(&window.pids).map(|()| "kwin");
+        return kwin::focus(&window.pids, desktop).map(|()| "kwin");
     }
     #[cfg(target_os = "linux")]
     if let Some(display) = &desktop.display {

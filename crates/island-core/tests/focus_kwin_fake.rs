@@ -1,0 +1,203 @@
+//! Click-through on KDE Plasma Wayland against a fake KWin on a private
+//! session bus: only what KWin's own bus connection says counts. (The real
+//! KWin 5.27 is driven in `src-tauri/tests/wayland_desktop.rs`; this fake
+//! exists to be a second program on the bus that answers in KWin's
+//! place, which the real KWin cannot be made to do.)
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use island_core::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
+
+/// A private `dbus-daemon`, gone when dropped.
+struct Bus(Child, String);
+
+impl Bus {
+    fn start() -> Self {
+        let mut daemon = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (Debian package dbus) is installed by scripts/test");
+        let mut address = String::new();
+        BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        Self(daemon, address.trim().to_owned())
+    }
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The script Island loaded, as the fake read it.
+type Loaded = Arc<Mutex<Option<String>>>;
+
+struct FakeScripting {
+    loaded: Loaded,
+}
+
+#[zbus::interface(name = "org.kde.kwin.Scripting")]
+impl FakeScripting {
+    #[zbus(name = "loadScript")]
+    fn load_script(&self, path: &str, _plugin: &str) -> i32 {
+        *self.loaded.lock().unwrap() = std::fs::read_to_string(path).ok();
+        0
+    }
+
+    #[zbus(name = "unloadScript")]
+    fn unload_script(&self, _plugin: &str) -> bool {
+        true
+    }
+}
+
+/// Running the script answers `pid` from `answerer`: KWin's connection,
+/// or another program's.
+struct FakeScript {
+    loaded: Loaded,
+    answerer: zbus::Connection,
+    pid: &'static str,
+}
+
+#[zbus::interface(name = "org.kde.kwin.Script")]
+impl FakeScript {
+    #[zbus(name = "run")]
+    async fn run(&self) {
+        let script = self.loaded.lock().unwrap().clone().unwrap_or_default();
+        // callDBus('NAME', 'PATH', 'org.island.KWinReply', 'Done', ...)
+        let call = script.split("callDBus(").nth(1).unwrap_or_default();
+        let quoted: Vec<&str> = call.split('\'').collect();
+        let (name, path) = (quoted[1], quoted[3]);
+        self.answerer
+            .call_method(
+                Some(name),
+                path,
+                Some("org.island.KWinReply"),
+                "Done",
+                &(self.pid,),
+            )
+            .await
+            .unwrap();
+    }
+}
+
+/// A fake KWin on `bus` whose script answers `pid`, from its own
+/// connection or (`impostor`) from another one; the connections are kept.
+async fn fake_kwin(
+    bus: &Bus,
+    pid: &'static str,
+    impostor: bool,
+) -> (zbus::Connection, zbus::Connection) {
+    let loaded = Loaded::default();
+    let other = zbus::connection::Builder::address(bus.1.as_str())
+        .build()
+        .await
+        .unwrap();
+    let kwin = zbus::connection::Builder::address(bus.1.as_str())
+        .name("org.kde.KWin")
+        .serve_at(
+            "/Scripting",
+            FakeScripting {
+                loaded: Arc::clone(&loaded),
+            },
+        )
+        .build()
+        .await
+        .unwrap();
+    let answerer = if impostor {
+        other.clone()
+    } else {
+        kwin.clone()
+    };
+    kwin.object_server()
+        .at(
+            "/Scripting/Script0",
+            FakeScript {
+                loaded,
+                answerer,
+                pid,
+            },
+        )
+        .await
+        .unwrap();
+    (kwin, other)
+}
+
+fn kde(bus: &Bus) -> Desktop {
+    Desktop {
+        wayland: Some("wayland-0".into()),
+        current_desktop: Some("KDE".into()),
+        bus: Some(bus.1.clone()),
+        ..Desktop::default()
+    }
+}
+
+/// An agent process with no terminal of its own to go through.
+fn agent() -> (Child, FocusTarget) {
+    let child = Command::new("sleep").arg("60").env_clear().spawn().unwrap();
+    let target = FocusTarget {
+        session_id: "s1".into(),
+        pid: Some(child.id()),
+        cwd: None,
+        terminal: None,
+        remote: None,
+    };
+    (child, target)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kwin_fake_answering_itself_is_believed() {
+    let bus = Bus::start();
+    let (mut child, target) = agent();
+    let pid: &'static str = Box::leak(child.id().to_string().into_boxed_str());
+    let _kwin = fake_kwin(&bus, pid, false).await;
+    let desktop = kde(&bus);
+    let outcome = {
+        let (target, desktop) = (target.clone(), desktop.clone());
+        tokio::task::spawn_blocking(move || focus(&target, &desktop, &FocusSettings::default()))
+            .await
+            .unwrap()
+    };
+    assert_eq!(outcome, FocusOutcome::Focused { how: "kwin".into() });
+    let front = tokio::task::spawn_blocking(move || in_front(&target, &desktop))
+        .await
+        .unwrap();
+    assert_eq!(front, Some(true), "KWin says the agent's window is active");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kwin_fake_with_another_program_answering_in_its_place_is_not_believed() {
+    let bus = Bus::start();
+    let (mut child, target) = agent();
+    let pid: &'static str = Box::leak(child.id().to_string().into_boxed_str());
+    let _kwin = fake_kwin(&bus, pid, true).await;
+    let desktop = kde(&bus);
+    let outcome = {
+        let (target, desktop) = (target.clone(), desktop.clone());
+        tokio::task::spawn_blocking(move || focus(&target, &desktop, &FocusSettings::default()))
+            .await
+            .unwrap()
+    };
+    match outcome {
+        FocusOutcome::NotFocused { reason } => {
+            assert!(reason.contains("did not answer"), "{reason}");
+        }
+        FocusOutcome::Focused { how } => panic!("an impostor's answer was taken ({how})"),
+    }
+    let front = tokio::task::spawn_blocking(move || in_front(&target, &desktop))
+        .await
+        .unwrap();
+    assert_eq!(front, None, "no answer: Island cannot tell");
+    let _ = child.kill();
+    let _ = child.wait();
+}
