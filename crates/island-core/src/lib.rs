@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //!
+//! - [`actions`]: the ids and labels of the answers an approval offers.
 //! - [`bridge`]: agents' own hooks (Claude Code) as PROTOCOL lines.
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
@@ -26,6 +27,7 @@
 //! - [`widget_backend`]: which kind of window the widget is (X11, layer
 //!   shell, XWayland), chosen at run time.
 
+pub mod actions;
 pub mod answer_token;
 mod atomic;
 pub mod attention;

@@ -153,10 +153,10 @@ pub fn action_for(action: &str, notice: &Notice) -> Option<UserAction> {
             source: DecisionSource::Notification,
         })
     };
+    if let Some(decision) = crate::actions::parse(action) {
+        return decide(decision);
+    }
     match action {
-        "approve" => decide(ReviewDecision::Approved),
-        "approve_for_session" => decide(ReviewDecision::ApprovedForSession),
-        "deny" => decide(ReviewDecision::Denied),
         "default" => notice
             .session_id
             .clone()

@@ -49,20 +49,15 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
         // answers every agent takes.
         let offered =
             |d: &ReviewDecision| approval.decisions.is_empty() || approval.decisions.contains(d);
-        if offered(&ReviewDecision::Approved) {
-            actions.push(("approve".to_owned(), "Approve".to_owned()));
-        }
-        if approval
-            .decisions
-            .contains(&ReviewDecision::ApprovedForSession)
-        {
-            actions.push((
-                "approve_for_session".to_owned(),
-                "Approve for session".to_owned(),
-            ));
-        }
-        if offered(&ReviewDecision::Denied) {
-            actions.push(("deny".to_owned(), "Deny".to_owned()));
+        // "For session" only where the agent says it takes it.
+        let shown = |d: &ReviewDecision| match d {
+            ReviewDecision::ApprovedForSession => approval.decisions.contains(d),
+            _ => offered(d),
+        };
+        for answer in crate::actions::ANSWERS.iter().filter(|d| shown(d)) {
+            if let Some(id) = crate::actions::id(answer) {
+                actions.push((id.to_owned(), crate::actions::label(answer).to_owned()));
+            }
         }
     }
     Notice {

@@ -32,11 +32,7 @@ impl MenuCommand {
                 // hold any character.
                 let pair =
                     serde_json::to_string(&(&approval.session, &approval.id)).unwrap_or_default();
-                let kind = match decision {
-                    ReviewDecision::Approved => "approve",
-                    ReviewDecision::ApprovedForSession => "approve_for_session",
-                    _ => "deny",
-                };
+                let kind = crate::actions::id(decision).unwrap_or("deny");
                 format!("{kind}:{pair}")
             }
             Self::DoNotDisturb(_) => "dnd".into(),
@@ -56,16 +52,11 @@ impl MenuCommand {
                     .ok()
                     .map(|(session, id)| ApprovalRef { session, id })
             };
-            return match kind {
-                "focus" => Some(Self::Focus(arg.to_owned())),
-                "approve" => Some(Self::Decide(approval()?, ReviewDecision::Approved)),
-                "approve_for_session" => Some(Self::Decide(
-                    approval()?,
-                    ReviewDecision::ApprovedForSession,
-                )),
-                "deny" => Some(Self::Decide(approval()?, ReviewDecision::Denied)),
-                _ => None,
-            };
+            if kind == "focus" {
+                return Some(Self::Focus(arg.to_owned()));
+            }
+            return crate::actions::parse(kind)
+                .and_then(|decision| Some(Self::Decide(approval()?, decision)));
         }
         match id {
             "dnd" => Some(Self::DoNotDisturb(!dnd_now)),
