@@ -6,10 +6,27 @@
 //! here through the same code ([`island_cli::dispatch`]), so this binary
 //! serves as a baseline for what those commands cost with the GUI
 //! libraries loaded.
+//!
+//! # Layout
+//!
+//! - `app`: the tray app. `app::tray` the tray icon and its menu,
+//!   `app::menu` the menu's entries carried out, `app::widget` when the
+//!   widget shows, `app::ui_events` the board pushed to the windows,
+//!   `app::settings_file` the settings read and written,
+//!   `app::window_supervisor` the window process started, fed and
+//!   watched, `app::state` what the tray app holds (`TrayApp`).
+//! - `window_process`: the window process (`island-app windows`), the only
+//!   process that loads WebKit: the widget (`widget`, and `layer` for a
+//!   layer-shell surface on Wayland), the settings window, and the Tauri
+//!   IPC commands its pages call (`ipc`).
+//! - `native`: what differs per operating system (display check, tray
+//!   icons, WebKit's settings, libraries given back).
+//! - `sync`: locks both processes use.
 
 mod app;
-mod platform;
-mod windows;
+mod native;
+mod sync;
+mod window_process;
 
 use clap::Parser;
 use island_cli::cli::{Args, Command};
@@ -21,7 +38,7 @@ pub fn run() -> std::process::ExitCode {
     match args.command {
         Some(Command::Windows) => {
             island_core::logging::init();
-            windows::run()
+            window_process::run()
         }
         None if !args.headless => {
             if let Some(log) = island_core::logging::init() {
@@ -39,7 +56,7 @@ pub fn run() -> std::process::ExitCode {
                 // its pages back once start-up is done with them.
                 std::thread::spawn(|| {
                     std::thread::sleep(std::time::Duration::from_secs(2));
-                    platform::release_unused_libraries();
+                    native::release_unused_libraries();
                 });
             }
             island_cli::dispatch(args)

@@ -3,14 +3,15 @@
 //! [`UserAction`](island_core::notify::UserAction). Setup is a few named
 //! steps: check the display, start the core, create the tray, forward
 //! board changes, show the widget. Its windows run in a process of their
-//! own ([`windows`]), so that the tray app itself never loads WebKit.
+//! own (`crate::window_process`), so that the tray app itself never loads WebKit.
 
-mod commands;
+mod menu;
+mod settings_file;
 pub(crate) mod state;
 mod tray;
 mod ui_events;
 mod widget;
-mod windows;
+mod window_supervisor;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 use island_core::runtime::{RunOptions, Started, start};
 use tauri::{App, AppHandle, Manager, RunEvent};
 
-use state::Shared;
+use state::TrayApp;
 
 /// How the app was started.
 #[derive(Debug, Clone, Default)]
@@ -34,8 +35,8 @@ pub struct AppOptions {
 /// Runs the tray app until Quit (or a signal).
 #[must_use]
 pub fn run(options: AppOptions) -> ExitCode {
-    crate::platform::prepare_webkit();
-    if let Err(why) = crate::platform::check_display() {
+    crate::native::prepare_webkit();
+    if let Err(why) = crate::native::check_display() {
         eprintln!(
             "island: {why}.\n\
              The tray app needs a graphical session. Without one, run Island as \
@@ -70,7 +71,7 @@ pub fn run(options: AppOptions) -> ExitCode {
             // Tauri panics on a setup error: say it, and exit with status 1
             // (an exit code asked for during setup does not reach
             // `run_return`, hence the flag).
-            if let Err(e) = setup(app, options) {
+            if let Err(e) = start_tray_app(app, options) {
                 eprintln!("island: {e}");
                 tracing::error!("{e}");
                 failed_in_setup.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -94,7 +95,7 @@ pub fn run(options: AppOptions) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::Error>> {
+fn start_tray_app(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::Error>> {
     let started = tauri::async_runtime::block_on(start(RunOptions {
         socket: options.socket,
         config: options.config,
@@ -111,9 +112,9 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
             .into());
         }
     };
-    let shared = Shared::new(*running);
-    let board = shared.board();
-    app.manage(shared);
+    let tray_app = TrayApp::new(*running);
+    let board = tray_app.board();
+    app.manage(tray_app);
     tray::create(app.handle(), &board)?;
     ui_events::spawn(app.handle().clone(), &board);
     state::reconcile_autostart(app.handle());
@@ -123,13 +124,13 @@ fn setup(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::E
     tauri::async_runtime::spawn(async move {
         let name = island_core::notify::server_name().await;
         tracing::info!(server = ?name, "notification server");
-        handle.state::<Shared>().set_notification_server(name);
+        handle.state::<TrayApp>().set_notification_server(name);
         let main = handle.clone();
         let _ = handle.run_on_main_thread(move || widget::settings_changed(&main, false));
     });
     stop_on_signals(app.handle().clone());
     // The tray app maps WebKit but never runs it.
-    tauri::async_runtime::spawn(crate::platform::release_unused_libraries_once_up());
+    tauri::async_runtime::spawn(crate::native::release_unused_libraries_once_up());
     Ok(())
 }
 
@@ -161,13 +162,13 @@ fn on_run_event(app: &AppHandle, event: RunEvent) {
         RunEvent::ExitRequested { api, code, .. } if code.is_none() => api.prevent_exit(),
         RunEvent::Exit => {
             // Nothing is managed when setup failed.
-            let Some(shared) = app.try_state::<Shared>() else {
+            let Some(tray_app) = app.try_state::<TrayApp>() else {
                 return;
             };
             // The window process goes (saving the widget's place), and is
             // not started again while the core stops.
-            shared.windows.shutdown(app);
-            if let Some(running) = shared.take_running() {
+            tray_app.window_process.shutdown(app);
+            if let Some(running) = tray_app.take_running() {
                 tauri::async_runtime::block_on(running.stop());
             }
         }

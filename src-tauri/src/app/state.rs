@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::sync::lock;
 
 use island_core::answer_token::AnswerToken;
 use island_core::config::IslandConfig;
@@ -19,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 
 /// Held by Tauri as managed state.
 #[derive(Debug)]
-pub struct Shared {
+pub struct TrayApp {
     /// The config file.
     pub config_path: PathBuf,
     /// The socket Island listens on.
@@ -33,7 +35,7 @@ pub struct Shared {
     /// The widget was closed with its ×: hidden until asked for.
     dismissed: AtomicBool,
     /// The window process.
-    pub windows: super::windows::Windows,
+    pub window_process: super::window_supervisor::WindowProcess,
     /// This run's terminal answer token (shown in the tray menu when
     /// `answers_from = "ui"`).
     answer_token: AnswerToken,
@@ -45,7 +47,7 @@ pub struct Shared {
     pub widget_backend: island_core::widget_backend::Choice,
 }
 
-impl Shared {
+impl TrayApp {
     /// Takes over a started core.
     pub fn new(running: Running) -> Self {
         Self {
@@ -56,7 +58,7 @@ impl Shared {
             published: running.published.clone(),
             config: Mutex::new(running.config.clone()),
             dismissed: AtomicBool::new(false),
-            windows: super::windows::Windows::default(),
+            window_process: super::window_supervisor::WindowProcess::default(),
             answer_token: running.answer_token.clone(),
             running: Mutex::new(Some(running)),
             notification_server: std::sync::OnceLock::new(),
@@ -141,18 +143,13 @@ impl Shared {
     }
 }
 
-/// A panic while a lock was held leaves plain data behind, still usable.
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// Makes the login item match `[app] start_at_login`: an XDG autostart
 /// entry on Linux, a LaunchAgent on macOS.
 pub fn reconcile_autostart(app: &AppHandle) {
-    let wanted = app.state::<Shared>().config().app.start_at_login;
+    let wanted = app.state::<TrayApp>().config().app.start_at_login;
     let autolaunch = app.autolaunch();
     let result = match (wanted, autolaunch.is_enabled()) {
-        (true, Ok(false)) => match crate::platform::prepare_autostart() {
+        (true, Ok(false)) => match crate::native::prepare_autostart() {
             Ok(()) => autolaunch.enable(),
             Err(e) => Err(e.into()),
         },

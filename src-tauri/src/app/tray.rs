@@ -9,8 +9,8 @@ use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuEvent, MenuItem, Predefin
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Wry};
 
-use super::state::Shared;
-use crate::platform;
+use super::state::TrayApp;
+use crate::native;
 
 const TRAY_ID: &str = "island";
 
@@ -18,10 +18,10 @@ const TRAY_ID: &str = "island";
 pub fn create(app: &AppHandle, board: &Board) -> tauri::Result<()> {
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(&board.tray)?)
-        .icon_as_template(platform::TEMPLATE_ICONS)
+        .icon_as_template(native::TEMPLATE_ICONS)
         .tooltip(&board.summary)
         .title(title(&board.tray))
-        .menu(&menu(app, app.state::<Shared>().tray_menu(board))?)
+        .menu(&menu(app, app.state::<TrayApp>().tray_menu(board))?)
         .show_menu_on_left_click(true)
         .on_menu_event(on_menu_event)
         .build(app)?;
@@ -42,7 +42,7 @@ pub fn update(
     if let Some(summary) = summary {
         result = result
             .and_then(|()| tray.set_icon(Some(icon(&summary)?)))
-            .and_then(|()| tray.set_icon_as_template(platform::TEMPLATE_ICONS))
+            .and_then(|()| tray.set_icon_as_template(native::TEMPLATE_ICONS))
             .and_then(|()| tray.set_title(Some(title(&summary))));
     }
     if let Some(tooltip) = tooltip {
@@ -59,7 +59,7 @@ pub fn update(
 }
 
 fn icon(summary: &TraySummary) -> tauri::Result<Image<'static>> {
-    Image::from_bytes(platform::tray_icon(summary.state))
+    Image::from_bytes(native::tray_icon(summary.state))
 }
 
 /// The text beside the icon (macOS menu bar; the Ayatana label on Linux):
@@ -106,9 +106,9 @@ fn menu(app: &AppHandle, entries: Vec<MenuEntry>) -> tauri::Result<Menu<Wry>> {
 }
 
 fn on_menu_event(app: &AppHandle, event: MenuEvent) {
-    let dnd = app.state::<Shared>().board().do_not_disturb;
+    let dnd = app.state::<TrayApp>().board().do_not_disturb;
     match MenuCommand::parse(event.id().as_ref(), dnd) {
-        Some(command) => super::commands::run_menu_command(app, command),
+        Some(command) => super::menu::run_menu_command(app, command),
         None => tracing::debug!("a menu click with an unknown id: {:?}", event.id()),
     }
 }

@@ -12,7 +12,7 @@ use island_core::view::{Board, MenuEntry, menu_ticks};
 use island_core::window_link::ToWindows;
 use tauri::{AppHandle, Manager};
 
-use super::state::Shared;
+use super::state::TrayApp;
 use super::{tray, widget};
 
 /// Bursts of changes are shown at most this often.
@@ -31,11 +31,11 @@ struct Shown {
 /// Forwards board changes until Island stops; `first` is what the tray
 /// was created with.
 pub fn spawn(app: AppHandle, first: &Board) {
-    let mut published = app.state::<Shared>().subscribe();
+    let mut published = app.state::<TrayApp>().subscribe();
     let mut shown = Shown {
         tray: Some(first.tray),
         summary: first.summary.clone(),
-        menu: app.state::<Shared>().tray_menu(first),
+        menu: app.state::<TrayApp>().tray_menu(first),
     };
     tauri::async_runtime::spawn(async move {
         loop {
@@ -57,16 +57,18 @@ pub fn spawn(app: AppHandle, first: &Board) {
 }
 
 fn show(app: &AppHandle, board: Board, shown: &mut Shown) {
-    let menu = app.state::<Shared>().tray_menu(&board);
+    let menu = app.state::<TrayApp>().tray_menu(&board);
     let icon = (shown.tray != Some(board.tray)).then_some(board.tray);
     let summary = (shown.summary != board.summary).then(|| board.summary.clone());
     let new_menu = (shown.menu != menu).then(|| menu.clone());
     shown.tray = Some(board.tray);
     shown.summary.clone_from(&board.summary);
     shown.menu = menu;
-    app.state::<Shared>().windows.send(ToWindows::Board {
-        board: board.clone(),
-    });
+    app.state::<TrayApp>()
+        .window_process
+        .send(ToWindows::Board {
+            board: board.clone(),
+        });
     let handle = app.clone();
     let ran = app.run_on_main_thread(move || {
         tray::update(&handle, icon, summary.as_deref(), new_menu);

@@ -1,21 +1,19 @@
-//! The tray menu's commands, and the settings the window process asks
-//! for. Each is a thin call into the core or the config file; none holds
-//! logic of its own.
+//! Island's settings file, as the settings window and the tray's do not
+//! disturb read and write it: thin calls into `island_core::settings`,
+//! then the new settings put in force.
 
 use island_core::notify::UserAction;
 use island_core::settings::{self, SettingsForm};
-use island_core::view::MenuCommand;
 use island_core::window_link::{SettingsView, WindowError};
-use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 
-use super::state::Shared;
+use super::state::TrayApp;
 
 /// The settings for the settings view, read from the file (it may have
 /// been edited by hand).
 pub async fn load_settings(app: &AppHandle) -> Result<SettingsView, WindowError> {
-    let shared = app.state::<Shared>();
-    let path = shared.config_path.clone();
+    let tray_app = app.state::<TrayApp>();
+    let path = tray_app.config_path.clone();
     let config = tauri::async_runtime::spawn_blocking(move || {
         island_core::config::IslandConfig::load_or_create(&path)
     })
@@ -24,18 +22,18 @@ pub async fn load_settings(app: &AppHandle) -> Result<SettingsView, WindowError>
     .map_err(WindowError::settings)?;
     Ok(SettingsView {
         form: SettingsForm::from_config(&config),
-        config_path: shared.config_path.display().to_string(),
-        socket: shared.socket.display().to_string(),
+        config_path: tray_app.config_path.display().to_string(),
+        socket: tray_app.socket.display().to_string(),
     })
 }
 
 /// The settings view's Save: writes the form into the config file and
 /// applies it.
 pub async fn save_settings(app: &AppHandle, form: SettingsForm) -> Result<(), WindowError> {
-    let path = app.state::<Shared>().config_path.clone();
-    let file = std::sync::Arc::clone(&app.state::<Shared>().config_file);
+    let path = app.state::<TrayApp>().config_path.clone();
+    let file = std::sync::Arc::clone(&app.state::<TrayApp>().config_file);
     let config = tauri::async_runtime::spawn_blocking(move || {
-        let _writing = super::state::lock(&file);
+        let _writing = crate::sync::lock(&file);
         settings::save(&path, |text| settings::apply(text, &form, &path))
     })
     .await
@@ -50,7 +48,7 @@ fn apply_config(
     app: &AppHandle,
     config: island_core::config::IslandConfig,
 ) -> Result<(), WindowError> {
-    let shared = app.state::<Shared>();
+    let tray_app = app.state::<TrayApp>();
     let policy = config.policy();
     let notice_settings = UserAction::NoticeSettings {
         sounds: config.sounds(),
@@ -58,10 +56,10 @@ fn apply_config(
             == island_core::config::WhenFocused::Hold,
         approvals_with_widget: config.notifications.approvals_with_widget,
     };
-    let corner_changed = shared.config().widget.corner != config.widget.corner;
-    *shared.config() = config;
-    shared.act(UserAction::SetPolicy(policy))?;
-    shared.act(notice_settings)?;
+    let corner_changed = tray_app.config().widget.corner != config.widget.corner;
+    *tray_app.config() = config;
+    tray_app.act(UserAction::SetPolicy(policy))?;
+    tray_app.act(notice_settings)?;
     // The login item is a file (or a LaunchAgent): not on the async runtime.
     let handle = app.clone();
     tauri::async_runtime::spawn_blocking(move || super::state::reconcile_autostart(&handle));
@@ -70,45 +68,16 @@ fn apply_config(
         .map_err(WindowError::window)
 }
 
-/// Carries out a tray menu entry.
-pub fn run_menu_command(app: &AppHandle, command: MenuCommand) {
-    let shared = app.state::<Shared>();
-    let sent = match command {
-        MenuCommand::Focus(session_id) => shared.act(UserAction::Focus { session_id }),
-        MenuCommand::Decide(approval, decision) => shared.act(UserAction::Decide {
-            approval,
-            decision,
-            source: DecisionSource::Tray,
-        }),
-        MenuCommand::DoNotDisturb(on) => set_do_not_disturb(app, on),
-        MenuCommand::ShowWidget => {
-            super::widget::show_requested(app);
-            Ok(())
-        }
-        MenuCommand::Settings => {
-            shared.windows.settings(app);
-            Ok(())
-        }
-        MenuCommand::Quit => {
-            app.exit(0);
-            Ok(())
-        }
-    };
-    if let Err(e) = sent {
-        tracing::warn!("{e}");
-    }
-}
-
 /// Do not disturb from the tray: in force at once, and written to the
 /// config file so that it lasts (a broken file is left alone, and said).
-fn set_do_not_disturb(app: &AppHandle, on: bool) -> Result<(), WindowError> {
-    let shared = app.state::<Shared>();
-    shared.act(UserAction::SetDoNotDisturb(on))?;
-    shared.config().notifications.do_not_disturb = on;
-    let path = shared.config_path.clone();
-    let file = std::sync::Arc::clone(&shared.config_file);
+pub fn set_do_not_disturb(app: &AppHandle, on: bool) -> Result<(), WindowError> {
+    let tray_app = app.state::<TrayApp>();
+    tray_app.act(UserAction::SetDoNotDisturb(on))?;
+    tray_app.config().notifications.do_not_disturb = on;
+    let path = tray_app.config_path.clone();
+    let file = std::sync::Arc::clone(&tray_app.config_file);
     tauri::async_runtime::spawn_blocking(move || {
-        let _writing = super::state::lock(&file);
+        let _writing = crate::sync::lock(&file);
         if let Err(e) = settings::save(&path, |text| {
             settings::apply_do_not_disturb(text, on, &path)
         }) {

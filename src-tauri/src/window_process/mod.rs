@@ -5,7 +5,7 @@
 //! when its stdin closes: the tray app wants no window any more, or is
 //! gone.
 
-mod commands;
+mod ipc;
 #[cfg(target_os = "linux")]
 #[path = "layer_linux.rs"]
 mod layer;
@@ -29,15 +29,15 @@ use state::{Answer, WindowState};
 #[must_use]
 pub fn run() -> ExitCode {
     // First, before any thread or child process exists.
-    let (from_app, to_app) = match crate::platform::take_protocol_pipes() {
+    let (from_app, to_app) = match crate::native::take_protocol_pipes() {
         Ok(pipes) => pipes,
         Err(e) => {
             eprintln!("island windows: cannot take the pipes to the tray app: {e}");
             return ExitCode::FAILURE;
         }
     };
-    crate::platform::prepare_webkit();
-    if let Err(why) = crate::platform::check_display() {
+    crate::native::prepare_webkit();
+    if let Err(why) = crate::native::check_display() {
         eprintln!("island windows: {why}");
         return ExitCode::from(2);
     }
@@ -47,17 +47,17 @@ pub fn run() -> ExitCode {
     tauri::async_runtime::set(runtime.handle().clone());
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
-            commands::board,
-            commands::decide,
-            commands::focus,
-            commands::resize_widget,
-            commands::snap_widget,
-            commands::hide_widget,
-            commands::load_settings,
-            commands::save_settings,
+            ipc::board,
+            ipc::decide,
+            ipc::focus,
+            ipc::resize_widget,
+            ipc::snap_widget,
+            ipc::hide_widget,
+            ipc::load_settings,
+            ipc::save_settings,
         ])
         .setup(move |app| {
-            setup(app, from_app, to_app);
+            start(app, from_app, to_app);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -72,7 +72,7 @@ pub fn run() -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-fn setup(app: &mut App, from_app: File, to_app: File) {
+fn start(app: &mut App, from_app: File, to_app: File) {
     app.manage(WindowState::new(to_app));
     stop_on_terminate(app.handle().clone());
     let handle = app.handle().clone();

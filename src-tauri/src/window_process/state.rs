@@ -13,7 +13,7 @@ use island_core::view::Board;
 use island_core::window_link::{FromWindows, SettingsView, WindowError, encode};
 use tokio::sync::oneshot;
 
-use crate::app::state::lock;
+use crate::sync::lock;
 
 /// An answer from the tray app to a request.
 #[derive(Debug)]

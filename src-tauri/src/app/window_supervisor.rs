@@ -16,14 +16,15 @@ use island_core::window_link::{FromWindows, Step, Supervisor, ToWindows, WindowE
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 
-use super::state::{Shared, lock};
+use super::state::TrayApp;
+use crate::sync::lock;
 
 /// How long a window process may take to go after its stdin closed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// The window process and its supervisor.
 #[derive(Debug)]
-pub struct Windows {
+pub struct WindowProcess {
     inner: Mutex<Inner>,
     /// The monotonic clock the supervisor counts failures on.
     epoch: Instant,
@@ -45,7 +46,7 @@ struct Process {
     generation: u64,
 }
 
-impl Default for Windows {
+impl Default for WindowProcess {
     fn default() -> Self {
         Self {
             inner: Mutex::default(),
@@ -54,7 +55,7 @@ impl Default for Windows {
     }
 }
 
-impl Windows {
+impl WindowProcess {
     /// Shows or hides the widget (`raise`: the user asked for it).
     pub fn widget(&self, app: &AppHandle, shown: bool, raise: bool) {
         {
@@ -64,8 +65,8 @@ impl Windows {
         }
         // Approval notices may be quieter while the widget shows the cards
         // (`approvals_with_widget`).
-        if let Some(shared) = app.try_state::<Shared>() {
-            let _ = shared.act(UserAction::WidgetShown(shown));
+        if let Some(tray_app) = app.try_state::<TrayApp>() {
+            let _ = tray_app.act(UserAction::WidgetShown(shown));
         }
     }
 
@@ -156,12 +157,12 @@ impl Inner {
     }
 
     fn start(&mut self, app: &AppHandle, generation: u64, first: Vec<ToWindows>) {
-        let shared = app.state::<Shared>();
+        let tray_app = app.state::<TrayApp>();
         let mut messages = vec![
             ToWindows::Board {
-                board: shared.board(),
+                board: tray_app.board(),
             },
-            shared.widget_layout(false),
+            tray_app.widget_layout(false),
         ];
         messages.extend(first);
         match spawn(app, generation) {
@@ -196,8 +197,8 @@ fn stop(process: Process) {
 
 /// Starts `island windows` with a writer and a reader thread.
 fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
-    let mut command = crate::platform::window_process_command(&crate::platform::own_executable()?);
-    let backend = app.state::<Shared>().widget_backend.backend;
+    let mut command = crate::native::window_process_command(&crate::native::own_executable()?);
+    let backend = app.state::<TrayApp>().widget_backend.backend;
     command.env(widget_backend::ENV, backend.as_str());
     match backend {
         // This child alone: the tray app stays on Wayland.
@@ -252,10 +253,12 @@ fn spawn(app: &AppHandle, generation: u64) -> std::io::Result<Process> {
             Err(e) => tracing::warn!("cannot reap the window process: {e}"),
         }
         drop(child);
-        app.state::<Shared>().windows.ended(&app, generation, clean);
-        // Pages this process shared with the window process are its
+        app.state::<TrayApp>()
+            .window_process
+            .ended(&app, generation, clean);
+        // Pages this process tray_app with the window process are its
         // alone again: give back what it does not use.
-        crate::platform::release_unused_libraries();
+        crate::native::release_unused_libraries();
     });
     Ok(Process {
         to,
@@ -287,13 +290,13 @@ fn read(app: &AppHandle, stdout: ChildStdout, generation: u64) {
 }
 
 fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
-    let shared = app.state::<Shared>();
+    let tray_app = app.state::<TrayApp>();
     let acted = match message {
         FromWindows::Decide {
             session_id,
             approval_id,
             decision,
-        } => shared.act(UserAction::Decide {
+        } => tray_app.act(UserAction::Decide {
             approval: island_core::tracker::ApprovalRef {
                 session: session_id,
                 id: approval_id,
@@ -301,22 +304,24 @@ fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
             decision: decision.into(),
             source: DecisionSource::Widget,
         }),
-        FromWindows::Focus { session_id } => shared.act(UserAction::Focus { session_id }),
+        FromWindows::Focus { session_id } => tray_app.act(UserAction::Focus { session_id }),
         FromWindows::Dismiss => {
             let handle = app.clone();
             app.run_on_main_thread(move || super::widget::dismiss(&handle))
                 .map_err(WindowError::window)
         }
         FromWindows::SettingsClosed { request } => {
-            shared.windows.settings_closed(app, generation, request);
+            tray_app
+                .window_process
+                .settings_closed(app, generation, request);
             Ok(())
         }
         // Answered to the process that asked, even if another runs by then.
         FromWindows::LoadSettings { id } => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let result = super::commands::load_settings(&app).await;
-                let windows = &app.state::<Shared>().windows;
+                let result = super::settings_file::load_settings(&app).await;
+                let windows = &app.state::<TrayApp>().window_process;
                 windows.reply(generation, ToWindows::SettingsLoaded { id, result });
             });
             Ok(())
@@ -324,8 +329,8 @@ fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
         FromWindows::SaveSettings { id, form } => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
-                let result = super::commands::save_settings(&app, form).await;
-                let windows = &app.state::<Shared>().windows;
+                let result = super::settings_file::save_settings(&app, form).await;
+                let windows = &app.state::<TrayApp>().window_process;
                 windows.reply(generation, ToWindows::SettingsSaved { id, result });
             });
             Ok(())

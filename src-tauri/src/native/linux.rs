@@ -19,7 +19,7 @@ pub fn prepare_webkit() {
     ] {
         if std::env::var_os(var).is_none() {
             // SAFETY: called first thing in `app::run` and
-            // `windows::run`, before the async runtime, GTK or anything
+            // `window_process::run`, before the async runtime, GTK or anything
             // else has started a thread, so nothing reads the environment
             // concurrently.
             unsafe { std::env::set_var(var, value) };
