@@ -282,7 +282,7 @@ fn main() {
             &input,
         );
         through_process.push(run.wall);
-        let plan = island_core::bridge::claude::plan(
+        let plan = island_agents::bridge::claude::plan(
             &permission_request(n + 100_000),
             Some(std::process::id()),
             terminal.clone(),
@@ -291,7 +291,7 @@ fn main() {
         .unwrap();
         let start = Instant::now();
         let answer = runtime
-            .block_on(island_core::bridge::deliver(
+            .block_on(island_agents::bridge::deliver(
                 &socket,
                 &plan,
                 Duration::from_secs(10),

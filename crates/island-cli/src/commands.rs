@@ -86,9 +86,9 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
         // Run by `crate::dispatch` before any client command.
         Command::Setup { .. } => anyhow::bail!("`island setup` runs without a runtime"),
         Command::Doctor => {
-            use island_core::doctor::Level;
+            use island_agents::doctor::Level;
             let home = directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf());
-            let checks = island_core::doctor::run(&socket, home.as_deref()).await;
+            let checks = island_agents::doctor::run(&socket, home.as_deref()).await;
             for check in &checks {
                 let level = match check.level {
                     Level::Ok => "ok  ",
@@ -159,7 +159,7 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
 /// `island hook AGENT`: whatever happens, the agent goes on; what went
 /// wrong is said on stderr (Claude Code shows it in its verbose mode).
 async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
-    use island_core::bridge::{claude, deliver, others};
+    use island_agents::bridge::{claude, deliver, others};
     let input = match &agent {
         HookAgent::Codex { payload } => serde_json::from_str(payload),
         HookAgent::Claude { .. } | HookAgent::Codewhale { .. } => {
@@ -213,7 +213,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
     let delivered = if is_claude {
         // Answered in Claude's own dialog meanwhile: Island hears it.
         let elsewhere = answered_in_claudes_dialog(&input);
-        island_core::bridge::deliver_unless_answered(socket, &plan, wait, elsewhere).await
+        island_agents::bridge::deliver_unless_answered(socket, &plan, wait, elsewhere).await
     } else {
         deliver(socket, &plan, wait).await
     };
@@ -232,7 +232,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
 /// which closes the card all the same.
 async fn answered_in_claudes_dialog(input: &serde_json::Value) -> ApprovalPhase {
     use tokio::signal::unix::{SignalKind, signal};
-    let transcript = island_core::bridge::claude::answered_in_terminal(input);
+    let transcript = island_agents::bridge::claude::answered_in_terminal(input);
     tokio::pin!(transcript);
     let Ok(mut terminate) = signal(SignalKind::terminate()) else {
         return transcript.await;
@@ -256,7 +256,7 @@ fn hook_has_stdin(agent: &HookAgent) -> bool {
     }
     match agent {
         HookAgent::Codewhale { event: Some(event) } => {
-            island_core::bridge::others::CODEWHALE_STDIN_EVENTS.contains(&event.as_str())
+            island_agents::bridge::others::CODEWHALE_STDIN_EVENTS.contains(&event.as_str())
         }
         _ => true,
     }

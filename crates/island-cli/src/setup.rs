@@ -1,13 +1,13 @@
 //! `island setup AGENT`: shows the change to the agent's config file, asks
 //! (or takes `--yes`), then writes it with a backup. The work is
-//! `island_core::setup`'s; this is the conversation.
+//! `island_agents::setup`'s; this is the conversation.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use island_core::setup::{self, Agent};
+use island_agents::setup::{self, Agent};
 
 use crate::cli::SetupAgent;
 

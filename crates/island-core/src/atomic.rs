@@ -9,7 +9,7 @@ use std::path::Path;
 ///
 /// # Errors
 /// Any I/O error; the file is then as it was.
-pub(crate) fn write(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write(path: &Path, text: &str) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut file = tempfile::NamedTempFile::new_in(dir)?;

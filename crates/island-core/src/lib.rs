@@ -4,12 +4,10 @@
 //! # Layout
 //!
 //! - [`actions`]: the ids and labels of the answers an approval offers.
-//! - [`bridge`]: agents' own hooks (Claude Code) as PROTOCOL lines.
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
 //! - [`config`]: Island's settings file.
 //! - [`display`]: agent-supplied text made safe to show.
-//! - [`doctor`]: `island doctor`'s checks.
 //! - [`focus`]: click-through to the agent's terminal.
 //! - [`framing`]: capped line framing.
 //! - [`runtime`]: everything assembled, for `island --headless`.
@@ -29,14 +27,12 @@
 
 pub mod actions;
 pub mod answer_token;
-mod atomic;
+pub mod atomic;
 pub mod attention;
 pub mod bind;
-pub mod bridge;
 pub mod client;
 pub mod config;
 pub mod display;
-pub mod doctor;
 pub mod focus;
 pub mod framing;
 pub mod history;
@@ -50,7 +46,6 @@ pub mod platform;
 pub mod runtime;
 pub mod server;
 pub mod settings;
-pub mod setup;
 pub mod ssh;
 pub mod state_file;
 pub mod tracker;

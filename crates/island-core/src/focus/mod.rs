@@ -114,11 +114,12 @@ impl Desktop {
     }
 
     /// KDE Plasma on Wayland: KWin, whose scripting API activates windows.
-    pub(crate) fn kde_wayland(&self) -> bool {
+    pub fn kde_wayland(&self) -> bool {
         self.wayland_desktop("kde")
     }
 
-    pub(crate) fn gnome_wayland(&self) -> bool {
+    /// GNOME on Wayland, which lets no program raise another's window.
+    pub fn gnome_wayland(&self) -> bool {
         self.wayland_desktop("gnome")
     }
 

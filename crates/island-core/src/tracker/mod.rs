@@ -27,7 +27,7 @@ mod history;
 mod index;
 mod lifecycle;
 mod model;
-pub(crate) mod notices;
+pub mod notices;
 mod quiet;
 mod remote;
 mod snapshot;

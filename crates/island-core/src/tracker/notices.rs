@@ -5,7 +5,7 @@ use island_protocol::ReviewDecision;
 use super::model::{Approval, Notice, NoticeKey, Session};
 
 /// The project name for a directory: its last component.
-pub(crate) fn project_name(cwd: &str) -> Option<String> {
+pub fn project_name(cwd: &str) -> Option<String> {
     std::path::Path::new(cwd)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -297,7 +297,7 @@ pub fn apply(edit: &Edit) -> Result<Option<PathBuf>, SetupError> {
         Some(_) => Some(backup(&target).map_err(write_error)?),
         None => None,
     };
-    crate::atomic::write(&target, &edit.after).map_err(write_error)?;
+    island_core::atomic::write(&target, &edit.after).map_err(write_error)?;
     Ok(backup)
 }
 

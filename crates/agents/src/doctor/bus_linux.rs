@@ -27,7 +27,7 @@ pub(super) async fn checks() -> Vec<Check> {
         .unwrap_or(false)
     };
     let notifications = if has("org.freedesktop.Notifications").await {
-        let server = crate::notify::server_information().await.map_or_else(
+        let server = island_core::notify::server_information().await.map_or_else(
             || "a notification service".to_owned(),
             |(name, version)| format!("{name} {version}"),
         );

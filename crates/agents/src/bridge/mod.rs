@@ -46,7 +46,7 @@ pub(crate) fn hook_hello(
         pid,
         title: cwd
             .as_deref()
-            .and_then(crate::tracker::notices::project_name),
+            .and_then(island_core::tracker::notices::project_name),
         cwd,
         terminal: Some(terminal),
         transient: true,
@@ -100,11 +100,11 @@ pub async fn deliver_unless_answered(
     elsewhere: impl Future<Output = ApprovalPhase>,
 ) -> Result<Option<ReviewDecision>, BridgeError> {
     let io = |e| BridgeError::Io(socket.display().to_string(), e);
-    let stream = crate::client::connect_trusted(socket)
+    let stream = island_core::client::connect_trusted(socket)
         .await
         .map_err(|e| match e {
-            crate::client::ConnectError::Io(e) => io(e),
-            crate::client::ConnectError::Untrusted(e) => BridgeError::Untrusted(e),
+            island_core::client::ConnectError::Io(e) => io(e),
+            island_core::client::ConnectError::Untrusted(e) => BridgeError::Untrusted(e),
         })?;
     let mut hello = plan.hello.clone();
     if hello.host.is_none() {
