@@ -1,6 +1,6 @@
 //! Quiet when the user is already there: before a session's turn notice
 //! (finished, aborted, waiting for input) is shown, Island asks whether
-//! that session's own terminal is in front (`focus::in_front`: the X11
+//! that session's own terminal is in front (`Focuser::in_front`: the X11
 //! active window, and the tmux pane its client shows). If it is, the
 //! notice is not shown; the widget still shows everything. Approval
 //! notices are checked the same way with `[notifications] when_focused =
@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::focus::{Desktop, FocusSettings, FocusTarget};
+use crate::focus::{FocusTarget, Focuser};
 use crate::tracker::{Notice, NoticeKey};
 
 /// A check that came back.
@@ -67,23 +67,17 @@ impl Gate {
     }
 
     /// Asks, off the runtime, whether `target`'s terminal is in front.
-    pub fn check(
-        &mut self,
-        notice: Notice,
-        target: FocusTarget,
-        focus: &Arc<(Desktop, FocusSettings)>,
-    ) {
+    pub fn check(&mut self, notice: Notice, target: FocusTarget, focus: &Arc<dyn Focuser>) {
         self.generation += 1;
         let generation = self.generation;
         self.pending.insert(notice.key.clone(), generation);
         let results = self.results.clone();
         let focus = Arc::clone(focus);
         tokio::spawn(async move {
-            let in_front =
-                tokio::task::spawn_blocking(move || crate::focus::in_front(&target, &focus.0))
-                    .await
-                    .ok()
-                    .flatten();
+            let in_front = tokio::task::spawn_blocking(move || focus.in_front(&target))
+                .await
+                .ok()
+                .flatten();
             // The host ends only at exit.
             let _ = results.send(Checked {
                 notice,

@@ -68,7 +68,7 @@ pub struct WidgetSettings {
     /// Hide the widget while no agent session exists.
     pub auto_hide: bool,
     /// Where it starts before it is dragged.
-    pub corner: crate::placement::Corner,
+    pub corner: Corner,
     /// The output (monitor connector name, such as `DP-1`) the widget
     /// shows on as a layer-shell surface; empty: the one the compositor
     /// picks, the focused one.
@@ -79,7 +79,7 @@ impl Default for WidgetSettings {
     fn default() -> Self {
         Self {
             auto_hide: true,
-            corner: crate::placement::Corner::Auto,
+            corner: Corner::Auto,
             output: String::new(),
         }
     }
@@ -495,19 +495,62 @@ impl IslandConfig {
         }
     }
 
-    /// Click-through settings.
-    #[must_use]
-    pub fn focus_settings(&self) -> crate::focus::FocusSettings {
-        crate::focus::FocusSettings {
-            command: Some(self.focus.command.clone()).filter(|c| !c.trim().is_empty()),
-        }
-    }
-
     /// The socket path setting, `None` for the default.
     #[must_use]
     pub fn socket_path(&self) -> Option<&Path> {
         let p = self.socket_path.trim();
         (!p.is_empty()).then(|| Path::new(p))
+    }
+}
+
+/// The corner the widget starts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Corner {
+    /// Away from where the desktop's notifications appear (the default;
+    /// see [`Corner::resolve`]).
+    #[default]
+    Auto,
+    /// Top right (away from menus and docks on most desktops).
+    TopRight,
+    /// Top left.
+    TopLeft,
+    /// Bottom right.
+    BottomRight,
+    /// Bottom left.
+    BottomLeft,
+}
+
+impl Corner {
+    /// The corner to use, `Auto` decided by the notification server that
+    /// runs (`GetServerInformation`'s name), so that its notices and the
+    /// widget's approval card do not cover each other: dunst, mako,
+    /// xfce4-notifyd, SwayNC, notify-osd and macOS draw at the top right,
+    /// so the widget goes to the bottom right; GNOME Shell (top centre),
+    /// KDE Plasma (bottom right) and anything unknown leave it at the top
+    /// right.
+    #[must_use]
+    pub fn resolve(self, server: Option<&str>) -> Self {
+        if self != Self::Auto {
+            return self;
+        }
+        let server = server.unwrap_or_default().to_ascii_lowercase();
+        let top_right = [
+            "dunst",
+            "mako",
+            "xfce4-notifyd",
+            "swaync",
+            "swaynotificationcenter",
+            "notify-osd",
+            "notification-daemon",
+        ];
+        if top_right.iter().any(|s| server.contains(s))
+            || (server.is_empty() && cfg!(target_os = "macos"))
+        {
+            Self::BottomRight
+        } else {
+            Self::TopRight
+        }
     }
 }
 

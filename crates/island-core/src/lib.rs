@@ -1,29 +1,35 @@
-//! Island without a window. Everything here is tested with no display: the
-//! Tauri app wraps it.
+//! Island's engine, without a window and without a desktop: the socket,
+//! the session reducer, the notification policy and the requests. Every
+//! desktop dependency (D-Bus, X11, Wayland, notifications) is in
+//! `island-desktop`, which fills this crate's seams ([`notify::NoticeSink`]
+//! and [`focus::Focuser`]); the agents' integrations are `island-agents`.
 //!
 //! # Layout
 //!
 //! - [`actions`]: the ids and labels of the answers an approval offers.
+//! - [`answer_token`]: this run's terminal answer token.
+//! - [`atomic`]: replacing a file all at once.
+//! - [`attention`]: whether a notice waits because its terminal is in front.
 //! - [`bind`]: the socket and every duty of PROTOCOL section 3.
 //! - [`client`]: the command line's requests and the text people read.
 //! - [`config`]: Island's settings file.
 //! - [`display`]: agent-supplied text made safe to show.
-//! - [`focus`]: click-through to the agent's terminal.
+//! - [`focus`]: click-through's target, outcome and seam.
 //! - [`framing`]: capped line framing.
-//! - [`runtime`]: everything assembled, for `island --headless`.
-//! - [`server`]: accepting, peer checks, decoding; one task per connection.
-//! - [`settings`]: the settings view's form, written into the config text.
-//! - [`platform`]: what the OS tells about peer processes.
+//! - [`history`]: the approval history file.
 //! - [`host`]: runs the reducer and carries out its effects.
 //! - `liveness`: whether a watched agent process is still the same one.
 //! - [`logging`]: stderr and `island.log`, for every binary.
-//! - [`notify`]: the notice seam and the desktop adapter.
+//! - [`notify`]: the notice seam and the user's actions.
+//! - `peer_order`: the order of a peer's connections.
+//! - [`platform`]: what the OS tells about peer processes.
+//! - [`server`]: accepting, peer checks, decoding; one task per connection.
+//! - [`ssh`]: `island remote`'s probe of the remote machine.
+//! - [`state_file`]: small state files written safely.
 //! - [`tracker`]: the session state as a pure reducer, and the notification
 //!   policy.
 //! - [`view`]: what the tray menu and the widget show, as data.
-//! - [`placement`]: where the widget goes on a display.
-//! - [`widget_backend`]: which kind of window the widget is (X11, layer
-//!   shell, XWayland), chosen at run time.
+//! - `writer`: a connection's writer.
 
 pub mod actions;
 pub mod answer_token;
@@ -41,15 +47,10 @@ mod liveness;
 pub mod logging;
 pub mod notify;
 mod peer_order;
-pub mod placement;
 pub mod platform;
-pub mod runtime;
 pub mod server;
-pub mod settings;
 pub mod ssh;
 pub mod state_file;
 pub mod tracker;
 pub mod view;
-pub mod widget_backend;
-pub mod window_link;
 mod writer;

@@ -16,7 +16,7 @@ mod window_supervisor;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use island_core::runtime::{RunOptions, Started, start};
+use island_desktop::runtime::{RunOptions, Started, start};
 use tauri::{App, AppHandle, Manager, RunEvent};
 
 use state::TrayApp;
@@ -122,7 +122,7 @@ fn start_tray_app(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std:
     // The widget's `auto` corner keeps away from the notification server's.
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
-        let name = island_core::notify::server_name().await;
+        let name = island_desktop::notify::server_name().await;
         tracing::info!(server = ?name, "notification server");
         handle.state::<TrayApp>().set_notification_server(name);
         let main = handle.clone();

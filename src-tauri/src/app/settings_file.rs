@@ -1,10 +1,10 @@
 //! Island's settings file, as the settings window and the tray's do not
-//! disturb read and write it: thin calls into `island_core::settings`,
+//! disturb read and write it: thin calls into `island_desktop::settings`,
 //! then the new settings put in force.
 
 use island_core::notify::UserAction;
-use island_core::settings::{self, SettingsForm};
-use island_core::window_link::{SettingsView, WindowError};
+use island_desktop::settings::{self, SettingsForm};
+use island_desktop::window_link::{SettingsView, WindowError};
 use tauri::{AppHandle, Manager};
 
 use super::state::TrayApp;

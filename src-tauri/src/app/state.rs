@@ -11,9 +11,9 @@ use island_core::answer_token::AnswerToken;
 use island_core::config::IslandConfig;
 use island_core::host::Published;
 use island_core::notify::UserAction;
-use island_core::runtime::Running;
 use island_core::view::{Board, MenuEntry, tray_menu, with_answer_token};
-use island_core::window_link::{WindowError, WindowErrorKind};
+use island_desktop::runtime::Running;
+use island_desktop::window_link::{WindowError, WindowErrorKind};
 use island_protocol::Timestamp;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
@@ -44,7 +44,7 @@ pub struct TrayApp {
     /// `auto` corner).
     notification_server: std::sync::OnceLock<Option<String>>,
     /// Which kind of window the widget is in this session, chosen once.
-    pub widget_backend: island_core::widget_backend::Choice,
+    pub widget_backend: island_desktop::widget_backend::Choice,
 }
 
 impl TrayApp {
@@ -63,7 +63,7 @@ impl TrayApp {
             running: Mutex::new(Some(running)),
             notification_server: std::sync::OnceLock::new(),
             widget_backend: {
-                let choice = island_core::widget_backend::detect();
+                let choice = island_desktop::widget_backend::detect();
                 tracing::info!("the widget is {}: {}", choice.backend.as_str(), choice.why);
                 choice
             },
@@ -72,9 +72,9 @@ impl TrayApp {
 
     /// Where the widget goes, for the window process; `reset`: the user
     /// picked a corner, dragged places are forgotten.
-    pub fn widget_layout(&self, reset: bool) -> island_core::window_link::ToWindows {
+    pub fn widget_layout(&self, reset: bool) -> island_desktop::window_link::ToWindows {
         let output = Some(self.config().widget.output.clone()).filter(|o| !o.is_empty());
-        island_core::window_link::ToWindows::Layout {
+        island_desktop::window_link::ToWindows::Layout {
             corner: self.widget_corner(),
             reset,
             output,
@@ -83,7 +83,7 @@ impl TrayApp {
 
     /// The corner the widget starts in: the configured one, `auto` decided
     /// by the notification server (top right until it is known).
-    pub fn widget_corner(&self) -> island_core::placement::Corner {
+    pub fn widget_corner(&self) -> island_desktop::placement::Corner {
         let server = self.notification_server.get().cloned().flatten();
         self.config().widget.corner.resolve(server.as_deref())
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use island_core::tracker::TraySummary;
 use island_core::view::{Board, MenuEntry, menu_ticks};
-use island_core::window_link::ToWindows;
+use island_desktop::window_link::ToWindows;
 use tauri::{AppHandle, Manager};
 
 use super::state::TrayApp;

@@ -1,5 +1,5 @@
 //! The tray app's side of the window process (`island windows`; see
-//! `island_core::window_link` for why it is a process of its own). The
+//! `island_desktop::window_link` for why it is a process of its own). The
 //! [`Supervisor`] decides when it runs; this carries its steps out: starts
 //! the process with two pipes, feeds it, reads what the user did, and ends
 //! it by closing its stdin (killing it if it does not go).
@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use island_core::notify::UserAction;
-use island_core::widget_backend;
-use island_core::window_link::{FromWindows, Step, Supervisor, ToWindows, WindowError, encode};
+use island_desktop::widget_backend;
+use island_desktop::window_link::{FromWindows, Step, Supervisor, ToWindows, WindowError, encode};
 use island_protocol::DecisionSource;
 use tauri::{AppHandle, Manager};
 

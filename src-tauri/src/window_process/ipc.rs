@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use island_core::settings::SettingsForm;
 use island_core::view::{Board, CardDecision};
-use island_core::window_link::{FromWindows, SettingsView, WindowError, WindowErrorKind};
+use island_desktop::settings::SettingsForm;
+use island_desktop::window_link::{FromWindows, SettingsView, WindowError, WindowErrorKind};
 use tauri::{AppHandle, State, WebviewWindow};
 
 use super::state::{Answer, WindowState};

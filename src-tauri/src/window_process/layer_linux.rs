@@ -1,14 +1,14 @@
 //! Linux: the widget as a layer-shell overlay surface (`gtk-layer-shell`),
 //! when the tray app chose that backend for this session
-//! (`island_core::widget_backend`). Anchored to its spot with margins,
+//! (`island_desktop::widget_backend`). Anchored to its spot with margins,
 //! on the chosen output, above every window, reserving no space, with no
 //! taskbar entry and the keyboard only when clicked.
 
 use gtk::glib::translate::{FromGlibPtrFull, ToGlibPtr};
 use gtk::prelude::{Cast, GtkWindowExt, WidgetExt};
 use gtk_layer_shell::{Edge, KeyboardMode, Layer, LayerShell};
-use island_core::placement::Spot;
-use island_core::widget_backend::{Backend, ENV};
+use island_desktop::placement::Spot;
+use island_desktop::widget_backend::{Backend, ENV};
 use tauri::WebviewWindow;
 
 /// The backend the tray app chose for this process (`None`: not said).

@@ -1,10 +1,10 @@
 //! Elsewhere (macOS): no layer shell; the widget places itself.
 
-use island_core::placement::Spot;
+use island_desktop::placement::Spot;
 use tauri::WebviewWindow;
 
 /// No backend is chosen here: the window places itself.
-pub fn backend() -> Option<island_core::widget_backend::Backend> {
+pub fn backend() -> Option<island_desktop::widget_backend::Backend> {
     None
 }
 

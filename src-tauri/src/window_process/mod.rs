@@ -1,7 +1,7 @@
 //! Island's window process (`island windows`, started by the tray app):
 //! the widget and the settings window, and nothing else. It shows what the
 //! tray app sends on stdin ([`ToWindows`]) and writes what the user does
-//! to stdout ([`FromWindows`]); see `island_core::window_link`. It ends
+//! to stdout ([`FromWindows`]); see `island_desktop::window_link`. It ends
 //! when its stdin closes: the tray app wants no window any more, or is
 //! gone.
 
@@ -20,7 +20,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::process::ExitCode;
 
-use island_core::window_link::{FromWindows, ToWindows};
+use island_desktop::window_link::{FromWindows, ToWindows};
 use tauri::{App, AppHandle, Emitter, Manager, RunEvent};
 
 use state::{Answer, WindowState};

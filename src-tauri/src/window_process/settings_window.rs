@@ -1,6 +1,6 @@
 //! The settings window: created when asked for, destroyed when closed.
 
-use island_core::window_link::FromWindows;
+use island_desktop::window_link::FromWindows;
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
 use super::state::WindowState;

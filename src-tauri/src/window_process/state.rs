@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use island_core::placement::{Corner, Positions};
 use island_core::view::Board;
-use island_core::window_link::{FromWindows, SettingsView, WindowError, encode};
+use island_desktop::placement::{Corner, Positions};
+use island_desktop::window_link::{FromWindows, SettingsView, WindowError, encode};
 use tokio::sync::oneshot;
 
 use crate::sync::lock;

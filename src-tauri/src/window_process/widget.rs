@@ -6,8 +6,8 @@
 //! compositors that offer it; see [`super::layer`]) it is anchored
 //! instead, and a drag snaps it to the nearest corner or edge.
 
-use island_core::placement::{self, Area, Spot};
-use island_core::widget_backend;
+use island_desktop::placement::{self, Area, Spot};
+use island_desktop::widget_backend;
 use tauri::{
     AppHandle, LogicalSize, Manager, Monitor, PhysicalPosition, PhysicalSize, WebviewUrl,
     WebviewWindow, WebviewWindowBuilder, WindowEvent,

@@ -27,10 +27,12 @@ pub(super) async fn checks() -> Vec<Check> {
         .unwrap_or(false)
     };
     let notifications = if has("org.freedesktop.Notifications").await {
-        let server = island_core::notify::server_information().await.map_or_else(
-            || "a notification service".to_owned(),
-            |(name, version)| format!("{name} {version}"),
-        );
+        let server = island_desktop::notify::server_information()
+            .await
+            .map_or_else(
+                || "a notification service".to_owned(),
+                |(name, version)| format!("{name} {version}"),
+            );
         Check::new(Level::Ok, "notifications", server)
     } else {
         Check::new(

@@ -11,7 +11,7 @@ mod bus;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use island_core::focus::Desktop;
+use island_desktop::focus::Desktop;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +64,7 @@ pub async fn run(socket: &Path, home: Option<&Path>) -> Vec<Check> {
     checks.extend(bus::checks().await);
     checks.push(display());
     if std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some() {
-        let choice = tokio::task::spawn_blocking(island_core::widget_backend::detect).await;
+        let choice = tokio::task::spawn_blocking(island_desktop::widget_backend::detect).await;
         if let Ok(choice) = choice {
             checks.push(widget(&choice));
         }
@@ -155,8 +155,8 @@ fn display() -> Check {
 }
 
 /// Which kind of window the widget will be, and why.
-fn widget(choice: &island_core::widget_backend::Choice) -> Check {
-    use island_core::widget_backend::Backend;
+fn widget(choice: &island_desktop::widget_backend::Choice) -> Check {
+    use island_desktop::widget_backend::Backend;
     let mut what = format!("{}: {}", choice.backend.as_str(), choice.why);
     if let Some(limit) = choice.backend.limits() {
         what = format!("{what}; {limit}");

@@ -18,7 +18,7 @@ use std::time::Duration;
 use island_protocol::{AgentMessage, Focused, IslandMessage, Timestamp, encode_line};
 use tokio::sync::{mpsc, watch};
 
-use crate::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus};
+use crate::focus::{FocusOutcome, FocusTarget, Focuser, NoDesktop};
 use crate::notify::{NoticeSink, UserAction};
 use crate::platform::process_alive;
 use crate::server::{Inbound, OutQueue, ServerCounters};
@@ -50,7 +50,7 @@ pub struct Host {
     snapshot_due: bool,
     wake: Option<tokio::time::Instant>,
     published: watch::Sender<Published>,
-    focus: Arc<(Desktop, FocusSettings)>,
+    focus: Arc<dyn Focuser>,
     focus_results: mpsc::UnboundedSender<(String, FocusOutcome)>,
     focus_results_rx: Option<mpsc::UnboundedReceiver<(String, FocusOutcome)>>,
     /// The start time each agent process had when Island first saw it: a
@@ -97,7 +97,7 @@ impl Host {
             approvals_with_widget: crate::config::ApprovalsWithWidget::Notify,
             gate,
             gate_rx: Some(gate_rx),
-            focus: Arc::new((Desktop::from_env(), FocusSettings::default())),
+            focus: Arc::new(NoDesktop),
             focus_results,
             focus_results_rx: Some(focus_results_rx),
             tracker,
@@ -158,10 +158,11 @@ impl Host {
         self
     }
 
-    /// Sets how click-through reaches the desktop.
+    /// Sets how click-through reaches the desktop (without one, nothing
+    /// is focused, and no terminal is known to be in front).
     #[must_use]
-    pub fn with_focus(mut self, desktop: Desktop, settings: FocusSettings) -> Self {
-        self.focus = Arc::new((desktop, settings));
+    pub fn with_focus(mut self, focuser: Arc<dyn Focuser>) -> Self {
+        self.focus = focuser;
         self
     }
 

@@ -49,11 +49,11 @@ impl Host {
     /// tells the user what happened.
     pub(super) fn start_focus(&mut self, target: FocusTarget, reply_to: Option<ConnId>) {
         let reply = reply_to.and_then(|conn| self.outbound.get(&conn).cloned());
-        let config = Arc::clone(&self.focus);
+        let focuser = Arc::clone(&self.focus);
         let results = self.focus_results.clone();
         tokio::spawn(async move {
             let session = target.session_id.clone();
-            let outcome = tokio::task::spawn_blocking(move || focus(&target, &config.0, &config.1))
+            let outcome = tokio::task::spawn_blocking(move || focuser.focus(&target))
                 .await
                 .unwrap_or_else(|e| FocusOutcome::NotFocused {
                     reason: format!("the focus task failed: {e}"),

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use island_protocol::Timestamp;
 use tokio::sync::{mpsc, watch};
 
-use crate::answer_token::AnswerToken;
-use crate::bind::{BindError, BoundSocket, bind};
-use crate::config::{ConfigError, IslandConfig};
-use crate::host::{Host, Published};
 use crate::notify::{NoNotices, NoticeSink, UserAction};
-use crate::server::{ServerCounters, ServerLimits, serve};
-use crate::tracker::SessionTracker;
+use island_core::answer_token::AnswerToken;
+use island_core::bind::{BindError, BoundSocket, bind};
+use island_core::config::{ConfigError, IslandConfig};
+use island_core::host::{Host, Published};
+use island_core::server::{ServerCounters, ServerLimits, serve};
+use island_core::tracker::SessionTracker;
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -142,26 +142,29 @@ pub async fn start(options: RunOptions) -> Result<Started, RunError> {
     let mut tracker = SessionTracker::new(config.policy()).with_answer_token(answer_token.clone());
     // Upstream sessions with an open approval or turn, from before a
     // restart, whose process still runs.
-    let state_path = crate::state_file::path_for(&path);
-    tracker.restore(crate::state_file::load(&state_path), Timestamp::now());
+    let state_path = island_core::state_file::path_for(&path);
+    tracker.restore(island_core::state_file::load(&state_path), Timestamp::now());
     let (control_tx, control_rx) = mpsc::channel(1024);
     let host = Host::new(tracker, notices, Arc::clone(&counters))
         .with_control_inbound(control_rx)
-        .with_focus(crate::focus::Desktop::from_env(), config.focus_settings())
+        .with_focus(Arc::new(crate::focus::DesktopFocuser {
+            desktop: crate::focus::Desktop::from_env(),
+            settings: crate::focus::FocusSettings::from_config(&config),
+        }))
         .with_state_file(state_path)
         .holding_focused_approvals(
-            config.notifications.when_focused == crate::config::WhenFocused::Hold,
+            config.notifications.when_focused == island_core::config::WhenFocused::Hold,
         )
         .with_widget_approvals(config.notifications.approvals_with_widget);
-    let host = match crate::history::default_dir() {
-        Some(dir) => host.with_history(crate::history::Log::new(dir, config.history.clone())),
+    let host = match island_core::history::default_dir() {
+        Some(dir) => host.with_history(island_core::history::Log::new(dir, config.history.clone())),
         None => host,
     };
     let published = host.subscribe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (control_stop, control_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let control = control.map(|(bound, listener)| {
-        let task = tokio::spawn(crate::server::serve_control(
+        let task = tokio::spawn(island_core::server::serve_control(
             listener,
             limits.clone(),
             Arc::clone(&counters),
@@ -213,7 +216,7 @@ impl Running {
 /// Binds the control socket beside `socket`, if it can (a path too long
 /// for a socket, say, leaves Island with its main socket only).
 fn bind_control(socket: &std::path::Path) -> Option<(BoundSocket, tokio::net::UnixListener)> {
-    let path = crate::server::control_path(socket);
+    let path = island_core::server::control_path(socket);
     let mut bound = bind(&path)
         .map_err(|e| tracing::warn!("no control socket at {}: {e}", path.display()))
         .ok()?;

@@ -12,7 +12,7 @@ use notify_rust::{Notification, NotificationHandle, Timeout, Urgency};
 use tokio::sync::mpsc;
 
 use super::{NoticeSink, Sounds, UserAction, action_for, forward};
-use crate::tracker::{Notice, NoticeKey};
+use island_core::tracker::{Notice, NoticeKey};
 
 enum Command {
     Show(Notice),
@@ -147,10 +147,10 @@ fn build(notice: &Notice, sounds: &Sounds) -> Notification {
     let body: Vec<String> = notice
         .body
         .split('\n')
-        .map(|line| crate::display::markup(&crate::display::safe(line)))
+        .map(|line| island_core::display::markup(&island_core::display::safe(line)))
         .collect();
     n.appname("Island")
-        .summary(&crate::display::safe(&notice.title))
+        .summary(&island_core::display::safe(&notice.title))
         .body(&body.join("\n"));
     if notice.critical {
         n.urgency(Urgency::Critical).timeout(Timeout::Never);

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::placement::Corner;
 use crate::settings::SettingsForm;
-use crate::view::{Board, CardDecision};
+use island_core::view::{Board, CardDecision};
 
 /// Why something asked of the tray app was not done; the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -392,7 +392,7 @@ mod tests {
             &json!({"type": "settings", "request": 2}),
         );
         let view = SettingsView {
-            form: SettingsForm::from_config(&crate::config::IslandConfig::default()),
+            form: SettingsForm::from_config(&island_core::config::IslandConfig::default()),
             config_path: "/c.toml".into(),
             socket: "/s.sock".into(),
         };

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use island_core::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
+use island_desktop::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
 use island_protocol::TerminalInfo;
 
-#[path = "support/screen.rs"]
+#[path = "../../island-core/tests/support/screen.rs"]
 mod screen;
 
 use screen::{Kill, Screen};

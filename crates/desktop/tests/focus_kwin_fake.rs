@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use island_core::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
+use island_desktop::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
 
 /// A private `dbus-daemon`, gone when dropped.
 struct Bus(Child, String);

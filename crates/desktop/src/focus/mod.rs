@@ -32,48 +32,7 @@ use island_protocol::TerminalInfo;
 
 pub use run::Program;
 
-/// What to focus.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FocusTarget {
-    /// The session, for messages.
-    pub session_id: String,
-    /// The agent's process.
-    pub pid: Option<u32>,
-    /// Its working directory, offered when focusing fails.
-    pub cwd: Option<String>,
-    /// What the hello said about its terminal.
-    pub terminal: Option<TerminalInfo>,
-    /// The agent runs on another machine, reached through `island remote`.
-    pub remote: Option<RemoteTarget>,
-}
-
-/// A session on another machine: its terminal there (a tmux pane) is
-/// selected through the SSH connection of `island remote`, and the local
-/// terminal that runs that `ssh` is raised here.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RemoteTarget {
-    /// The machine.
-    pub host: String,
-    /// The local `ssh` of `island remote`; `None` when it is gone.
-    pub ssh_pid: Option<u32>,
-    /// Its control socket.
-    pub control_path: Option<String>,
-}
-
-/// How it went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FocusOutcome {
-    /// Brought to the front; `how` names the strategies (`tmux+x11`).
-    Focused {
-        /// Strategies used.
-        how: String,
-    },
-    /// Not done, and why.
-    NotFocused {
-        /// Why, for people.
-        reason: String,
-    },
-}
+pub use island_core::focus::{FocusOutcome, FocusTarget, Focuser, RemoteTarget};
 
 /// What the desktop is, read once from Island's environment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,6 +89,36 @@ impl Desktop {
                 .current_desktop
                 .as_deref()
                 .is_some_and(|d| d.split(':').any(|p| p.eq_ignore_ascii_case(name)))
+    }
+}
+
+/// Click-through on this desktop for the engine (its `Focuser`): the
+/// session's desktop, read once, and the user's settings.
+#[derive(Debug, Clone, Default)]
+pub struct DesktopFocuser {
+    /// The desktop.
+    pub desktop: Desktop,
+    /// The user's settings.
+    pub settings: FocusSettings,
+}
+
+impl Focuser for DesktopFocuser {
+    fn focus(&self, target: &FocusTarget) -> FocusOutcome {
+        focus(target, &self.desktop, &self.settings)
+    }
+
+    fn in_front(&self, target: &FocusTarget) -> Option<bool> {
+        in_front(target, &self.desktop)
+    }
+}
+
+impl FocusSettings {
+    /// `[focus]` of Island's config.
+    #[must_use]
+    pub fn from_config(config: &island_core::config::IslandConfig) -> Self {
+        Self {
+            command: Some(config.focus.command.clone()).filter(|c| !c.trim().is_empty()),
+        }
     }
 }
 
@@ -327,7 +316,7 @@ impl Window {
         Self {
             pids: target
                 .pid
-                .map(crate::platform::ancestry)
+                .map(island_core::platform::ancestry)
                 .unwrap_or_default(),
             windowid: terminal.windowid.clone(),
         }
@@ -336,9 +325,9 @@ impl Window {
     /// The terminal hosting a process of this user (a tmux client): its
     /// ancestry and `WINDOWID` from its own environment.
     fn of_process(pid: u32) -> Self {
-        let env = crate::platform::process_environ(pid);
+        let env = island_core::platform::process_environ(pid);
         Self {
-            pids: crate::platform::ancestry(pid),
+            pids: island_core::platform::ancestry(pid),
             windowid: env.and_then(|e| e.get("WINDOWID").cloned()),
         }
     }
@@ -391,10 +380,13 @@ fn resolve_terminal(target: &FocusTarget) -> TerminalInfo {
     let Some(pid) = target.pid else {
         return claimed;
     };
-    let Some(env) = crate::platform::process_environ(pid) else {
+    let Some(env) = island_core::platform::process_environ(pid) else {
         return claimed;
     };
-    let seen = TerminalInfo::from_env(|k| env.get(k).cloned(), crate::platform::process_tty(pid));
+    let seen = TerminalInfo::from_env(
+        |k| env.get(k).cloned(),
+        island_core::platform::process_tty(pid),
+    );
     let pick = |seen: Option<String>, claimed: Option<String>| seen.or(claimed);
     TerminalInfo {
         tty: pick(seen.tty, claimed.tty),

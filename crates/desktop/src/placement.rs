@@ -23,56 +23,7 @@ pub struct Area {
     pub height: u32,
 }
 
-/// The corner the widget starts in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Corner {
-    /// Away from where the desktop's notifications appear (the default;
-    /// see [`Corner::resolve`]).
-    #[default]
-    Auto,
-    /// Top right (away from menus and docks on most desktops).
-    TopRight,
-    /// Top left.
-    TopLeft,
-    /// Bottom right.
-    BottomRight,
-    /// Bottom left.
-    BottomLeft,
-}
-
-impl Corner {
-    /// The corner to use, `Auto` decided by the notification server that
-    /// runs (`GetServerInformation`'s name), so that its notices and the
-    /// widget's approval card do not cover each other: dunst, mako,
-    /// xfce4-notifyd, SwayNC, notify-osd and macOS draw at the top right,
-    /// so the widget goes to the bottom right; GNOME Shell (top centre),
-    /// KDE Plasma (bottom right) and anything unknown leave it at the top
-    /// right.
-    #[must_use]
-    pub fn resolve(self, server: Option<&str>) -> Self {
-        if self != Self::Auto {
-            return self;
-        }
-        let server = server.unwrap_or_default().to_ascii_lowercase();
-        let top_right = [
-            "dunst",
-            "mako",
-            "xfce4-notifyd",
-            "swaync",
-            "swaynotificationcenter",
-            "notify-osd",
-            "notification-daemon",
-        ];
-        if top_right.iter().any(|s| server.contains(s))
-            || (server.is_empty() && cfg!(target_os = "macos"))
-        {
-            Self::BottomRight
-        } else {
-            Self::TopRight
-        }
-    }
-}
+pub use island_core::config::Corner;
 
 /// A name for a display that stays the same across restarts: its
 /// connector name and size.

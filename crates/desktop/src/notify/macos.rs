@@ -6,7 +6,7 @@
 use tokio::sync::mpsc;
 
 use super::{NoticeSink, Sounds, UserAction};
-use crate::tracker::{Notice, NoticeKey};
+use island_core::tracker::{Notice, NoticeKey};
 
 /// Shows notices through the macOS notification center.
 #[derive(Debug)]
@@ -29,11 +29,11 @@ impl DesktopNotifier {
 impl NoticeSink for DesktopNotifier {
     fn show(&mut self, notice: &Notice) {
         let (title, body) = (
-            crate::display::safe(&notice.title),
+            island_core::display::safe(&notice.title),
             notice
                 .body
                 .split('\n')
-                .map(crate::display::safe)
+                .map(island_core::display::safe)
                 .collect::<Vec<_>>()
                 .join("\n"),
         );

@@ -1,56 +1,12 @@
 //! Showing notices: a small seam ([`NoticeSink`]) so that tests record
-//! what is shown and the desktop adapter shows it for real. Actions a user
+//! what is shown and the desktop adapter (`island-desktop`) shows it for
+//! real. Actions a user
 //! takes on a notification come back as [`UserAction`]s.
 
 use island_protocol::{DecisionSource, ReviewDecision};
 use tokio::sync::mpsc;
 
 use crate::tracker::{Notice, NoticeKey};
-
-#[cfg(target_os = "linux")]
-#[path = "xdg.rs"]
-mod desktop;
-#[cfg(target_os = "macos")]
-#[path = "macos.rs"]
-mod desktop;
-#[cfg(target_os = "linux")]
-mod dnd_watch;
-
-#[cfg(any(target_os = "linux", target_os = "macos"))]
-pub use desktop::DesktopNotifier;
-
-/// The notification server that runs: its name and version
-/// (`GetServerInformation`: `dunst`, `gnome-shell`, `Plasma`); `None` when
-/// none answers, or off Linux.
-pub async fn server_information() -> Option<(String, String)> {
-    #[cfg(target_os = "linux")]
-    {
-        let conn = zbus::Connection::session().await.ok()?;
-        let reply = conn
-            .call_method(
-                Some("org.freedesktop.Notifications"),
-                "/org/freedesktop/Notifications",
-                Some("org.freedesktop.Notifications"),
-                "GetServerInformation",
-                &(),
-            )
-            .await
-            .ok()?;
-        reply
-            .body()
-            .deserialize::<(String, String, String, String)>()
-            .ok()
-            .map(|(name, _, version, _)| (name, version))
-    }
-    #[cfg(not(target_os = "linux"))]
-    None
-}
-
-/// The notification server's name, to keep the widget away from where it
-/// draws (`placement::Corner::resolve`).
-pub async fn server_name() -> Option<String> {
-    server_information().await.map(|(name, _)| name)
-}
 
 /// The user's sound for each kind of notice (`[notifications] sound_*`):
 /// a name from the freedesktop sound theme, or a file's full path; `None`
@@ -166,7 +122,7 @@ pub fn action_for(action: &str, notice: &Notice) -> Option<UserAction> {
 }
 
 /// Sends actions to the host; dropped silently when the host is gone.
-pub(crate) fn forward(actions: &mpsc::UnboundedSender<UserAction>, action: Option<UserAction>) {
+pub fn forward(actions: &mpsc::UnboundedSender<UserAction>, action: Option<UserAction>) {
     if let Some(action) = action {
         // The host only stops at exit, when actions no longer matter.
         let _ = actions.send(action);

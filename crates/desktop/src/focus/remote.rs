@@ -8,7 +8,7 @@ use island_protocol::TerminalInfo;
 
 use super::run::{Program, run};
 use super::{Desktop, RemoteTarget};
-use crate::ssh::plain_host;
+use island_core::ssh::plain_host;
 
 /// A pane id as tmux writes it (`%12`).
 fn pane_id(pane: &str) -> Option<&str> {

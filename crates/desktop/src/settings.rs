@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml_edit::{DocumentMut, Item, Table, value};
 
-use crate::config::{ConfigError, DEFAULT_FILE, IslandConfig};
 use crate::placement::Corner;
+use island_core::config::{ConfigError, DEFAULT_FILE, IslandConfig};
 
 /// What the settings view edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,13 +31,13 @@ pub struct SettingsForm {
     pub quiet_hours: String,
     /// Approval notices while notices are held.
     #[serde(default)]
-    pub approvals_in_dnd: crate::config::ApprovalsInDnd,
+    pub approvals_in_dnd: island_core::config::ApprovalsInDnd,
     /// Approval notices while the session's terminal is in front.
     #[serde(default)]
-    pub when_focused: crate::config::WhenFocused,
+    pub when_focused: island_core::config::WhenFocused,
     /// Approval notices while the widget shows the card.
     #[serde(default)]
-    pub approvals_with_widget: crate::config::ApprovalsWithWidget,
+    pub approvals_with_widget: island_core::config::ApprovalsWithWidget,
     /// The sounds: a theme name or a file's path; empty for none.
     #[serde(default)]
     pub sound_approval: String,
@@ -138,7 +138,7 @@ pub fn save(
     // written where it lives; the link stays.
     let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     let path = target.as_path();
-    crate::atomic::write(path, &new_text).map_err(|e| io_error("write", path, e))?;
+    island_core::atomic::write(path, &new_text).map_err(|e| io_error("write", path, e))?;
     Ok(config)
 }
 
@@ -226,9 +226,9 @@ mod tests {
             approval_realert_secs: 0,
             do_not_disturb: true,
             quiet_hours: "22:30-07:00".into(),
-            approvals_in_dnd: crate::config::ApprovalsInDnd::Hold,
-            when_focused: crate::config::WhenFocused::Hold,
-            approvals_with_widget: crate::config::ApprovalsWithWidget::Silent,
+            approvals_in_dnd: island_core::config::ApprovalsInDnd::Hold,
+            when_focused: island_core::config::WhenFocused::Hold,
+            approvals_with_widget: island_core::config::ApprovalsWithWidget::Silent,
             sound_approval: "bell".into(),
             sound_finished: "/usr/share/sounds/done.oga".into(),
             sound_aborted: String::new(),
@@ -268,7 +268,7 @@ mod tests {
         assert_eq!(
             IslandConfig::parse(&text, path)?,
             IslandConfig {
-                focus: crate::config::FocusConfig {
+                focus: island_core::config::FocusConfig {
                     command: "wmctrl -a x".into()
                 },
                 ..IslandConfig::default()
