@@ -4,18 +4,30 @@
 
 use super::*;
 
+/// An approval asked for, from either half: the connection it came on,
+/// its session and id, and what the half carried.
+pub(super) struct Asked<'a> {
+    /// The connection it came on.
+    pub conn: ConnId,
+    /// Its session.
+    pub session: &'a str,
+    /// Its id.
+    pub approval_id: &'a str,
+    /// The lifecycle's reason.
+    pub reason: Option<String>,
+    /// The frame's request.
+    pub request: Option<ExecApprovalRequestEvent>,
+}
+
 impl SessionTracker {
-    #[allow(clippy::too_many_arguments)] // the reducer's own plumbing
-    pub(super) fn open_approval(
-        &mut self,
-        conn: ConnId,
-        id: &str,
-        approval_id: &str,
-        reason: Option<String>,
-        request: Option<ExecApprovalRequestEvent>,
-        now: Timestamp,
-        out: &mut Out,
-    ) {
+    pub(super) fn open_approval(&mut self, asked: Asked<'_>, now: Timestamp, out: &mut Out) {
+        let Asked {
+            conn,
+            session: id,
+            approval_id,
+            reason,
+            request,
+        } = asked;
         let Some(known) = self.sessions.get(id) else {
             return;
         };

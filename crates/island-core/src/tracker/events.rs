@@ -1,6 +1,7 @@
 //! Events and frames: turns (framed or inferred), tools, errors and the
 //! approvals they open.
 
+use super::approvals::Asked;
 use super::*;
 
 impl SessionTracker {
@@ -49,7 +50,17 @@ impl SessionTracker {
                     };
                     self.close_approval(id, &approval_id, (by, phase.as_str()), out);
                 } else if !self.asked_already(id, &approval_id) {
-                    self.open_approval(conn, id, &approval_id, reason, None, now, out);
+                    self.open_approval(
+                        Asked {
+                            conn,
+                            session: id,
+                            approval_id: &approval_id,
+                            reason,
+                            request: None,
+                        },
+                        now,
+                        out,
+                    );
                 }
             }
             HookEvent::GenericEventFrame { frame } => self.on_frame(conn, id, frame, now, out),
@@ -157,7 +168,17 @@ impl SessionTracker {
                 }
                 let approval_id = request.approval_id.clone();
                 let reason = request.reason.clone();
-                self.open_approval(conn, id, &approval_id, reason, Some(*request), now, out);
+                self.open_approval(
+                    Asked {
+                        conn,
+                        session: id,
+                        approval_id: &approval_id,
+                        reason,
+                        request: Some(*request),
+                    },
+                    now,
+                    out,
+                );
             }
             EventFrame::UserInputRequest { request } => {
                 // Not under do not disturb (like a finished turn), and not
