@@ -42,7 +42,7 @@ pub fn dispatch(args: cli::Args) -> ExitCode {
     // no worker threads to start (most of what a hook costs is start-up).
     // Island itself (`--headless`) gets its workers.
     let runtime = if args.command.is_none() {
-        runtime()
+        tokio_runtime()
     } else {
         client_runtime()
     };
@@ -62,7 +62,7 @@ pub fn dispatch(args: cli::Args) -> ExitCode {
 /// are plenty for a socket server and a few clients. `None` (said on
 /// stderr) if it cannot start.
 #[must_use]
-pub fn runtime() -> Option<tokio::runtime::Runtime> {
+pub fn tokio_runtime() -> Option<tokio::runtime::Runtime> {
     island_core::platform::tune_allocator();
     started(
         tokio::runtime::Builder::new_multi_thread()

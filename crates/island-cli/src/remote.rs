@@ -35,7 +35,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 const STABLE: Duration = Duration::from_secs(60);
 
 /// What one `island remote` keeps.
-struct Link<'a> {
+struct RemoteForward<'a> {
     host: &'a str,
     ssh_args: &'a [String],
     /// This Island's socket, where the forwards lead.
@@ -44,7 +44,7 @@ struct Link<'a> {
     control: PathBuf,
 }
 
-impl Link<'_> {
+impl RemoteForward<'_> {
     /// `ssh` with the control socket, the user's options and the host.
     fn ssh(&self, extra: &[&str]) -> Command {
         let mut command = Command::new("ssh");
@@ -150,7 +150,7 @@ pub async fn run(
         .await
         .with_context(|| format!("no Island answers at {}; start it first", local.display()))?;
     let control = local.with_file_name(format!("remote-{}.ctl", std::process::id()));
-    let link = Link {
+    let link = RemoteForward {
         host,
         ssh_args,
         local,
@@ -201,7 +201,7 @@ pub async fn run(
 
 /// One master connection, from start to drop.
 async fn connect_once(
-    link: &Link<'_>,
+    link: &RemoteForward<'_>,
     replace: bool,
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<Ended> {
@@ -215,7 +215,11 @@ async fn connect_once(
     result
 }
 
-async fn serve(link: &Link<'_>, master: &mut Child, replace: bool) -> anyhow::Result<Ended> {
+async fn serve(
+    link: &RemoteForward<'_>,
+    master: &mut Child,
+    replace: bool,
+) -> anyhow::Result<Ended> {
     link.ready(master).await?;
     let probe = link.probe(replace).await?;
     for path in &probe.unsafe_paths {
@@ -271,7 +275,7 @@ async fn serve(link: &Link<'_>, master: &mut Child, replace: bool) -> anyhow::Re
 /// Registers again with a restarted Island, with backoff, for as long as
 /// the master lives.
 async fn reregister(
-    link: &Link<'_>,
+    link: &RemoteForward<'_>,
     request: &island_protocol::RemoteRequest,
     master: &mut Child,
 ) -> anyhow::Result<client::ForwardLease> {

@@ -45,7 +45,7 @@ pub fn run(options: AppOptions) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let Some(runtime) = island_cli::runtime() else {
+    let Some(runtime) = island_cli::tokio_runtime() else {
         return ExitCode::FAILURE;
     };
     let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -41,7 +41,7 @@ pub fn run() -> ExitCode {
         eprintln!("island windows: {why}");
         return ExitCode::from(2);
     }
-    let Some(runtime) = island_cli::runtime() else {
+    let Some(runtime) = island_cli::tokio_runtime() else {
         return ExitCode::FAILURE;
     };
     tauri::async_runtime::set(runtime.handle().clone());

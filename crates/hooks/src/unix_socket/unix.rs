@@ -71,14 +71,14 @@ impl Drop for UnixSocketHookSink {
 }
 
 /// One live connection.
-struct Link {
+struct LiveConnection {
     writer: OwnedWriteHalf,
     reader: JoinHandle<()>,
     closed: oneshot::Receiver<()>,
     since: Instant,
 }
 
-impl Drop for Link {
+impl Drop for LiveConnection {
     fn drop(&mut self) {
         self.reader.abort();
     }
@@ -103,7 +103,7 @@ const HEALTHY: Duration = Duration::from_secs(2);
 
 impl Connector {
     async fn run(mut self) {
-        let mut link: Option<Link> = None;
+        let mut link: Option<LiveConnection> = None;
         let mut ever_connected = false;
         let mut next_attempt = Instant::now();
         let mut buf = Vec::with_capacity(64 * 1024);
@@ -252,7 +252,7 @@ impl Connector {
     }
 
     /// Connects, then writes the hello, the backlog and the open approvals.
-    async fn connect(&mut self) -> std::io::Result<Link> {
+    async fn connect(&mut self) -> std::io::Result<LiveConnection> {
         // Only an Island of this user may see the session and answer its
         // approvals: a socket path in a shared place could belong to
         // anyone (PROTOCOL 5d). The directories on the way, then the
@@ -313,7 +313,7 @@ impl Connector {
                     "connected to Island at {}",
                     self.options.path.display()
                 );
-                Ok(Link {
+                Ok(LiveConnection {
                     writer,
                     reader,
                     closed,
