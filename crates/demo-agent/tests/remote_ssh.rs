@@ -20,8 +20,7 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-#[path = "../../island-core/tests/support/screen.rs"]
-mod screen;
+use island_test_support::screen;
 
 /// The tests share the remote users' homes: one at a time.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());

@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 use island_desktop::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
 use island_protocol::TerminalInfo;
 
-#[path = "../../island-core/tests/support/screen.rs"]
-mod screen;
+use island_test_support::screen;
 
 use screen::{Kill, Screen};
 

@@ -6,37 +6,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::{Arc, Mutex};
 
 use island_desktop::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
-
-/// A private `dbus-daemon`, gone when dropped.
-struct Bus(Child, String);
-
-impl Bus {
-    fn start() -> Self {
-        let mut daemon = Command::new("dbus-daemon")
-            .args(["--session", "--nofork", "--print-address=1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("dbus-daemon (Debian package dbus) is installed by scripts/test");
-        let mut address = String::new();
-        BufReader::new(daemon.stdout.take().unwrap())
-            .read_line(&mut address)
-            .unwrap();
-        Self(daemon, address.trim().to_owned())
-    }
-}
-
-impl Drop for Bus {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use island_test_support::bus::SessionBus as Bus;
 
 /// The script Island loaded, as the fake read it.
 type Loaded = Arc<Mutex<Option<String>>>;
@@ -97,11 +71,11 @@ async fn fake_kwin(
     impostor: bool,
 ) -> (zbus::Connection, zbus::Connection) {
     let loaded = Loaded::default();
-    let other = zbus::connection::Builder::address(bus.1.as_str())
+    let other = zbus::connection::Builder::address(bus.address.as_str())
         .build()
         .await
         .unwrap();
-    let kwin = zbus::connection::Builder::address(bus.1.as_str())
+    let kwin = zbus::connection::Builder::address(bus.address.as_str())
         .name("org.kde.KWin")
         .serve_at(
             "/Scripting",
@@ -135,7 +109,7 @@ fn kde(bus: &Bus) -> Desktop {
     Desktop {
         wayland: Some("wayland-0".into()),
         current_desktop: Some("KDE".into()),
-        bus: Some(bus.1.clone()),
+        bus: Some(bus.address.clone()),
         ..Desktop::default()
     }
 }

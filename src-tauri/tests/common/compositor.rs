@@ -395,14 +395,7 @@ impl Session {
 
     /// Waits for `check`, up to 30 s.
     pub fn wait(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        let start = Instant::now();
-        while !check(self) {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "timed out waiting for {what}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        island_test_support::poll::until(what, Duration::from_secs(30), || check(self));
     }
 }
 

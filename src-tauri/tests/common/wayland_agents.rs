@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use island_test_support::poll;
 
 use super::Running;
 use super::compositor::Session;
@@ -70,35 +72,31 @@ pub fn turn(child: &mut Running, turn: &str) {
 
 /// Waits for Island's log to say a session's turn notice was held `times`.
 pub fn wait_held(log: &Path, id: &str, times: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
     let needle = format!("Turn(\"{id}\")");
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        let n = text
+    let held = || {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
             .lines()
             .filter(|l| l.contains("terminal is in front") && l.contains(&needle))
-            .count();
-        if n >= times {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never held {id}: {text}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+            .count()
+    };
+    poll::until(
+        &format!("{id}'s notice held {times} times"),
+        Duration::from_secs(20),
+        || held() >= times,
+    );
 }
 
 /// Waits until the agent's log says an approval was answered from `from`.
 pub fn wait_answered(log: &Path, from: &str) {
-    let start = Instant::now();
     let needle = format!("(from {from})");
-    while !std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .contains(&needle)
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the agent never got an answer {needle}: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    poll::until(
+        &format!("an answer {needle}"),
+        Duration::from_secs(30),
+        || {
+            std::fs::read_to_string(log)
+                .unwrap_or_default()
+                .contains(&needle)
+        },
+    );
 }

@@ -104,14 +104,7 @@ impl Screen {
     }
 
     pub fn wait(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        let start = Instant::now();
-        while !check(self) {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "timed out waiting for {what}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        crate::poll::until(what, Duration::from_secs(30), || check(self));
     }
 
     /// The title of `_NET_ACTIVE_WINDOW`.
