@@ -3,6 +3,9 @@
 //! process that holds its webview) created only while shown, started again
 //! if it dies, and gone with no sessions; and a clear message with no
 //! display at all.
+//!
+//! Over 400 lines: the tray app's life as a process (windows, window
+//! process, restarts, second launch), sharing one desktop harness.
 
 #![allow(clippy::unwrap_used)]
 

@@ -4,6 +4,9 @@
 //! every `Notify` and `CloseNotification` call and emits `ActionInvoked`, so
 //! the Approve button is tested all the way to the agent crate's decision
 //! API. (A test with the dunst daemon itself is in `dunst.rs`.)
+//!
+//! Over 400 lines: every kind of notice and its buttons against one
+//! recorded notification service.
 
 #![allow(clippy::unwrap_used)]
 

@@ -10,6 +10,9 @@
 //! Runs as root (to start sshd and make the users); the static `island`
 //! comes from `ISLAND_BIN` (scripts/test builds it). Without either it says
 //! so and passes, except in CI, where it fails.
+//!
+//! Over 400 lines: one real OpenSSH server and its users serve every case
+//! of `island remote`; apart, each file would start its own.
 
 #![allow(clippy::unwrap_used)]
 

@@ -3,6 +3,10 @@
 //! openbox window manager (checked with `xprop`), and, for what cannot run
 //! here (kitty, WezTerm, Sway, Hyprland, macOS), fake executables on PATH
 //! that record their arguments (the tests say "fake" in their names).
+//!
+//! Over 400 lines: every click-through strategy's tests (a real tmux, xterm,
+//! kitty and openbox, and the fakes for what cannot run here), which share
+//! their helpers.
 
 #![allow(clippy::unwrap_used)]
 

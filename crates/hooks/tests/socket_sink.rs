@@ -1,5 +1,8 @@
 //! The Unix-socket sink against a real socket: one connection with hello
 //! first, Island absent, late or restarting, decisions, and pressure.
+//!
+//! Over 400 lines: the socket sink's whole contract (reconnects, replay,
+//! pressure, foreign listeners, decisions) against one stand-in listener.
 
 #![allow(clippy::unwrap_used)]
 

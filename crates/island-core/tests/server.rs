@@ -1,6 +1,9 @@
 //! The server and host over real Unix sockets: bad input of every kind,
 //! foreign users, many connections, slow clients, status/watch/decide, and
 //! the agent crate's sink as a real client.
+//!
+//! Over 400 lines: the server's duties (peer checks, limits, framing,
+//! ordering, control socket) against real sockets, sharing one harness.
 
 #![allow(clippy::unwrap_used)]
 

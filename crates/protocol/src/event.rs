@@ -3,6 +3,10 @@
 //!
 //! Every enum here tolerates what a newer agent may send: an unknown `type`
 //! or `event` decodes to an `Unknown` variant and unknown fields are ignored.
+//!
+//! Over 400 lines: the wire types of one section of the contract (4.1),
+//! each with its tolerant decoding; split, the section would be read in
+//! pieces.
 
 use std::fmt;
 

@@ -1,4 +1,7 @@
 //! The Island sink on Unix: one background task owns the connection.
+//!
+//! Over 400 lines: one background task's whole life (connect, hello,
+//! replay, backoff, decisions, close), which reads best in one place.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, OnceLock};

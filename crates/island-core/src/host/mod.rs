@@ -7,6 +7,10 @@
 //! share. `inbound` routes what comes in; `shown` shows notices and runs
 //! click-through; whether a watched process is still the same is in
 //! `liveness`.
+//!
+//! Over 400 lines: the host's loop and the effects it carries out, which
+//! share its state; what shows notices is in `shown.rs`, what comes in in
+//! `inbound.rs`.
 
 mod inbound;
 mod shown;
