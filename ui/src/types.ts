@@ -62,7 +62,8 @@ export interface RecentCard {
   closed_ms: number;
 }
 
-export type Decision = "approved" | "approved_for_session" | "denied";
+// Island's answers: the same ids as the notification buttons and tray items.
+export type Decision = "approve" | "approve_for_session" | "deny";
 
 export type Corner = "auto" | "top-right" | "top-left" | "bottom-right" | "bottom-left";
 

@@ -3,7 +3,7 @@
 // kept here; sessions and approvals are always the last board received.
 import * as ipc from "./ipc";
 import { clock, el } from "./dom";
-import type { ApprovalCard, Board, RecentCard, SessionCard, SessionState } from "./types";
+import type { ApprovalCard, Board, Decision, RecentCard, SessionCard, SessionState } from "./types";
 
 const STATE_TEXT: Record<SessionState, string> = {
   idle: "idle",
@@ -134,7 +134,7 @@ function approvalCard(a: ApprovalCard, sessionId: string): HTMLElement {
     buttons.append(go);
     return approvalSection(a, buttons);
   }
-  const button = (label: string, cls: string, decision: "approved" | "approved_for_session" | "denied") => {
+  const button = (label: string, cls: string, decision: Decision) => {
     const b = el("button", { class: cls, "data-decision": decision }, label);
     b.addEventListener("click", () => {
       for (const other of buttons.querySelectorAll("button")) other.disabled = true;
@@ -145,9 +145,9 @@ function approvalCard(a: ApprovalCard, sessionId: string): HTMLElement {
     });
     buttons.append(b);
   };
-  button("Approve", "approve", "approved");
-  if (a.for_session) button("For session", "for-session", "approved_for_session");
-  button("Deny", "deny", "denied");
+  button("Approve", "approve", "approve");
+  if (a.for_session) button("For session", "for-session", "approve_for_session");
+  button("Deny", "deny", "deny");
   return approvalSection(a, buttons);
 }
 

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::placement::Corner;
 use crate::settings::SettingsForm;
-use island_core::view::{Board, CardDecision};
+use island_core::actions::Answer;
+use island_core::view::Board;
 
 /// Why something asked of the tray app was not done; the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -121,7 +122,7 @@ pub enum FromWindows {
         /// The approval.
         approval_id: String,
         /// The answer.
-        decision: CardDecision,
+        decision: Answer,
     },
     /// A session card was clicked.
     Focus {
@@ -419,9 +420,9 @@ mod tests {
             &FromWindows::Decide {
                 session_id: "s1".into(),
                 approval_id: "a1".into(),
-                decision: CardDecision::ApprovedForSession,
+                decision: Answer::ApproveForSession,
             },
-            &json!({"type": "decide", "session_id": "s1", "approval_id": "a1", "decision": "approved_for_session"}),
+            &json!({"type": "decide", "session_id": "s1", "approval_id": "a1", "decision": "approve_for_session"}),
         );
         wire(
             &FromWindows::Focus {

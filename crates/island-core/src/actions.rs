@@ -1,41 +1,70 @@
-//! The answers an approval offers, as notification buttons and tray menu
-//! items name them: each answer's id and label, defined here once.
+//! The answers Island offers to an approval, one vocabulary from the
+//! widget's buttons, the notification's buttons and the tray's items down
+//! to the reducer: each [`Answer`]'s id (also its JSON) and label are
+//! defined here once, and [`Answer::decision`] is the one place an answer
+//! becomes the protocol's decision.
 
 use island_protocol::ReviewDecision;
+use serde::{Deserialize, Serialize};
 
-/// The answers Island offers, in the order they are shown.
-pub const ANSWERS: [ReviewDecision; 3] = [
-    ReviewDecision::Approved,
-    ReviewDecision::ApprovedForSession,
-    ReviewDecision::Denied,
-];
-
-/// An answer's id in notification actions and menu item ids; `None` for
-/// answers Island does not offer.
-#[must_use]
-pub fn id(decision: &ReviewDecision) -> Option<&'static str> {
-    match decision {
-        ReviewDecision::Approved => Some("approve"),
-        ReviewDecision::ApprovedForSession => Some("approve_for_session"),
-        ReviewDecision::Denied => Some("deny"),
-        _ => None,
-    }
+/// An answer a person gives from Island.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Answer {
+    /// Approve once.
+    Approve,
+    /// Approve for the rest of the session (where the agent offers it).
+    ApproveForSession,
+    /// Deny.
+    Deny,
 }
 
-/// An answer's label on a notification button.
-#[must_use]
-pub fn label(decision: &ReviewDecision) -> &'static str {
-    match decision {
-        ReviewDecision::ApprovedForSession => "Approve for session",
-        ReviewDecision::Denied => "Deny",
-        _ => "Approve",
-    }
-}
+impl Answer {
+    /// Every answer, in the order they are shown.
+    pub const ALL: [Self; 3] = [Self::Approve, Self::ApproveForSession, Self::Deny];
 
-/// The answer an id names.
-#[must_use]
-pub fn parse(id: &str) -> Option<ReviewDecision> {
-    ANSWERS.into_iter().find(|d| self::id(d) == Some(id))
+    /// Its id: the notification action, the menu item's kind, its JSON.
+    #[must_use]
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::ApproveForSession => "approve_for_session",
+            Self::Deny => "deny",
+        }
+    }
+
+    /// Its label on a notification button.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Approve => "Approve",
+            Self::ApproveForSession => "Approve for session",
+            Self::Deny => "Deny",
+        }
+    }
+
+    /// The answer an id names.
+    #[must_use]
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.id() == id)
+    }
+
+    /// The protocol's decision for it.
+    #[must_use]
+    pub const fn decision(self) -> ReviewDecision {
+        match self {
+            Self::Approve => ReviewDecision::Approved,
+            Self::ApproveForSession => ReviewDecision::ApprovedForSession,
+            Self::Deny => ReviewDecision::Denied,
+        }
+    }
+
+    /// The answer for a decision; `None` for decisions Island does not
+    /// offer.
+    #[must_use]
+    pub fn of(decision: &ReviewDecision) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| &a.decision() == decision)
+    }
 }
 
 #[cfg(test)]
@@ -43,12 +72,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_answer_round_trips_through_its_id() {
-        for answer in ANSWERS {
-            assert_eq!(id(&answer).and_then(parse), Some(answer));
+    fn every_answer_round_trips_through_its_id_json_and_decision() {
+        for answer in Answer::ALL {
+            assert_eq!(Answer::parse(answer.id()), Some(answer));
+            assert_eq!(Answer::of(&answer.decision()), Some(answer));
+            assert_eq!(
+                serde_json::to_value(answer).ok(),
+                Some(serde_json::Value::from(answer.id()))
+            );
         }
-        assert_eq!(id(&ReviewDecision::Abort), None);
-        assert_eq!(parse("abort"), None);
-        assert_eq!(id(&ReviewDecision::Approved), Some("approve"));
+        assert_eq!(Answer::of(&ReviewDecision::Abort), None);
+        assert_eq!(Answer::parse("abort"), None);
     }
 }

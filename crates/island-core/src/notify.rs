@@ -109,8 +109,8 @@ pub fn action_for(action: &str, notice: &Notice) -> Option<UserAction> {
             source: DecisionSource::Notification,
         })
     };
-    if let Some(decision) = crate::actions::parse(action) {
-        return decide(decision);
+    if let Some(answer) = crate::actions::Answer::parse(action) {
+        return decide(answer.decision());
     }
     match action {
         "default" => notice

@@ -7,8 +7,9 @@
 
 use std::collections::BTreeSet;
 
+use island_core::actions::Answer;
 use island_core::tracker::{TrayState, TraySummary};
-use island_core::view::{ApprovalCard, Board, CardDecision, RecentCard, SessionCard};
+use island_core::view::{ApprovalCard, Board, RecentCard, SessionCard};
 use island_protocol::SessionState;
 use serde_json::{Value, json};
 
@@ -210,18 +211,6 @@ fn types_ts_names_every_state_and_decision_as_serde_does() {
     .map(tray)
     .collect();
     assert_eq!(literals(&ts, "TrayState"), trays);
-    let decision = |d: CardDecision| match d {
-        CardDecision::Approved | CardDecision::ApprovedForSession | CardDecision::Denied => {
-            name(serde_json::to_value(d).unwrap())
-        }
-    };
-    let decisions: BTreeSet<String> = [
-        CardDecision::Approved,
-        CardDecision::ApprovedForSession,
-        CardDecision::Denied,
-    ]
-    .into_iter()
-    .map(decision)
-    .collect();
+    let decisions: BTreeSet<String> = Answer::ALL.into_iter().map(|a| a.id().to_owned()).collect();
     assert_eq!(literals(&ts, "Decision"), decisions);
 }

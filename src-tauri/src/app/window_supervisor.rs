@@ -301,7 +301,7 @@ fn on_message(app: &AppHandle, message: FromWindows, generation: u64) {
                 session: session_id,
                 id: approval_id,
             },
-            decision: decision.into(),
+            decision: decision.decision(),
             source: DecisionSource::Widget,
         }),
         FromWindows::Focus { session_id } => tray_app.act(UserAction::Focus { session_id }),

@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
-use island_core::view::{Board, CardDecision};
+use island_core::actions::Answer;
+use island_core::view::Board;
 use island_desktop::settings::SettingsForm;
 use island_desktop::window_link::{FromWindows, SettingsView, WindowError, WindowErrorKind};
 use tauri::{AppHandle, State, WebviewWindow};
 
-use super::state::{Answer, WindowState};
+use super::state::{Reply, WindowState};
 
 /// How long the settings view waits for the tray app.
 const ASK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -26,7 +27,7 @@ pub fn decide(
     state: State<'_, WindowState>,
     session_id: String,
     approval_id: String,
-    decision: CardDecision,
+    decision: Answer,
 ) {
     state.send(&FromWindows::Decide {
         session_id,
@@ -72,8 +73,8 @@ pub async fn hide_widget(app: AppHandle, state: State<'_, WindowState>) -> Resul
 #[tauri::command]
 pub async fn load_settings(state: State<'_, WindowState>) -> Result<SettingsView, WindowError> {
     match ask(&state, |id| FromWindows::LoadSettings { id }).await? {
-        Answer::Loaded(result) => result,
-        Answer::Saved(_) => Err(mixed_up()),
+        Reply::Loaded(result) => result,
+        Reply::Saved(_) => Err(mixed_up()),
     }
 }
 
@@ -85,8 +86,8 @@ pub async fn save_settings(
     form: SettingsForm,
 ) -> Result<(), WindowError> {
     match ask(&state, |id| FromWindows::SaveSettings { id, form }).await? {
-        Answer::Saved(result) => result,
-        Answer::Loaded(_) => Err(mixed_up()),
+        Reply::Saved(result) => result,
+        Reply::Loaded(_) => Err(mixed_up()),
     }
 }
 
@@ -98,7 +99,7 @@ fn mixed_up() -> WindowError {
 async fn ask(
     state: &WindowState,
     message: impl FnOnce(u64) -> FromWindows,
-) -> Result<Answer, WindowError> {
+) -> Result<Reply, WindowError> {
     let (id, answer) = state.request(message);
     match tokio::time::timeout(ASK_TIMEOUT, answer).await {
         Ok(Ok(answer)) => Ok(answer),

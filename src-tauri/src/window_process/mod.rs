@@ -23,7 +23,7 @@ use std::process::ExitCode;
 use island_desktop::window_link::{FromWindows, ToWindows};
 use tauri::{App, AppHandle, Emitter, Manager, RunEvent};
 
-use state::{Answer, WindowState};
+use state::{Reply, WindowState};
 
 /// Runs the window process until its stdin closes.
 #[must_use]
@@ -135,8 +135,8 @@ fn on_message(app: &AppHandle, message: ToWindows) {
                 state.send(&FromWindows::SettingsClosed { request });
             }
         }
-        ToWindows::SettingsLoaded { id, result } => state.answer(id, Answer::Loaded(result)),
-        ToWindows::SettingsSaved { id, result } => state.answer(id, Answer::Saved(result)),
+        ToWindows::SettingsLoaded { id, result } => state.answer(id, Reply::Loaded(result)),
+        ToWindows::SettingsSaved { id, result } => state.answer(id, Reply::Saved(result)),
     }
 }
 

@@ -17,7 +17,7 @@ use crate::sync::lock;
 
 /// An answer from the tray app to a request.
 #[derive(Debug)]
-pub enum Answer {
+pub enum Reply {
     /// To [`FromWindows::LoadSettings`].
     Loaded(Result<SettingsView, WindowError>),
     /// To [`FromWindows::SaveSettings`].
@@ -30,7 +30,7 @@ pub struct WindowState {
     board: Mutex<Board>,
     widget: Mutex<WidgetState>,
     out: Mutex<std::fs::File>,
-    pending: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
+    pending: Mutex<HashMap<u64, oneshot::Sender<Reply>>>,
     next_id: AtomicU64,
     settings_request: AtomicU64,
 }
@@ -124,7 +124,7 @@ impl WindowState {
     pub fn request(
         &self,
         message: impl FnOnce(u64) -> FromWindows,
-    ) -> (u64, oneshot::Receiver<Answer>) {
+    ) -> (u64, oneshot::Receiver<Reply>) {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(id, tx);
@@ -159,7 +159,7 @@ impl WindowState {
     }
 
     /// The tray app answered request `id`.
-    pub fn answer(&self, id: u64, answer: Answer) {
+    pub fn answer(&self, id: u64, answer: Reply) {
         if let Some(tx) = lock(&self.pending).remove(&id) {
             let _ = tx.send(answer); // the asker may have given up
         }

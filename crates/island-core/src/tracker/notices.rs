@@ -54,9 +54,9 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
             ReviewDecision::ApprovedForSession => approval.decisions.contains(d),
             _ => offered(d),
         };
-        for answer in crate::actions::ANSWERS.iter().filter(|d| shown(d)) {
-            if let Some(id) = crate::actions::id(answer) {
-                actions.push((id.to_owned(), crate::actions::label(answer).to_owned()));
+        for answer in crate::actions::Answer::ALL {
+            if shown(&answer.decision()) {
+                actions.push((answer.id().to_owned(), answer.label().to_owned()));
             }
         }
     }

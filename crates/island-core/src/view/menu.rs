@@ -32,7 +32,9 @@ impl MenuCommand {
                 // hold any character.
                 let pair =
                     serde_json::to_string(&(&approval.session, &approval.id)).unwrap_or_default();
-                let kind = crate::actions::id(decision).unwrap_or("deny");
+                let kind = crate::actions::Answer::of(decision)
+                    .unwrap_or(crate::actions::Answer::Deny)
+                    .id();
                 format!("{kind}:{pair}")
             }
             Self::DoNotDisturb(_) => "dnd".into(),
@@ -55,8 +57,8 @@ impl MenuCommand {
             if kind == "focus" {
                 return Some(Self::Focus(arg.to_owned()));
             }
-            return crate::actions::parse(kind)
-                .and_then(|decision| Some(Self::Decide(approval()?, decision)));
+            return crate::actions::Answer::parse(kind)
+                .and_then(|answer| Some(Self::Decide(approval()?, answer.decision())));
         }
         match id {
             "dnd" => Some(Self::DoNotDisturb(!dnd_now)),

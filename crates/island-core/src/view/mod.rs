@@ -98,28 +98,6 @@ pub struct ApprovalCard {
     pub requested_ms: i64,
 }
 
-/// The answers an approval card offers, as the web UI names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CardDecision {
-    /// Approve once.
-    Approved,
-    /// Approve for the rest of the session.
-    ApprovedForSession,
-    /// Deny.
-    Denied,
-}
-
-impl From<CardDecision> for ReviewDecision {
-    fn from(decision: CardDecision) -> Self {
-        match decision {
-            CardDecision::Approved => Self::Approved,
-            CardDecision::ApprovedForSession => Self::ApprovedForSession,
-            CardDecision::Denied => Self::Denied,
-        }
-    }
-}
-
 use crate::display::safe;
 use crate::tracker::ApprovalRef;
 
