@@ -129,8 +129,18 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Auto-hide (the default) and no session: no widget, so no webview,
-    // and no process besides Island's own.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // and no process besides Island's own, once the app has decided (its
+    // last start step says so in its log).
+    island_test_support::poll::until_async(
+        "the app's start decided",
+        Duration::from_secs(30),
+        || {
+            std::fs::read_to_string(&log)
+                .unwrap_or_default()
+                .contains("the widget's start is decided")
+        },
+    )
+    .await;
     assert_eq!(island_windows(&desktop), 0, "no widget without sessions");
     let pid = app.0.id();
     assert_eq!(descendants(pid), vec![], "no window process while hidden");

@@ -177,14 +177,22 @@ async fn island_restarting_gets_open_approvals_again_and_nothing_else_twice() {
             r.connections.first().is_some_and(|c| c.len() == 3)
         })
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Nothing else was replayed: a new event goes out right after the
+    // replay, on the same ordered connection.
+    hooks.emit(start(99));
+    island
+        .wait_until(10, "the event after the replay", |r| {
+            r.connections[0].len() >= 4
+        })
+        .await;
     let lines = island.lines(0);
     let kinds: Vec<_> = lines.iter().map(|l| kind(l)).collect();
     assert_eq!(
-        kinds,
+        kinds[..3],
         ["hello", "approval:requested", "exec_approval_request"],
         "only the open approval"
     );
+    assert_eq!(kinds.len(), 4, "then the new event alone: {kinds:?}");
     assert_eq!(
         json(&lines[0])["hello"]["session_id"],
         "sess_restart",
@@ -208,9 +216,9 @@ async fn island_restarting_gets_open_approvals_again_and_nothing_else_twice() {
         (ReviewDecision::Approved, DecisionSource::Notification)
     );
     island
-        .wait_until(10, "closing phase", |r| r.connections[0].len() == 4)
+        .wait_until(10, "closing phase", |r| r.connections[0].len() == 5)
         .await;
-    assert_eq!(kind(&island.lines(0)[3]), "approval:approved");
+    assert_eq!(kind(&island.lines(0)[4]), "approval:approved");
     assert_eq!(hooks.counters_of("unix-socket").unwrap().reconnects, 1);
 }
 
@@ -246,9 +254,16 @@ async fn the_first_answer_wins_and_the_closing_phase_is_emitted_once() {
         .await;
     // The terminal answering late loses too.
     assert!(!hooks.resolve_approval("a1", ReviewDecision::Approved, DecisionSource::Terminal));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Had the late answer sent a second closing phase, it would come
+    // before this event on the same ordered connection.
+    hooks.emit(start(99));
+    island
+        .wait_until(10, "the event after the late answer", |r| {
+            r.connections[0].len() >= 5
+        })
+        .await;
     let lines = island.lines(0);
-    assert_eq!(lines.len(), 4, "one closing phase only: {lines:#?}");
+    assert_eq!(lines.len(), 5, "one closing phase only: {lines:#?}");
     assert_eq!(json(&lines[3])["event"]["phase"], "denied");
     assert_eq!(
         json(&lines[3])["event"]["reason"],

@@ -126,7 +126,10 @@ fn start_tray_app(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std:
         tracing::info!(server = ?name, "notification server");
         handle.state::<TrayApp>().set_notification_server(name);
         let main = handle.clone();
-        let _ = handle.run_on_main_thread(move || widget::settings_changed(&main, false));
+        let _ = handle.run_on_main_thread(move || {
+            widget::settings_changed(&main, false);
+            tracing::debug!("the widget's start is decided");
+        });
     });
     stop_on_signals(app.handle().clone());
     // The tray app maps WebKit but never runs it.
