@@ -178,7 +178,18 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
     wait_answered(&demo_log, "Widget");
     wait_count(&client, "section.approval", 0, "the answered card gone").await;
 
-    // A click opens it, Escape closes it, as on X11.
+    // A click opens it, Escape closes it, as on X11 (once the agent's turn
+    // is over, so that no new approval opens it meanwhile).
+    island_test_support::poll::until_async(
+        "the agent's turn over",
+        Duration::from_secs(30),
+        || {
+            std::fs::read_to_string(&demo_log)
+                .unwrap_or_default()
+                .contains("turn 1 complete")
+        },
+    )
+    .await;
     let cards_shown = |c: &fantoccini::Client| {
         let c = c.clone();
         async move { displayed(&c, "#cards").await }

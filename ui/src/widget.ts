@@ -189,6 +189,8 @@ root.addEventListener("mouseleave", () => {
 });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape") {
+    // A hover that began just before must not open it again.
+    window.clearTimeout(hoverTimer);
     pinned = false;
     hovered = false;
     layout();
