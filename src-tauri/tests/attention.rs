@@ -15,55 +15,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Call, Running, SessionBus, screen, serve_recorder, wait_for};
+use common::{
+    Call, Running, SessionBus, finished_notices, screen, serve_recorder, wait_for, wait_held,
+    write_turn,
+};
 
 /// A session whose process is `pid`, over its own connection.
 fn session(socket: &Path, id: &str, pid: u32) -> UnixStream {
     let mut s = UnixStream::connect(socket).unwrap();
-    let hello = format!(
-        r#"{{"hello":{{"protocol":1,"agent":"test-agent","session_id":"{id}","pid":{pid},"title":"{id}","accepts_decisions":true}}}}"#
-    );
-    writeln!(s, "{hello}").unwrap();
+    writeln!(s, "{}", common::hello_line(id, pid)).unwrap();
     s
-}
-
-fn turn(s: &mut UnixStream, turn: &str) {
-    for event in ["turn_started", "turn_complete"] {
-        writeln!(
-            s,
-            r#"{{"at":"2026-12-02T10:00:00Z","event":{{"type":"generic_event_frame","frame":{{"event":"{event}","turn_id":"{turn}"}}}}}}"#
-        )
-        .unwrap();
-    }
-}
-
-/// Waits for Island's log to say a session's turn notice was held.
-fn wait_held(log: &Path, id: &str, times: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let needle = format!("Turn(\"{id}\")");
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        let n = text
-            .lines()
-            .filter(|l| l.contains("terminal is in front") && l.contains(&needle))
-            .count();
-        if n >= times {
-            return;
-        }
-        assert!(Instant::now() < deadline, "never held {id}: {text}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn finished(calls: &std::sync::Arc<std::sync::Mutex<Vec<Call>>>, id: &str) -> usize {
-    calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(
-            |c| matches!(c, Call::Notify { summary, .. } if *summary == format!("{id} finished")),
-        )
-        .count()
 }
 
 /// `island --headless` on this screen, up; its socket and log.
@@ -111,16 +72,21 @@ async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
     let ((_behind, behind_pid), (_front, front_pid)) = behind_and_front(&screen, d);
     let mut front = session(&socket, "front", front_pid);
     let mut behind = session(&socket, "behind", behind_pid);
-    turn(&mut front, "f1");
+    write_turn(&mut front, "f1");
     wait_held(&log, "front", 1);
-    turn(&mut behind, "b1");
+    write_turn(&mut behind, "b1");
     wait_for(
         &calls,
         "the turn notice of the one behind",
         |c| matches!(c, Call::Notify { summary, .. } if summary == "behind finished"),
     )
     .await;
-    assert_eq!(finished(&calls, "front"), 0, "{:#?}", calls.lock().unwrap());
+    assert_eq!(
+        finished_notices(&calls, "front"),
+        0,
+        "{:#?}",
+        calls.lock().unwrap()
+    );
 
     // In tmux: the xterm showing the tmux client is in front, but the
     // agent's pane is in a window the client does not show: notified.
@@ -166,7 +132,7 @@ async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
         s.active_title() == "tmux-view"
     });
     let mut paned = session(&socket, "paned", pane_pid);
-    turn(&mut paned, "p1");
+    write_turn(&mut paned, "p1");
     wait_for(
         &calls,
         "the notice of a pane not shown",
@@ -175,16 +141,16 @@ async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
     .await;
     // The client shows the agent's window now: held.
     tmux(&["select-window", "-t", "work:agent"]);
-    turn(&mut paned, "p2");
+    write_turn(&mut paned, "p2");
     wait_held(&log, "paned", 1);
     // The window behind comes to the front: the tmux view is no longer
     // what the user looks at, so the next turn is announced.
-    let calls_before = finished(&calls, "paned");
+    let calls_before = finished_notices(&calls, "paned");
     let (_other, _) = screen.xterm(d, "other", "sleep 600");
     screen.wait("another window in front", |s| s.active_title() == "other");
-    turn(&mut paned, "p3");
+    write_turn(&mut paned, "p3");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while finished(&calls, "paned") == calls_before {
+    while finished_notices(&calls, "paned") == calls_before {
         assert!(Instant::now() < deadline, "{:#?}", calls.lock().unwrap());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }

@@ -10,35 +10,28 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::compositor::Session;
-use common::wayland_agents::{built, hello, island, session, turn, wait_answered, wait_held};
-use common::{Call, Running, serve_recorder, wait_for};
+use common::wayland_agents::{
+    built, install_tray_app, island, session, start_island, turn, wait_answered,
+};
+use common::{Call, Running, finished_notices, hello_line, serve_recorder, wait_for, wait_held};
 
 /// Click-through and the in-front hold on this compositor: two agents in
 /// two terminals, the one made last focused.
 async fn click_through_and_in_front(sway: &Session) {
     let (_server, calls) = serve_recorder(&sway.bus).await;
     let island_bin = sway.install(&common::island());
-    let config = sway.work("config.toml");
-    std::fs::write(
-        &config,
-        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 50\n",
-    )
-    .unwrap();
     let socket = sway.work("run/island.sock");
     let socket_arg = socket.display().to_string();
-    let _island = Running(
-        sway.command(&island_bin)
-            .args(["--headless", "--socket"])
-            .arg(&socket)
-            .env("ISLAND_CONFIG", &config)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+    let _island = start_island(
+        sway,
+        &island_bin,
+        &["--headless"],
+        "[notifications]\nturn_complete_min_secs = 0\nburst_window_ms = 50\n",
+        Stdio::null(),
     );
     sway.wait("Island up", |s| {
         island(s, &island_bin, &["status", "--socket", &socket_arg]).contains("No agent sessions.")
@@ -50,8 +43,8 @@ async fn click_through_and_in_front(sway: &Session) {
     sway.wait("the last terminal focused", |s| {
         s.focused().as_deref() == Some("front")
     });
-    let mut front = session(sway, &socket, &[hello("front", front_pid)]);
-    let mut behind = session(sway, &socket, &[hello("behind", behind_pid)]);
+    let mut front = session(sway, &socket, &[hello_line("front", front_pid)]);
+    let mut behind = session(sway, &socket, &[hello_line("behind", behind_pid)]);
     turn(&mut front, "f1");
     wait_held(&log, "front", 1);
     turn(&mut behind, "b1");
@@ -61,13 +54,7 @@ async fn click_through_and_in_front(sway: &Session) {
         |c| matches!(c, Call::Notify { summary, .. } if summary == "behind finished"),
     )
     .await;
-    let front_notices = calls
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|c| matches!(c, Call::Notify { summary, .. } if summary == "front finished"))
-        .count();
-    assert_eq!(front_notices, 0);
+    assert_eq!(finished_notices(&calls, "front"), 0);
 
     // Click-through: the compositor focuses the agent's own terminal, and
     // says so.
@@ -121,19 +108,16 @@ async fn on_sway_the_tray_item_and_notification_buttons_answer_approvals() {
             .spawn()
             .unwrap(),
     );
-    let island_bin = sway.install(&common::island());
-    sway.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let (island_bin, _) = install_tray_app(&sway);
     let demo = sway.install(&built("island-demo-agent"));
     let socket = sway.work("run/island.sock");
     let app_log = sway.work("island.log");
-    let _island = Running(
-        sway.command(&island_bin)
-            .arg("--socket")
-            .arg(&socket)
-            .env("ISLAND_CONFIG", sway.work("none.toml"))
-            .stderr(std::fs::File::create(&app_log).unwrap())
-            .spawn()
-            .unwrap(),
+    let _island = start_island(
+        &sway,
+        &island_bin,
+        &[],
+        "",
+        std::fs::File::create(&app_log).unwrap().into(),
     );
     let demo_log = sway.work("demo.log");
     let _agent = Running(

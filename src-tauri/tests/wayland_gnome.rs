@@ -8,12 +8,11 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Stdio;
 
 use common::Running;
 use common::compositor::Session;
-use common::wayland_agents::island;
+use common::wayland_agents::{install_tray_app, island, start_island};
 
 /// `xprop ARGS` on mutter's Xwayland, as the user.
 fn xprop(gnome: &Session, args: &[&str]) -> String {
@@ -56,25 +55,15 @@ fn stacking(gnome: &Session) -> Vec<String> {
 #[test]
 fn on_gnome_the_widget_goes_through_xwayland_and_stays_above() {
     let gnome = Session::mutter();
-    let island_bin = gnome.install(&common::island());
-    gnome.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let (island_bin, _) = install_tray_app(&gnome);
     let doctor = island(&gnome, &island_bin, &["doctor"]);
     assert!(doctor.contains("widget: xwayland"), "{doctor}");
-    let config = gnome.work("config.toml");
-    std::fs::write(
-        &config,
+    let tray = start_island(
+        &gnome,
+        &island_bin,
+        &[],
         "[widget]\nauto_hide = false\ncorner = \"bottom-right\"\n",
-    )
-    .unwrap();
-    let tray = Running(
-        gnome
-            .command(&island_bin)
-            .arg("--socket")
-            .arg(gnome.work("run/island.sock"))
-            .env("ISLAND_CONFIG", &config)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+        Stdio::null(),
     );
     let island_window = |g: &Session| {
         stacking(g)

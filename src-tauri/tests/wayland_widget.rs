@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use common::Running;
 use common::compositor::Session;
 use common::compositor_look::Shot;
-use common::wayland_agents::{built, island, wait_answered};
+use common::wayland_agents::{built, install_tray_app, island, start_island, wait_answered};
 use common::webdriver::{self, click, displayed, free_port, wait_count};
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
@@ -77,8 +77,7 @@ fn keep(sway: &Session, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() {
     let sway = Session::sway();
-    let island_bin = sway.install(&common::island());
-    let app = sway.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let (island_bin, app) = install_tray_app(&sway);
     let demo = sway.install(&built("island-demo-agent"));
     let driver = sway.install(Path::new(&webdriver::driver()));
 
@@ -302,27 +301,18 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
 #[test]
 fn on_kwin_the_widget_is_an_overlay_surface_at_its_corner_that_takes_no_focus() {
     let kwin = Session::kwin();
-    let island_bin = kwin.install(&common::island());
-    kwin.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let (island_bin, _) = install_tray_app(&kwin);
     let (_term, _) = kwin.terminal("term", "sleep 600");
     let empty = kwin.kwin_screenshot();
     let doctor = island(&kwin, &island_bin, &["doctor"]);
     assert!(doctor.contains("widget: layer-shell"), "{doctor}");
     assert!(doctor.contains("KWin's scripting"), "{doctor}");
-    let config = kwin.work("config.toml");
-    std::fs::write(
-        &config,
+    let _island = start_island(
+        &kwin,
+        &island_bin,
+        &[],
         "[widget]\nauto_hide = false\ncorner = \"bottom-left\"\n",
-    )
-    .unwrap();
-    let _island = Running(
-        kwin.command(&island_bin)
-            .arg("--socket")
-            .arg(kwin.work("run/island.sock"))
-            .env("ISLAND_CONFIG", &config)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+        Stdio::null(),
     );
     let widget = |k: &Session| {
         k.kwin_windows()
@@ -366,24 +356,15 @@ fn on_kwin_the_widget_is_an_overlay_surface_at_its_corner_that_takes_no_focus() 
 #[test]
 fn on_sway_the_widget_shows_on_the_output_it_is_given() {
     let sway = Session::sway_with_outputs(2);
-    let island_bin = sway.install(&common::island());
-    sway.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    let (island_bin, _) = install_tray_app(&sway);
     let empty = sway.screenshot();
     assert_eq!((empty.width, empty.height), (2560, 800), "two outputs");
-    let config = sway.work("config.toml");
-    std::fs::write(
-        &config,
+    let _island = start_island(
+        &sway,
+        &island_bin,
+        &[],
         "[widget]\nauto_hide = false\ncorner = \"top-right\"\noutput = \"HEADLESS-2\"\n",
-    )
-    .unwrap();
-    let _island = Running(
-        sway.command(&island_bin)
-            .arg("--socket")
-            .arg(sway.work("run/island.sock"))
-            .env("ISLAND_CONFIG", &config)
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+        Stdio::null(),
     );
     let second_top_right = (1280 + TOP_RIGHT.0, TOP_RIGHT.1, TOP_RIGHT.2, TOP_RIGHT.3);
     let shown = wait_screen(&sway, "the widget on HEADLESS-2", |s| {

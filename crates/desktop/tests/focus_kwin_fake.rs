@@ -38,7 +38,7 @@ impl FakeScripting {
 struct FakeScript {
     loaded: Loaded,
     answerer: zbus::Connection,
-    pid: &'static str,
+    pid: String,
 }
 
 #[zbus::interface(name = "org.kde.kwin.Script")]
@@ -56,7 +56,7 @@ impl FakeScript {
                 path,
                 Some("org.island.KWinReply"),
                 "Done",
-                &(self.pid,),
+                &(self.pid.as_str(),),
             )
             .await
             .unwrap();
@@ -65,11 +65,7 @@ impl FakeScript {
 
 /// A fake KWin on `bus` whose script answers `pid`, from its own
 /// connection or (`impostor`) from another one; the connections are kept.
-async fn fake_kwin(
-    bus: &Bus,
-    pid: &'static str,
-    impostor: bool,
-) -> (zbus::Connection, zbus::Connection) {
+async fn fake_kwin(bus: &Bus, pid: String, impostor: bool) -> (zbus::Connection, zbus::Connection) {
     let loaded = Loaded::default();
     let other = zbus::connection::Builder::address(bus.address.as_str())
         .build()
@@ -127,51 +123,40 @@ fn agent() -> (Child, FocusTarget) {
     (child, target)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kwin_fake_answering_itself_is_believed() {
+/// Click-through and the in-front check for an agent whose window the
+/// fake KWin activates, answering from its own connection or (`impostor`)
+/// from another program's.
+async fn asked(impostor: bool) -> (FocusOutcome, Option<bool>) {
     let bus = Bus::start();
     let (mut child, target) = agent();
-    let pid: &'static str = Box::leak(child.id().to_string().into_boxed_str());
-    let _kwin = fake_kwin(&bus, pid, false).await;
+    let _kwin = fake_kwin(&bus, child.id().to_string(), impostor).await;
     let desktop = kde(&bus);
-    let outcome = {
-        let (target, desktop) = (target.clone(), desktop.clone());
-        tokio::task::spawn_blocking(move || focus(&target, &desktop, &FocusSettings::default()))
-            .await
-            .unwrap()
-    };
-    assert_eq!(outcome, FocusOutcome::Focused { how: "kwin".into() });
-    let front = tokio::task::spawn_blocking(move || in_front(&target, &desktop))
-        .await
-        .unwrap();
-    assert_eq!(front, Some(true), "KWin says the agent's window is active");
+    let answers = tokio::task::spawn_blocking(move || {
+        let outcome = focus(&target, &desktop, &FocusSettings::default());
+        (outcome, in_front(&target, &desktop))
+    })
+    .await
+    .unwrap();
     let _ = child.kill();
     let _ = child.wait();
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kwin_fake_answering_itself_is_believed() {
+    let (outcome, front) = asked(false).await;
+    assert_eq!(outcome, FocusOutcome::Focused { how: "kwin".into() });
+    assert_eq!(front, Some(true), "KWin says the agent's window is active");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kwin_fake_with_another_program_answering_in_its_place_is_not_believed() {
-    let bus = Bus::start();
-    let (mut child, target) = agent();
-    let pid: &'static str = Box::leak(child.id().to_string().into_boxed_str());
-    let _kwin = fake_kwin(&bus, pid, true).await;
-    let desktop = kde(&bus);
-    let outcome = {
-        let (target, desktop) = (target.clone(), desktop.clone());
-        tokio::task::spawn_blocking(move || focus(&target, &desktop, &FocusSettings::default()))
-            .await
-            .unwrap()
-    };
+    let (outcome, front) = asked(true).await;
     match outcome {
         FocusOutcome::NotFocused { reason } => {
             assert!(reason.contains("did not answer"), "{reason}");
         }
         FocusOutcome::Focused { how } => panic!("an impostor's answer was taken ({how})"),
     }
-    let front = tokio::task::spawn_blocking(move || in_front(&target, &desktop))
-        .await
-        .unwrap();
     assert_eq!(front, None, "no answer: Island cannot tell");
-    let _ = child.kill();
-    let _ = child.wait();
 }

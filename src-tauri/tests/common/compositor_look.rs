@@ -70,7 +70,7 @@ impl Session {
     /// taskbar skipping, whether active), read by a script of the test's
     /// that prints to KWin's log.
     pub fn kwin_windows(&self) -> Vec<serde_json::Value> {
-        let mark = format!("island-test-{}", fastrand_token());
+        let mark = format!("island-test-{}", unique_token());
         let script = self.work(&format!("{mark}.js"));
         std::fs::write(
             &script,
@@ -212,7 +212,7 @@ impl Shot {
 }
 
 /// A token that differs between calls.
-fn fastrand_token() -> String {
+fn unique_token() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     format!(

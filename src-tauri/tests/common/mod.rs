@@ -121,6 +121,55 @@ pub fn agent(socket: &Path) -> HookDispatcher {
     ])
 }
 
+/// An agent's hello for session `id` (titled so) whose process is `pid`,
+/// taking decisions.
+pub fn hello_line(id: &str, pid: u32) -> String {
+    format!(
+        r#"{{"hello":{{"protocol":1,"agent":"test-agent","session_id":"{id}","pid":{pid},"title":"{id}","accepts_decisions":true}}}}"#
+    )
+}
+
+/// A turn that starts and ends, as an agent writes it on its connection.
+pub fn write_turn(to: &mut impl std::io::Write, turn: &str) {
+    for event in ["turn_started", "turn_complete"] {
+        writeln!(
+            to,
+            r#"{{"at":"2026-12-02T10:00:00Z","event":{{"type":"generic_event_frame","frame":{{"event":"{event}","turn_id":"{turn}"}}}}}}"#
+        )
+        .unwrap();
+    }
+    to.flush().unwrap();
+}
+
+/// Waits for Island's log to say a session's turn notice was held (its
+/// terminal in front) `times` times.
+pub fn wait_held(log: &Path, id: &str, times: usize) {
+    let needle = format!("Turn(\"{id}\")");
+    let held = || {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("terminal is in front") && l.contains(&needle))
+            .count()
+    };
+    island_test_support::poll::until(
+        &format!("{id}'s notice held {times} times"),
+        Duration::from_secs(20),
+        || held() >= times,
+    );
+}
+
+/// How many "`id` finished" notices the recorded service was sent.
+pub fn finished_notices(calls: &Arc<Mutex<Vec<Call>>>, id: &str) -> usize {
+    let summary_wanted = format!("{id} finished");
+    calls
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| matches!(c, Call::Notify { summary, .. } if *summary == summary_wanted))
+        .count()
+}
+
 /// Starts `command` with its stdin, stdout and stderr piped, and writes
 /// `stdin` to it (then closes it).
 pub fn spawn_with_stdin(command: &mut Command, stdin: &str) -> Child {

@@ -23,6 +23,36 @@ pub fn built(name: &str) -> PathBuf {
     path
 }
 
+/// This build's `island` and `island-app`, copied where the user can run
+/// them (bare `island` runs the `island-app` beside it); both paths.
+pub fn install_tray_app(s: &Session) -> (PathBuf, PathBuf) {
+    let app = s.install(Path::new(env!("CARGO_BIN_EXE_island-app")));
+    (s.install(&super::island()), app)
+}
+
+/// `island ARGS --socket WORK/run/island.sock` as the user, with `config`
+/// (its text) as Island's config file.
+pub fn start_island(
+    s: &Session,
+    island: &Path,
+    args: &[&str],
+    config: &str,
+    stderr: Stdio,
+) -> Running {
+    let file = s.work("config.toml");
+    std::fs::write(&file, config).unwrap();
+    Running(
+        s.command(island)
+            .args(args)
+            .arg("--socket")
+            .arg(s.work("run/island.sock"))
+            .env("ISLAND_CONFIG", &file)
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    )
+}
+
 /// `island ARGS` as the user; its standard output.
 pub fn island(sway: &Session, bin: &Path, args: &[&str]) -> String {
     let out = sway.command(bin).args(args).output().unwrap();
@@ -52,39 +82,9 @@ pub fn session(sway: &Session, socket: &Path, lines: &[String]) -> Running {
     Running(child)
 }
 
-pub fn hello(id: &str, pid: u32) -> String {
-    format!(
-        r#"{{"hello":{{"protocol":1,"agent":"test-agent","session_id":"{id}","pid":{pid},"title":"{id}","accepts_decisions":true}}}}"#
-    )
-}
-
-pub fn turn(child: &mut Running, turn: &str) {
-    let stdin = child.0.stdin.as_mut().unwrap();
-    for event in ["turn_started", "turn_complete"] {
-        writeln!(
-            stdin,
-            r#"{{"at":"2026-12-02T10:00:00Z","event":{{"type":"generic_event_frame","frame":{{"event":"{event}","turn_id":"{turn}"}}}}}}"#
-        )
-        .unwrap();
-    }
-    stdin.flush().unwrap();
-}
-
-/// Waits for Island's log to say a session's turn notice was held `times`.
-pub fn wait_held(log: &Path, id: &str, times: usize) {
-    let needle = format!("Turn(\"{id}\")");
-    let held = || {
-        std::fs::read_to_string(log)
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| l.contains("terminal is in front") && l.contains(&needle))
-            .count()
-    };
-    poll::until(
-        &format!("{id}'s notice held {times} times"),
-        Duration::from_secs(20),
-        || held() >= times,
-    );
+/// A turn of the session `agent` holds (see [`session`]).
+pub fn turn(agent: &mut Running, turn: &str) {
+    super::write_turn(agent.0.stdin.as_mut().unwrap(), turn);
 }
 
 /// Waits until the agent's log says an approval was answered from `from`.
