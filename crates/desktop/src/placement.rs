@@ -37,6 +37,14 @@ pub fn display_key(name: Option<&str>, area: Area) -> String {
     )
 }
 
+/// [`MARGIN`] in physical pixels at `scale`.
+#[must_use]
+pub fn margin_px(scale: f64) -> i32 {
+    #[allow(clippy::cast_possible_truncation)] // a margin of a few dozen pixels
+    let margin = (f64::from(MARGIN) * scale).round() as i32;
+    margin
+}
+
 /// Where the widget's top-left corner goes, in physical pixels.
 /// `saved` is relative to the display's origin; `scale` turns the margin
 /// into physical pixels.
@@ -48,8 +56,7 @@ pub fn place(
     area: Area,
     scale: f64,
 ) -> (i32, i32) {
-    #[allow(clippy::cast_possible_truncation)] // a margin of a few dozen pixels
-    let margin = (f64::from(MARGIN) * scale).round() as i32;
+    let margin = margin_px(scale);
     let (w, h) = (to_i32(size.0), to_i32(size.1));
     let (aw, ah) = (to_i32(area.width), to_i32(area.height));
     // `Auto` is resolved by the tray app, which knows the notification

@@ -96,6 +96,9 @@ pub fn run(options: AppOptions) -> ExitCode {
 }
 
 fn start_tray_app(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std::error::Error>> {
+    // Asking the compositor what it offers takes a round trip: meanwhile
+    // the core starts.
+    let widget_backend = std::thread::spawn(island_desktop::widget_backend::detect);
     let started = tauri::async_runtime::block_on(start(RunOptions {
         socket: options.socket,
         config: options.config,
@@ -112,7 +115,15 @@ fn start_tray_app(app: &mut App, options: AppOptions) -> Result<(), Box<dyn std:
             .into());
         }
     };
-    let tray_app = TrayApp::new(*running);
+    let widget_backend = widget_backend
+        .join()
+        .map_err(|_| "cannot tell what kind of window the widget can be")?;
+    tracing::info!(
+        "the widget is {}: {}",
+        widget_backend.backend.as_str(),
+        widget_backend.why
+    );
+    let tray_app = TrayApp::new(*running, widget_backend);
     let board = tray_app.board();
     app.manage(tray_app);
     tray::create(app.handle(), &board)?;

@@ -48,8 +48,9 @@ pub struct TrayApp {
 }
 
 impl TrayApp {
-    /// Takes over a started core.
-    pub fn new(running: Running) -> Self {
+    /// Takes over a started core; `widget_backend` is what the widget is
+    /// in this session.
+    pub fn new(running: Running, widget_backend: island_desktop::widget_backend::Choice) -> Self {
         Self {
             config_path: running.config_path.clone(),
             socket: running.socket.clone(),
@@ -62,11 +63,7 @@ impl TrayApp {
             answer_token: running.answer_token.clone(),
             running: Mutex::new(Some(running)),
             notification_server: std::sync::OnceLock::new(),
-            widget_backend: {
-                let choice = island_desktop::widget_backend::detect();
-                tracing::info!("the widget is {}: {}", choice.backend.as_str(), choice.why);
-                choice
-            },
+            widget_backend,
         }
     }
 

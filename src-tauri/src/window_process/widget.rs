@@ -174,13 +174,6 @@ fn layer_spot(window: &WebviewWindow) -> (Spot, Option<String>) {
     (spot, widget.output.clone())
 }
 
-/// The margin in physical pixels.
-fn margin(scale: f64) -> i32 {
-    #[allow(clippy::cast_possible_truncation)] // a few dozen pixels
-    let margin = (f64::from(placement::MARGIN) * scale).round() as i32;
-    margin
-}
-
 /// A layer-shell widget dragged by (`dx`, `dy`) logical pixels: to the
 /// spot nearest to where it was let go, remembered for its output.
 pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
@@ -195,13 +188,14 @@ pub fn snap(window: &WebviewWindow, dx: f64, dy: f64) -> tauri::Result<()> {
     let size = window.outer_size()?;
     let (from, output) = layer_spot(window);
     let (w, h) = ((size.width, size.height), (area.width, area.height));
-    let (x, y) = from.origin(w, h, margin(scale));
+    let margin = placement::margin_px(scale);
+    let (x, y) = from.origin(w, h, margin);
     #[allow(clippy::cast_possible_truncation)] // a drag across one display
     let at = (
         x + (dx * scale).round() as i32,
         y + (dy * scale).round() as i32,
     );
-    let to = Spot::nearest(at, w, h, margin(scale));
+    let to = Spot::nearest(at, w, h, margin);
     {
         let state = window.state::<WindowState>();
         let mut widget = state.widget();

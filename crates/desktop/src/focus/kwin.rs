@@ -88,6 +88,11 @@ fn run(body: &str, desktop: &Desktop) -> Result<u32, String> {
     .unwrap_or_else(|_| Err("asking KWin failed".into()))
 }
 
+/// A D-Bus failure, for people.
+fn why(e: zbus::Error) -> String {
+    format!("KWin's scripting over D-Bus: {e}")
+}
+
 /// A call to KWin's `interface` at `object`.
 async fn kwin_call<B>(
     conn: &zbus::Connection,
@@ -101,11 +106,10 @@ where
 {
     conn.call_method(Some("org.kde.KWin"), object, Some(interface), method, body)
         .await
-        .map_err(|e| format!("KWin's scripting over D-Bus: {e}"))
+        .map_err(why)
 }
 
 async fn run_async(body: &str, bus: Option<&str>) -> Result<u32, String> {
-    let why = |e: zbus::Error| format!("KWin's scripting over D-Bus: {e}");
     let conn = match bus {
         Some(address) => zbus::connection::Builder::address(address).build().await,
         None => zbus::Connection::session().await,

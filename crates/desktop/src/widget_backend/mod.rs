@@ -97,16 +97,17 @@ pub struct Session {
 }
 
 impl Session {
-    /// Reads this process's environment.
+    /// Reads this process's environment: the desktop as click-through
+    /// reads it, and `GDK_BACKEND`.
     #[must_use]
     pub fn from_env() -> Self {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let desktop = crate::focus::Desktop::from_env();
         Self {
-            wayland: var("WAYLAND_DISPLAY"),
-            x11: var("DISPLAY"),
-            desktop: var("XDG_CURRENT_DESKTOP"),
-            gdk_backend: var("GDK_BACKEND"),
-            macos: cfg!(target_os = "macos"),
+            wayland: desktop.wayland,
+            x11: desktop.display,
+            desktop: desktop.current_desktop,
+            gdk_backend: std::env::var("GDK_BACKEND").ok().filter(|v| !v.is_empty()),
+            macos: desktop.macos,
         }
     }
 }
