@@ -31,6 +31,11 @@ export interface SessionCard {
   cwd: string | null;
   state: SessionState;
   tool: string | null;
+  /** Work beside the turn: subagents, a compaction. */
+  jobs: string[];
+  model: string | null;
+  /** The agent's permission mode, where it says one. */
+  mode: string | null;
   turn_started_ms: number | null;
   last_activity_ms: number;
   approvals: ApprovalCard[];

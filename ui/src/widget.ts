@@ -112,6 +112,11 @@ function sessionCard(s: SessionCard): HTMLElement {
   title.addEventListener("click", () => ipc.focus(s.id).catch(showError));
   const detail = el("div", { class: "detail" });
   if (s.tool) detail.append(el("span", { class: "tool" }, s.tool));
+  for (const job of s.jobs) detail.append(el("span", { class: "job" }, job));
+  if (s.model) {
+    const mode = s.mode ? ` · ${s.mode}` : "";
+    detail.append(el("span", { class: "model", title: "model · permission mode" }, s.model + mode));
+  }
   if (s.turn_started_ms !== null) {
     detail.append(el("span", { class: "elapsed", "data-since": String(s.turn_started_ms) }));
   }

@@ -283,6 +283,7 @@ fn main() {
         );
         through_process.push(run.wall);
         let plan = island_agents::bridge::claude::plan(
+            island_agents::bridge::claude::CLAUDE,
             &permission_request(n + 100_000),
             Some(std::process::id()),
             terminal.clone(),

@@ -203,11 +203,20 @@ pub enum HookAgent {
         /// the hook's own timeout (Claude Code's default is 60).
         #[arg(long, default_value_t = 50)]
         wait_secs: u64,
+        /// Another agent whose hooks are Claude Code's: `qwen-code`.
+        #[arg(long, default_value = "claude-code")]
+        agent: String,
     },
-    /// Codex CLI's `notify` program: the JSON payload is the last argument.
+    /// Codex CLI: its own hooks (`hooks.json`; the event's JSON on standard
+    /// input, as Claude Code's), or, given a payload, its `notify` program
+    /// (older versions; the JSON payload is the last argument).
     Codex {
-        /// The payload Codex passes.
-        payload: String,
+        /// Seconds a permission request waits for an answer; keep it under
+        /// the hook's own timeout.
+        #[arg(long, default_value_t = 50)]
+        wait_secs: u64,
+        /// The payload `notify` passes; none for a hook.
+        payload: Option<String>,
     },
     /// The CodeWhale TUI's command hooks (`[[hooks.hooks]]`): the event's
     /// JSON on standard input where it has one, else its environment.

@@ -161,8 +161,11 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
 async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
     use island_agents::bridge::{claude, deliver, others};
     let input = match &agent {
-        HookAgent::Codex { payload } => serde_json::from_str(payload),
-        HookAgent::Claude { .. } | HookAgent::Codewhale { .. } => {
+        HookAgent::Codex {
+            payload: Some(payload),
+            ..
+        } => serde_json::from_str(payload),
+        HookAgent::Claude { .. } | HookAgent::Codex { .. } | HookAgent::Codewhale { .. } => {
             if !hook_has_stdin(&agent) {
                 Ok(serde_json::Value::Null)
             } else {
@@ -188,14 +191,28 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         }
     };
     let pid = island_core::platform::hook_agent(std::process::id());
-    let is_claude = matches!(agent, HookAgent::Claude { .. });
     let terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let (flavor, wait_secs) = match &agent {
+        HookAgent::Claude { wait_secs, agent } => match claude::Flavor::named(agent) {
+            Some(flavor) => (Some(flavor), *wait_secs),
+            None => {
+                eprintln!("island hook: unknown agent {agent:?} (claude-code, qwen-code)");
+                return;
+            }
+        },
+        HookAgent::Codex {
+            wait_secs,
+            payload: None,
+        } => (Some(claude::CODEX), *wait_secs),
+        _ => (None, 0),
+    };
     let (plan, wait) = match agent {
-        HookAgent::Claude { wait_secs } => {
-            let unique = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            match claude::plan(&input, pid, terminal, unique) {
+        HookAgent::Claude { .. } | HookAgent::Codex { payload: None, .. } => {
+            let Some(flavor) = flavor else { return };
+            match claude::plan(flavor, &input, pid, terminal, unique) {
                 Some(plan) => (plan, wait_secs),
                 None => return,
             }
@@ -210,7 +227,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         }
     };
     let wait = std::time::Duration::from_secs(wait);
-    let delivered = if is_claude {
+    let delivered = if flavor == Some(claude::CLAUDE) {
         // Answered in Claude's own dialog meanwhile: Island hears it.
         let elsewhere = answered_in_claudes_dialog(&input);
         island_agents::bridge::deliver_unless_answered(socket, &plan, wait, elsewhere).await

@@ -333,6 +333,26 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
             "{title:<24} {state}{elapsed}  [{}]\n",
             safe(&s.id)
         ));
+        let mut doing: Vec<String> = Vec::new();
+        if let Some(tool) = &s.current_tool {
+            doing.push(format!("running {}", safe(tool)));
+        }
+        doing.extend(
+            s.jobs
+                .iter()
+                .map(|j| safe(j.detail.as_deref().unwrap_or(&j.job_id))),
+        );
+        if let Some(model) = &s.model {
+            let mode = s
+                .permission_mode
+                .as_deref()
+                .map(|m| format!(", {} mode", safe(m)))
+                .unwrap_or_default();
+            doing.push(format!("{}{mode}", safe(model)));
+        }
+        if !doing.is_empty() {
+            out.push_str(&format!("    {}\n", doing.join("; ")));
+        }
         for a in &s.approvals {
             out.push_str(&format!(
                 "    approval {}: {}  (waiting {})\n",

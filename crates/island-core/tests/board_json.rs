@@ -33,6 +33,9 @@ fn filled() -> Board {
             cwd: Some("/src/api".into()),
             state: SessionState::NeedsApproval,
             tool: Some("Bash".into()),
+            jobs: vec!["Explore subagent".into()],
+            model: Some("claude-sonnet-4-5".into()),
+            mode: Some("default".into()),
             turn_started_ms: Some(1_000),
             last_activity_ms: 2_000,
             approvals: vec![ApprovalCard {
@@ -66,6 +69,7 @@ fn a_filled_board_has_its_pinned_json() {
         "sessions": [{
             "id": "s1", "title": "api", "host": "devbox", "agent": "claude-code",
             "cwd": "/src/api", "state": "needs_approval", "tool": "Bash",
+            "jobs": ["Explore subagent"], "model": "claude-sonnet-4-5", "mode": "default",
             "turn_started_ms": 1000, "last_activity_ms": 2000,
             "approvals": [{
                 "id": "a1", "command": "cargo test", "cwd": "/src/api",

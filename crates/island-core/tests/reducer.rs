@@ -10,8 +10,9 @@
 //! `process_gone` pid, `upstream_fixture` {pid, first_conn}; then
 //! expectations: `effects` (exact), `effects_include` (each present),
 //! `effects_exclude` (effect kinds absent), `states` {session: state},
-//! `approvals` {session: [ids]}, `titles` {session: title}, `sessions`
-//! (count), `tray` (state).
+//! `approvals` {session: [ids]}, `titles` {session: title}, `snapshot`
+//! {session: {field: value}} (those fields of its PROTOCOL 5b snapshot;
+//! `null` for one left out), `sessions` (count), `tray` (state).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -19,7 +20,7 @@ use std::path::Path;
 
 use island_core::answer_token::AnswerToken;
 use island_core::tracker::{ConnId, Effect, Input, Peer, Policy, SessionTracker};
-use island_protocol::{AgentMessage, Timestamp, decode_agent_line};
+use island_protocol::{AgentMessage, Counters, Timestamp, decode_agent_line};
 use serde_json::{Value, json};
 
 const BASE_MS: i64 = 1_795_428_000_000; // 2026-11-23T10:00:00Z
@@ -151,7 +152,7 @@ fn kind(effect: &Value) -> String {
 const CASE_KEYS: [&str; 4] = ["description", "policy", "answer_token_bytes", "steps"];
 
 /// What a step may hold: its time, its inputs, and its expectations.
-const STEP_KEYS: [&str; 23] = [
+const STEP_KEYS: [&str; 24] = [
     "t",
     "open",
     "hello",
@@ -172,6 +173,7 @@ const STEP_KEYS: [&str; 23] = [
     "states",
     "approvals",
     "titles",
+    "snapshot",
     "holding",
     "sessions",
     "tray",
@@ -325,6 +327,28 @@ fn run_case(path: &Path) {
                 .unwrap_or_else(|| panic!("no session {id}\n{}", ctx()));
             assert_eq!(json!(session.title), *title, "title of {id}\n{}", ctx());
         }
+        for (id, fields) in step
+            .get("snapshot")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let snapshot = tracker.snapshot(Counters::default());
+            let session = snapshot
+                .sessions
+                .iter()
+                .find(|s| s.id == *id)
+                .unwrap_or_else(|| panic!("no session {id} in the snapshot\n{}", ctx()));
+            let got = serde_json::to_value(session).unwrap();
+            for (field, want) in fields.as_object().expect("fields").iter() {
+                assert_eq!(
+                    got.get(field).unwrap_or(&Value::Null),
+                    want,
+                    "snapshot {field} of {id}\n{}",
+                    ctx()
+                );
+            }
+        }
         if let Some(n) = step.get("sessions") {
             assert_eq!(
                 json!(tracker.sessions().count()),
@@ -369,7 +393,7 @@ fn the_snapshot_line_is_exactly_the_snapshot_encoded() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/reducer/02_approval_requested_then_frame.json");
     let case: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let counters = island_protocol::Counters {
+    let counters = Counters {
         connections: 3,
         lines: 9,
         malformed: 1,

@@ -239,3 +239,19 @@ fn the_terminal_answer_token_is_shown_above_quit_and_nowhere_else() {
             .contains("K7QM")
     );
 }
+
+#[test]
+fn status_shows_the_tool_the_jobs_the_model_and_the_mode() {
+    let line = r#"{"snapshot":{"sessions":[{"id":"claude-1","agent":"claude-code","title":"web","cwd":"/src/web","state":"working","turn_started_at":"2026-12-02T10:00:00Z","last_activity_at":"2026-12-02T10:00:05Z","approvals":[],"current_tool":"Bash","jobs":[{"job_id":"subagent-a7","phase":"started","detail":"Explore subagent"}],"model":"claude-sonnet-4-5","permission_mode":"default"}],"counters":{"connections":1,"lines":1,"malformed":0,"oversized":0,"refused_peers":0,"refused_full":0,"timed_out":0}}}"#;
+    let island_protocol::IslandMessage::Snapshot(snapshot) =
+        island_protocol::decode_island_line(line.as_bytes()).expect("a snapshot line")
+    else {
+        panic!("not a snapshot");
+    };
+    let now = snapshot.sessions[0].last_activity_at;
+    let text = island_core::client::describe(&snapshot, now);
+    assert!(
+        text.contains("    running Bash; Explore subagent; claude-sonnet-4-5, default mode\n"),
+        "{text}"
+    );
+}

@@ -37,8 +37,8 @@ pub use line::{
 };
 pub use message::{
     ApprovalSnapshot, Counters, DecideRequest, Decided, Decision, DecisionSource, FocusRequest,
-    Focused, Hello, RemoteRequest, SessionSnapshot, SessionState, Snapshot, StatusRequest,
-    TerminalInfo, WatchRequest, Welcome,
+    Focused, Hello, JobSnapshot, RemoteRequest, SessionSnapshot, SessionState, Snapshot,
+    StatusRequest, TerminalInfo, WatchRequest, Welcome,
 };
 pub use socket_path::{SocketPathError, resolve_socket_path, resolve_socket_path_with};
 pub use time::Timestamp;

@@ -47,6 +47,16 @@ pub struct Hello {
     /// 4.2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The model the session runs on, as the agent names it (this
+    /// project's extension of PROTOCOL 4.2; a hook bridge says it with
+    /// every hook that carries it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The agent's permission mode (`default`, `auto`, `plan`, ...): which
+    /// of its tool calls it asks about (this project's extension of
+    /// PROTOCOL 4.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_mode: Option<String>,
 }
 
 /// What the agent's environment says about its terminal. Every field is
@@ -199,6 +209,33 @@ pub struct SessionSnapshot {
     /// Open approvals, oldest first.
     #[serde(default)]
     pub approvals: Vec<ApprovalSnapshot>,
+    /// The tool running now (this project's extension of PROTOCOL 5b, as
+    /// are the fields below it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_tool: Option<String>,
+    /// Work running beside the turn: subagents, a compaction, background
+    /// jobs (from `job_lifecycle`), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<JobSnapshot>,
+    /// The model, as the agent names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The agent's permission mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_mode: Option<String>,
+}
+
+/// A job running in a session (PROTOCOL 4.1's `job_lifecycle`, while its
+/// phase is not a finishing one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSnapshot {
+    /// The job.
+    pub job_id: String,
+    /// Its last phase.
+    pub phase: String,
+    /// What it is, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What a session is doing.

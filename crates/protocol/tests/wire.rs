@@ -193,6 +193,8 @@ fn agent_cases() -> Vec<(AgentMessage, &'static str)> {
                 }),
                 transient: false,
                 host: None,
+                model: None,
+                permission_mode: None,
             })),
             // The example of PROTOCOL 4.2, byte for byte.
             r#"{"hello":{"protocol":1,"agent":"codewhale","agent_version":"0.1.0","session_id":"sess_4f2a9c1e","pid":4242,"cwd":"/home/me/proj","title":"proj","accepts_decisions":true,"terminal":{"tty":"/dev/pts/3","term_program":"kitty","tmux":"/tmp/tmux-1000/default,1234,0","tmux_pane":"%3","kitty_window_id":"7","kitty_listen_on":"unix:/tmp/kitty-1000","wezterm_pane":"12","windowid":"41943047","iterm_session_id":null,"term_session_id":null}}}"#,

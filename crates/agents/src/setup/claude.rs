@@ -9,14 +9,21 @@ use super::{Agent, Outcome, Problem, command_runs_island_hook, retarget_command}
 
 /// The events Island maps: name, whether it takes a tool matcher, and a
 /// timeout for the one that waits (over the bridge's 50 s wait).
-const EVENTS: [(&str, bool, Option<u64>); 10] = [
+const EVENTS: [(&str, bool, Option<u64>); 17] = [
     ("SessionStart", false, None),
     ("UserPromptSubmit", false, None),
     ("PreToolUse", true, None),
     ("PostToolUse", true, None),
     ("PostToolUseFailure", true, None),
     ("PermissionRequest", true, Some(60)),
+    ("PermissionDenied", true, None),
     ("Notification", false, None),
+    ("SubagentStart", false, None),
+    ("SubagentStop", false, None),
+    ("PreCompact", false, None),
+    ("PostCompact", false, None),
+    ("Elicitation", false, None),
+    ("ElicitationResult", false, None),
     ("Stop", false, None),
     ("StopFailure", false, None),
     ("SessionEnd", false, None),

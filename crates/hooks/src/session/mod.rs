@@ -68,6 +68,8 @@ impl SessionInfo {
             terminal: Some(self.terminal.clone()),
             transient: false,
             host: None,
+            model: None,
+            permission_mode: None,
         }
     }
 }

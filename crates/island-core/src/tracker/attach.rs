@@ -102,6 +102,8 @@ impl SessionTracker {
             }
         }
         session.agent = hello.agent.or(session.agent.take());
+        session.model = hello.model.or(session.model.take());
+        session.permission_mode = hello.permission_mode.or(session.permission_mode.take());
         session.cwd = hello.cwd.or(session.cwd.take());
         // A hello without a title (a hook's) keeps the one already known.
         let known = Some(session.title.clone()).filter(|t| *t != id);

@@ -27,10 +27,7 @@ impl SessionTracker {
                 payload,
                 ..
             } => {
-                let finished = matches!(
-                    phase.as_str(),
-                    "completed" | "failed" | "done" | "succeeded" | "cancelled"
-                );
+                let finished = finished_phase(&phase);
                 session.current_tool = (!finished).then_some(tool_name);
                 out.changed = true;
                 if let Some(cwd) = payload.get("cwd").and_then(|v| v.as_str()) {
@@ -44,6 +41,12 @@ impl SessionTracker {
                 reason,
             } => {
                 if phase.is_closing() {
+                    if matches!(phase, ApprovalPhase::Denied | ApprovalPhase::Aborted) {
+                        // A denied call never runs, and no result of it
+                        // will come.
+                        session.current_tool = None;
+                        out.changed = true;
+                    }
                     let by = match phase {
                         ApprovalPhase::Cancelled | ApprovalPhase::TimedOut => AnsweredBy::Agent,
                         _ => AnsweredBy::Terminal,
@@ -66,7 +69,23 @@ impl SessionTracker {
             HookEvent::GenericEventFrame { frame } => self.on_frame(conn, id, frame, now, out),
             HookEvent::ResponseStart { .. } | HookEvent::ResponseDelta { .. } => busy = Some(true),
             HookEvent::ResponseEnd { .. } => busy = Some(false),
-            HookEvent::JobLifecycle { .. } | HookEvent::Unknown => {}
+            HookEvent::JobLifecycle {
+                job_id,
+                phase,
+                detail,
+                ..
+            } => {
+                session.jobs.retain(|j| j.job_id != job_id);
+                if !finished_phase(&phase) {
+                    session.jobs.push(JobSnapshot {
+                        job_id,
+                        phase,
+                        detail,
+                    });
+                }
+                out.changed = true;
+            }
+            HookEvent::Unknown => {}
         }
         if let Some(busy) = busy {
             self.infer_turn(id, busy, now, out);
@@ -142,10 +161,12 @@ impl SessionTracker {
                 self.close_notice(key, out);
             }
             EventFrame::TurnComplete { .. } => {
+                forget_bridge_jobs(session);
                 self.close_approvals_of_a_bridge_turn(id, out);
                 self.complete_turn(id, now.unix_millis(), now.unix_millis(), out);
             }
             EventFrame::TurnAborted { reason, .. } => {
+                forget_bridge_jobs(session);
                 self.close_approvals_of_a_bridge_turn(id, out);
                 let Some(session) = self.sessions.get_mut(id) else {
                     return;
@@ -259,6 +280,24 @@ impl SessionTracker {
             self.pending_turns.push(notice);
         }
     }
+}
+
+/// A hook bridge's turn is over: a subagent or a compaction whose end
+/// no hook said (the agent was interrupted) is over with it. Sessions on a
+/// connection keep theirs: their jobs may outlive a turn, and they say
+/// when one ends.
+fn forget_bridge_jobs(session: &mut Session) {
+    if session.transient {
+        session.jobs.clear();
+    }
+}
+
+/// A tool's or a job's phase that says it is over.
+fn finished_phase(phase: &str) -> bool {
+    matches!(
+        phase,
+        "completed" | "failed" | "done" | "succeeded" | "cancelled" | "stopped"
+    )
 }
 
 pub(super) fn learn_cwd(session: &mut Session, cwd: &str) {

@@ -41,7 +41,8 @@ use std::sync::Arc;
 use island_protocol::{
     AgentMessage, ApprovalPhase, ApprovalSnapshot, Counters, Decided, Decision, DecisionSource,
     EventEnvelope, EventFrame, ExecApprovalRequestEvent, Hello, HookEvent, IslandMessage,
-    PROTOCOL_VERSION, ReviewDecision, SessionSnapshot, SessionState, Snapshot, Timestamp, Welcome,
+    JobSnapshot, PROTOCOL_VERSION, ReviewDecision, SessionSnapshot, SessionState, Snapshot,
+    Timestamp, Welcome,
 };
 use serde::{Deserialize, Serialize};
 

@@ -393,6 +393,16 @@ pub struct Session {
     pub turn: Option<(String, Timestamp)>,
     /// The tool running now, for the widget.
     pub current_tool: Option<String>,
+    /// Jobs running beside the turn (subagents, a compaction), oldest
+    /// first, from `job_lifecycle`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<island_protocol::JobSnapshot>,
+    /// The model, as the agent last named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The agent's permission mode, as it last said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission_mode: Option<String>,
     /// The last event seen.
     pub last_activity: Timestamp,
     /// Open approvals, oldest first.
@@ -449,6 +459,9 @@ impl Session {
             activity: SessionState::Idle,
             turn: None,
             current_tool: None,
+            jobs: Vec::new(),
+            model: None,
+            permission_mode: None,
             last_activity: now,
             approvals: Vec::new(),
             events: 0,
@@ -480,6 +493,9 @@ impl Session {
             SessionState::Disconnected
         } else if !self.approvals.is_empty() {
             SessionState::NeedsApproval
+        } else if !self.jobs.is_empty() && self.activity != SessionState::Working {
+            // A compaction or a subagent outside a turn is work all the same.
+            SessionState::Working
         } else {
             self.activity
         }

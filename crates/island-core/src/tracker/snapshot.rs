@@ -46,6 +46,10 @@ impl SessionTracker {
                         requested_at: a.requested_at,
                     })
                     .collect(),
+                current_tool: s.current_tool.clone(),
+                jobs: s.jobs.clone(),
+                model: s.model.clone(),
+                permission_mode: s.permission_mode.clone(),
             })
             .collect();
         Snapshot {
@@ -105,6 +109,14 @@ mod snapshot_view {
         pub(super) turn_started_at: Option<Timestamp>,
         pub(super) last_activity_at: Timestamp,
         pub(super) approvals: Vec<ApprovalView<'a>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) current_tool: Option<&'a str>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        pub(super) jobs: &'a [island_protocol::JobSnapshot],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) model: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub(super) permission_mode: Option<&'a str>,
     }
 
     #[derive(Serialize)]
@@ -152,6 +164,10 @@ impl SessionTracker {
                         requested_at: a.requested_at,
                     })
                     .collect(),
+                current_tool: s.current_tool.as_deref(),
+                jobs: &s.jobs,
+                model: s.model.as_deref(),
+                permission_mode: s.permission_mode.as_deref(),
             })
             .collect();
         island_protocol::encode_line(&Line {

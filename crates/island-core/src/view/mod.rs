@@ -70,6 +70,16 @@ pub struct SessionCard {
     pub state: SessionState,
     /// The tool running now.
     pub tool: Option<String>,
+    /// Work beside the turn, for people: "Explore subagent", "compacting
+    /// the conversation".
+    #[serde(default)]
+    pub jobs: Vec<String>,
+    /// The model, as the agent names it.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The agent's permission mode, where it says one.
+    #[serde(default)]
+    pub mode: Option<String>,
     /// When the running turn started (Unix ms).
     pub turn_started_ms: Option<i64>,
     /// The last event (Unix ms).
@@ -119,6 +129,13 @@ pub fn board(tracker: &SessionTracker) -> Board {
             cwd: s.cwd.as_deref().map(safe),
             state: s.state(),
             tool: s.current_tool.as_deref().map(safe),
+            jobs: s
+                .jobs
+                .iter()
+                .map(|j| safe(j.detail.as_deref().unwrap_or(&j.job_id)))
+                .collect(),
+            model: s.model.as_deref().map(safe),
+            mode: s.permission_mode.as_deref().map(safe),
             turn_started_ms: s.turn.as_ref().map(|(_, at)| at.unix_millis()),
             last_activity_ms: s.last_activity.unix_millis(),
             approvals: s
