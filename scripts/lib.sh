@@ -169,6 +169,26 @@ _claude_code_into() {
     "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION")
 }
 
+# ensure_codex: the real Codex CLI from the npm registry, at exactly
+# CODEX_VERSION, in its own tools folder (its native binary comes in a
+# platform package); exports CODEX_BIN for the real-agent tests, which give
+# it a stub Responses API server on 127.0.0.1 and a CODEX_HOME of their own.
+CODEX_VERSION=0.169.0
+ensure_codex() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  local dir
+  dir="$(tool_dir codex "$CODEX_VERSION" _codex_into)"
+  if [ ! -x "$dir/node_modules/.bin/codex" ]; then
+    log "installing Codex CLI $CODEX_VERSION into $dir"
+    install_into "$dir" _codex_into
+  fi
+  export CODEX_BIN="$dir/node_modules/.bin/codex"
+}
+_codex_into() {
+  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error \
+    "@openai/codex@$CODEX_VERSION")
+}
+
 # ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
 # CARGO_FUZZ.
 ensure_cargo_fuzz() {
@@ -215,6 +235,10 @@ fresh_setup_check() {
     "$CLAUDE_CODE_BIN" --version | grep -q "^$CLAUDE_CODE_VERSION " ||
       { echo "error: Claude Code is not $CLAUDE_CODE_VERSION: $("$CLAUDE_CODE_BIN" --version)" >&2; exit 1; }
     case "$CLAUDE_CODE_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Claude Code is not the pinned one: $CLAUDE_CODE_BIN" >&2; exit 1 ;; esac
+    ensure_codex
+    "$CODEX_BIN" --version | grep -q " $CODEX_VERSION\$" ||
+      { echo "error: Codex is not $CODEX_VERSION: $("$CODEX_BIN" --version)" >&2; exit 1; }
+    case "$CODEX_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Codex is not the pinned one: $CODEX_BIN" >&2; exit 1 ;; esac
     case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
   )
   log "fresh set-up check passed"

@@ -44,6 +44,7 @@ fn setup(home: &Path, args: &[&str], on_path: bool, stdin: &str) -> Output {
         .env_remove("CLAUDE_CONFIG_DIR")
         .env_remove("CODEX_HOME")
         .env_remove("CODEWHALE_HOME")
+        .env_remove("QWEN_HOME")
         .env("PATH", path_env(on_path));
     spawn_with_stdin(&mut command, stdin)
         .wait_with_output()
@@ -190,7 +191,7 @@ fn setup_never_overwrites_what_it_cannot_keep() {
     std::fs::write(&codex, theirs).unwrap();
     let mut command = Command::new(common::island());
     let out = command
-        .args(["setup", "codex", "--yes"])
+        .args(["setup", "codex-notify", "--yes"])
         .env("HOME", home.path())
         .env("CODEX_HOME", home.path().join("codex-home"))
         .output()
@@ -287,7 +288,7 @@ async fn the_hooks_setup_writes_reach_island() {
     let island = recorded_island(dir.path()).await;
     let (calls, socket) = (island.calls.clone(), island.socket.clone());
     let home = dir.path().join("home");
-    for agent in ["claude", "codex", "codewhale"] {
+    for agent in ["claude", "codex-notify", "codewhale"] {
         let out = setup(&home, &[agent, "--yes"], true, "");
         assert!(out.status.success(), "{agent}: {}", text(&out));
     }
@@ -335,7 +336,9 @@ async fn the_hooks_setup_writes_reach_island() {
     let status = as_agent(
         Command::new(words[0])
             .args(&words[1..])
-            .arg(payload.to_string()),
+            .arg(payload.to_string())
+            .env("HOME", &home)
+            .env_remove("CODEX_HOME"),
         &socket,
     )
     .status()
@@ -347,6 +350,25 @@ async fn the_hooks_setup_writes_reach_island() {
         |c| matches!(c, Call::Notify { summary, .. } if summary == "api finished"),
     )
     .await;
+    // Once Codex's own hooks run Island, its notify says so and sends
+    // nothing (it would also announce side threads as sessions).
+    let out = setup(&home, &["codex", "--yes"], true, "");
+    assert!(out.status.success(), "codex: {}", text(&out));
+    let out = as_agent(
+        Command::new(words[0])
+            .args(&words[1..])
+            .arg(payload.to_string())
+            .env("HOME", &home)
+            .env_remove("CODEX_HOME"),
+        &socket,
+    )
+    .output()
+    .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("notify sends nothing"),
+        "{out:?}"
+    );
 
     // The CodeWhale TUI: its environment on every event, JSON on stdin
     // for those that have one.

@@ -349,3 +349,16 @@ fn codex_hooks_make_codex_sessions_named_by_their_thread() {
     );
     assert!(island_agents::bridge::claude::Flavor::named("nobody").is_none());
 }
+
+#[test]
+fn a_codex_session_end_ends_the_session_and_claudes_sends_nothing() {
+    let end = serde_json::json!({"session_id": "t1", "hook_event_name": "SessionEnd",
+        "cwd": "/src/web", "reason": "other"});
+    let ended = plan(CODEX, &end, None, TerminalInfo::default(), 1).unwrap();
+    assert!(matches!(
+        &ended.events[..],
+        [EventEnvelope { event: HookEvent::GenericEventFrame { frame: EventFrame::SessionEnd { reason: Some(r) } }, .. }]
+            if r == "other"
+    ));
+    assert!(plan(CLAUDE, &end, None, TerminalInfo::default(), 1).is_none());
+}

@@ -92,8 +92,9 @@ pub enum Command {
         #[arg(long)]
         undo: bool,
         /// The agent's config file (default: where the agent looks:
-        /// `~/.claude/settings.json`, `$CODEX_HOME/config.toml`,
-        /// `$CODEWHALE_HOME/config.toml`).
+        /// `~/.claude/settings.json`, `$CODEX_HOME/hooks.json` (its
+        /// `config.toml` for codex-notify), `$CODEWHALE_HOME/config.toml`,
+        /// `$QWEN_HOME/settings.json`).
         #[arg(long)]
         file: Option<PathBuf>,
     },
@@ -187,10 +188,29 @@ pub enum RemoteAction {
 pub enum SetupAgent {
     /// Claude Code.
     Claude,
-    /// Codex CLI.
+    /// Codex CLI, through its own hooks (`hooks.json`).
     Codex,
+    /// Codex CLI before its hooks, through its `notify` program.
+    CodexNotify,
     /// The CodeWhale TUI.
     Codewhale,
+    /// Qwen Code, whose hooks are Claude Code's.
+    Qwen,
+}
+
+impl SetupAgent {
+    /// The agent `island_agents::setup` knows it as.
+    #[must_use]
+    pub fn agent(self) -> island_agents::setup::Agent {
+        use island_agents::setup::Agent;
+        match self {
+            SetupAgent::Claude => Agent::Claude,
+            SetupAgent::Codex => Agent::Codex,
+            SetupAgent::CodexNotify => Agent::CodexNotify,
+            SetupAgent::Codewhale => Agent::Codewhale,
+            SetupAgent::Qwen => Agent::Qwen,
+        }
+    }
 }
 
 /// Agents whose hooks `island hook` speaks.

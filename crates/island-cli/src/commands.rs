@@ -190,8 +190,16 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
             return;
         }
     };
-    let pid = island_core::platform::hook_agent(std::process::id());
-    let terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
+    let mut pid = island_core::platform::hook_agent(std::process::id());
+    let mut terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
+    if matches!(agent, HookAgent::Codex { payload: None, .. })
+        && pid.is_some_and(island_core::platform::is_codex_daemon)
+    {
+        // Codex's daemon runs this hook for a TUI, with the environment of
+        // whichever terminal started the daemon: the session's process and
+        // terminal are the TUI's (none, when that cannot be told).
+        (pid, terminal) = codex_front_end(&input);
+    }
     let unique = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -217,7 +225,18 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
                 None => return,
             }
         }
-        HookAgent::Codex { .. } => (others::codex(&input, pid, terminal), 0),
+        HookAgent::Codex { .. } => {
+            if codex_hooks_set_up() {
+                // Its hooks say all this and more; its notify would also
+                // announce side threads (title generation) as sessions.
+                eprintln!(
+                    "island hook: Codex's own hooks run Island (hooks.json), so its notify \
+                     sends nothing (`island setup codex-notify --undo` takes it out)"
+                );
+                return;
+            }
+            (others::codex(&input, pid, terminal), 0)
+        }
         HookAgent::Codewhale { event } => {
             let env = |k: &str| std::env::var(k).ok();
             match others::codewhale(event.as_deref(), &input, env, pid, terminal) {
@@ -239,6 +258,34 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),
     }
+}
+
+/// Whether Codex's own hooks run Island (`$CODEX_HOME/hooks.json`).
+fn codex_hooks_set_up() -> bool {
+    use island_agents::setup::Agent;
+    let Some(dirs) = directories::BaseDirs::new() else {
+        return false;
+    };
+    let path = Agent::Codex.config_path(dirs.home_dir(), |k| std::env::var(k).ok());
+    std::fs::read_to_string(path).is_ok_and(|text| Agent::Codex.is_configured(&text))
+}
+
+/// The Codex TUI whose daemon ran a hook, and its terminal (from its own
+/// environment): by the hook's `cwd`, when exactly one TUI works there.
+fn codex_front_end(input: &serde_json::Value) -> (Option<u32>, island_protocol::TerminalInfo) {
+    use island_core::platform;
+    let tui = input
+        .get("cwd")
+        .and_then(serde_json::Value::as_str)
+        .and_then(platform::codex_front_end);
+    let terminal = match tui.and_then(platform::process_environ) {
+        Some(env) => island_protocol::TerminalInfo::from_env(
+            |k| env.get(k).cloned(),
+            tui.and_then(platform::process_tty),
+        ),
+        None => island_protocol::TerminalInfo::default(),
+    };
+    (tui, terminal)
 }
 
 /// Ends when a waiting `PermissionRequest` hook learns that Claude's own

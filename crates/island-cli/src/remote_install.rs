@@ -17,11 +17,7 @@ use crate::cli::SetupAgent;
 const REMOTE_BIN: &str = ".local/bin/island";
 
 fn agent_name(agent: SetupAgent) -> &'static str {
-    match agent {
-        SetupAgent::Claude => "claude",
-        SetupAgent::Codex => "codex",
-        SetupAgent::Codewhale => "codewhale",
-    }
+    agent.agent().name()
 }
 
 fn ssh(host: &str, ssh_args: &[String], tty: bool) -> Command {

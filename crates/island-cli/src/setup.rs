@@ -22,11 +22,7 @@ pub fn run(
     undo: bool,
     file: Option<PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    let agent = match agent {
-        SetupAgent::Claude => Agent::Claude,
-        SetupAgent::Codex => Agent::Codex,
-        SetupAgent::Codewhale => Agent::Codewhale,
-    };
+    let agent = agent.agent();
     let path = match file {
         Some(path) => path,
         None => {
@@ -77,7 +73,16 @@ pub fn run(
         ),
         None => println!("Wrote {}.", path.display()),
     }
-    if !undo {
+    if !undo && agent == Agent::Codex {
+        // Codex runs no hook its user has not trusted; Island does not
+        // trust them on the user's behalf.
+        println!(
+            "Codex runs these hooks once you trust them: the next time you start codex it \
+             says hooks need review; choose \"Trust all and continue\" (or review them, or \
+             later run /hooks and press t on each). Until then Codex skips them without a \
+             word. `island doctor` says whether they are trusted."
+        );
+    } else if !undo {
         println!(
             "Island hears from {} from its next start; `island doctor` checks it.",
             agent.title()

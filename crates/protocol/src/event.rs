@@ -296,6 +296,15 @@ pub enum EventFrame (tag = "event", expecting = "an event frame object with an `
         #[serde(default)]
         exit_code: Option<i32>,
     },
+    /// The session is over, though its process may live on (an agent
+    /// whose one process serves several sessions says so from its hooks).
+    /// This project's extension of PROTOCOL 4.1; an Island that does not
+    /// know it ignores it.
+    SessionEnd = "session_end" {
+        /// Why, when said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 }
 

@@ -16,6 +16,22 @@ pub fn until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until `check` gives a value, trying every 20 ms for up to
+/// `limit`, and returns it.
+///
+/// # Panics
+/// When `limit` passes first, naming `what`.
+pub fn value<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// [`until`], on an async runtime.
 ///
 /// # Panics

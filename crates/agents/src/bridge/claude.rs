@@ -29,6 +29,10 @@ pub struct Flavor {
     pub prefix: &'static str,
     /// Its name for people (`Claude Code`).
     pub label: &'static str,
+    /// Its `SessionEnd` ends the session though the process lives on
+    /// (Codex's daemon serves many). Claude Code's is also said for the
+    /// session before a `/clear`, which its process already replaced.
+    pub session_end_is_final: bool,
 }
 
 /// Claude Code.
@@ -36,6 +40,7 @@ pub const CLAUDE: Flavor = Flavor {
     agent: "claude-code",
     prefix: "claude",
     label: "Claude Code",
+    session_end_is_final: false,
 };
 
 /// Codex CLI's own hooks (`hooks.json`), Claude-shaped; its sessions are
@@ -44,6 +49,7 @@ pub const CODEX: Flavor = Flavor {
     agent: "codex",
     prefix: "codex",
     label: "Codex",
+    session_end_is_final: true,
 };
 
 /// Qwen Code (`@qwen-code/qwen-code`), whose hooks are Claude Code's.
@@ -51,6 +57,7 @@ pub const QWEN: Flavor = Flavor {
     agent: "qwen-code",
     prefix: "qwen",
     label: "Qwen Code",
+    session_end_is_final: false,
 };
 
 impl Flavor {
@@ -65,9 +72,10 @@ impl Flavor {
 
 /// The lines for one hook payload. `agent_pid` is the agent's process;
 /// `unique` makes approval ids unique (a time stamp, say). `None` for
-/// `SessionEnd` of Claude Code: said for a session Island may not know
-/// (Claude sends it for the session before a `/clear` or a restart), it
-/// would only make a session appear that has ended.
+/// `SessionEnd` of an agent whose session ends with its process (Claude
+/// Code): said for a session Island may not know (Claude sends it for the
+/// session before a `/clear` or a restart), it would only make a session
+/// appear that has ended.
 #[must_use]
 pub fn plan(
     flavor: Flavor,
@@ -80,7 +88,7 @@ pub fn plan(
     let session = text("session_id").unwrap_or_else(|| "unknown".into());
     let cwd = text("cwd");
     let event = text("hook_event_name").unwrap_or_default();
-    if event == "SessionEnd" {
+    if event == "SessionEnd" && !flavor.session_end_is_final {
         return None;
     }
     let tool = text("tool_name");
@@ -139,6 +147,9 @@ pub fn plan(
                 Some(kind.map_or_else(|| "a subagent".into(), |k| format!("{k} subagent"))),
             )]
         }
+        "SessionEnd" => frame(EventFrame::SessionEnd {
+            reason: text("reason"),
+        }),
         "PreCompact" => vec![job(
             "compact".into(),
             "started",

@@ -176,13 +176,24 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
         return vec![Check::new(Level::Warn, "agents", "no home directory known")];
     };
     let env = |k: &str| std::env::var(k).ok();
-    [Agent::Claude, Agent::Codex, Agent::Codewhale]
+    Agent::ALL
         .into_iter()
-        .map(|agent| {
+        .filter_map(|agent| {
             let name = agent.title().trim_start_matches("the ");
             let path = agent.config_path(home, env);
             let how = format!("`island setup {}` adds it", agent.name());
-            match std::fs::read_to_string(&path) {
+            let text = std::fs::read_to_string(&path);
+            // Codex's notify is for versions before its hooks: said only
+            // where it is set up.
+            if agent == Agent::CodexNotify && !text.as_deref().is_ok_and(|t| agent.is_configured(t))
+            {
+                return None;
+            }
+            let words = agent.hook_words().join(" ");
+            Some(match text {
+                Ok(text) if agent.is_configured(&text) && agent == Agent::Codex => {
+                    codex_trust(&path, &words)
+                }
                 Ok(text) if agent.is_configured(&text) && agent == Agent::Claude => {
                     match crate::setup::claude::unanswerable_mode(&text) {
                         Some(why) => Check::new(
@@ -200,7 +211,7 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
                 Ok(text) if agent.is_configured(&text) => Check::new(
                     Level::Ok,
                     name,
-                    format!("{} runs `island hook {}`", path.display(), agent.name()),
+                    format!("{} runs `island {words}`", path.display()),
                 ),
                 Ok(_) => Check::new(
                     Level::Warn,
@@ -212,7 +223,53 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
                     name,
                     format!("{} not found; {how}", path.display()),
                 ),
-            }
+            })
         })
         .collect()
+}
+
+/// Codex runs a hook only once its user trusted it: its hash is kept in
+/// `hooks.state` of the `config.toml` beside `hooks.json` (keyed by that
+/// file's path). Island does not trust its own hooks for the user; this
+/// says whether they did (Codex itself checks the hash).
+fn codex_trust(hooks_json: &Path, words: &str) -> Check {
+    let config = hooks_json.with_file_name("config.toml");
+    let prefix = format!("{}:", hooks_json.display());
+    let trusted = std::fs::read_to_string(&config)
+        .ok()
+        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
+        .and_then(|doc| {
+            let state = doc.get("hooks")?.get("state")?.as_table_like()?;
+            Some(
+                state
+                    .iter()
+                    .filter(|(key, entry)| {
+                        key.starts_with(&prefix) && entry.get("trusted_hash").is_some()
+                    })
+                    .count(),
+            )
+        })
+        .unwrap_or(0);
+    if trusted == 0 {
+        Check::new(
+            Level::Warn,
+            "Codex CLI",
+            format!(
+                "{} runs `island {words}`, but Codex runs no hook you have not trusted: \
+                 start codex and choose \"Trust all and continue\" when it says hooks need \
+                 review (or /hooks, then t on each)",
+                hooks_json.display()
+            ),
+        )
+    } else {
+        Check::new(
+            Level::Ok,
+            "Codex CLI",
+            format!(
+                "{} runs `island {words}` ({trusted} of its hooks trusted in {})",
+                hooks_json.display(),
+                config.display()
+            ),
+        )
+    }
 }

@@ -1,33 +1,88 @@
-//! Claude Code's `settings.json`: `hooks.EVENT` is a list of matcher
-//! groups, each with its own list of command hooks. Island adds one group
-//! per event it maps and leaves every other group and key as it was (in
-//! their order).
+//! Claude Code's `settings.json`, and the files of the agents whose hooks
+//! are shaped like it (Codex's `hooks.json`, Qwen Code's `settings.json`):
+//! `hooks.EVENT` is a list of matcher groups, each with its own list of
+//! command hooks. Island adds one group per event it maps and leaves every
+//! other group and key as it was (in their order).
 
 use serde_json::{Map, Value, json};
 
 use super::{Agent, Outcome, Problem, command_runs_island_hook, retarget_command};
 
-/// The events Island maps: name, whether it takes a tool matcher, and a
-/// timeout for the one that waits (over the bridge's 50 s wait).
-const EVENTS: [(&str, bool, Option<u64>); 17] = [
-    ("SessionStart", false, None),
-    ("UserPromptSubmit", false, None),
-    ("PreToolUse", true, None),
-    ("PostToolUse", true, None),
-    ("PostToolUseFailure", true, None),
-    ("PermissionRequest", true, Some(60)),
-    ("PermissionDenied", true, None),
-    ("Notification", false, None),
-    ("SubagentStart", false, None),
-    ("SubagentStop", false, None),
-    ("PreCompact", false, None),
-    ("PostCompact", false, None),
-    ("Elicitation", false, None),
-    ("ElicitationResult", false, None),
-    ("Stop", false, None),
-    ("StopFailure", false, None),
-    ("SessionEnd", false, None),
+/// One event Island hooks: its name, whether it takes a tool matcher, a
+/// timeout (for the one that waits: over the bridge's 50 s wait), and a
+/// status line the agent shows while the hook runs.
+type Event = (&'static str, bool, Option<u64>, Option<&'static str>);
+
+/// Claude Code 2.1.328's events that Island maps.
+const CLAUDE_EVENTS: [Event; 17] = [
+    ("SessionStart", false, None, None),
+    ("UserPromptSubmit", false, None, None),
+    ("PreToolUse", true, None, None),
+    ("PostToolUse", true, None, None),
+    ("PostToolUseFailure", true, None, None),
+    ("PermissionRequest", true, Some(60), None),
+    ("PermissionDenied", true, None, None),
+    ("Notification", false, None, None),
+    ("SubagentStart", false, None, None),
+    ("SubagentStop", false, None, None),
+    ("PreCompact", false, None, None),
+    ("PostCompact", false, None, None),
+    ("Elicitation", false, None, None),
+    ("ElicitationResult", false, None, None),
+    ("Stop", false, None, None),
+    ("StopFailure", false, None, None),
+    ("SessionEnd", false, None, None),
 ];
+
+/// Codex 0.169's hook events that Island maps. Codex runs a
+/// `PermissionRequest` hook before it asks in its terminal, and shows the
+/// status line meanwhile; it cuts a `SessionEnd` hook at 3 s.
+const CODEX_EVENTS: [Event; 11] = [
+    ("SessionStart", false, None, None),
+    ("UserPromptSubmit", false, None, None),
+    ("PreToolUse", true, None, None),
+    ("PostToolUse", true, None, None),
+    (
+        "PermissionRequest",
+        true,
+        Some(60),
+        Some("Asking in Island (the prompt comes here if no answer comes)"),
+    ),
+    ("SubagentStart", false, None, None),
+    ("SubagentStop", false, None, None),
+    ("PreCompact", false, None, None),
+    ("PostCompact", false, None, None),
+    ("Stop", false, None, None),
+    ("SessionEnd", false, Some(3), None),
+];
+
+/// Qwen Code 0.24's hook events (its `docs/features/hooks.md`) that Island
+/// maps.
+const QWEN_EVENTS: [Event; 15] = [
+    ("SessionStart", false, None, None),
+    ("UserPromptSubmit", false, None, None),
+    ("PreToolUse", true, None, None),
+    ("PostToolUse", true, None, None),
+    ("PostToolUseFailure", true, None, None),
+    ("PermissionRequest", true, Some(60), None),
+    ("PermissionDenied", true, None, None),
+    ("Notification", false, None, None),
+    ("SubagentStart", false, None, None),
+    ("SubagentStop", false, None, None),
+    ("PreCompact", false, None, None),
+    ("PostCompact", false, None, None),
+    ("Stop", false, None, None),
+    ("StopFailure", false, None, None),
+    ("SessionEnd", false, None, None),
+];
+
+fn events(agent: Agent) -> &'static [Event] {
+    match agent {
+        Agent::Codex => &CODEX_EVENTS,
+        Agent::Qwen => &QWEN_EVENTS,
+        _ => &CLAUDE_EVENTS,
+    }
+}
 
 /// Why Island cannot answer this Claude Code's approvals, if it cannot:
 /// Claude asks its `PermissionRequest` hook only in the modes that ask the
@@ -67,20 +122,20 @@ fn print(root: Map<String, Value>) -> Result<String, Problem> {
         .map_err(|e| Problem::Parse("JSON", e.to_string()))
 }
 
-fn is_ours(hook: &Value) -> bool {
+fn is_ours(hook: &Value, agent: Agent) -> bool {
     hook.get("command")
         .and_then(Value::as_str)
-        .is_some_and(|c| command_runs_island_hook(c, Agent::Claude))
+        .is_some_and(|c| command_runs_island_hook(c, agent))
 }
 
-fn group_has_ours(group: &Value) -> bool {
+fn group_has_ours(group: &Value, agent: Agent) -> bool {
     group
         .get("hooks")
         .and_then(Value::as_array)
-        .is_some_and(|hooks| hooks.iter().any(is_ours))
+        .is_some_and(|hooks| hooks.iter().any(|h| is_ours(h, agent)))
 }
 
-pub(super) fn configured(text: &str) -> bool {
+pub(super) fn configured(text: &str, agent: Agent) -> bool {
     let Ok(root) = parse(text) else {
         return false;
     };
@@ -91,7 +146,7 @@ pub(super) fn configured(text: &str) -> bool {
                 .values()
                 .filter_map(Value::as_array)
                 .flatten()
-                .any(group_has_ours)
+                .any(|g| group_has_ours(g, agent))
         })
 }
 
@@ -108,7 +163,7 @@ fn layout_note(text: &str, root: &Map<String, Value>) -> Result<Vec<String>, Pro
 }
 
 /// Points Island's hooks whose program is gone at `program`.
-fn retarget_all(hooks: &mut Map<String, Value>, program: &str) {
+fn retarget_all(hooks: &mut Map<String, Value>, program: &str, agent: Agent) {
     for group in hooks.values_mut().filter_map(Value::as_array_mut).flatten() {
         let Some(list) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
             continue;
@@ -117,7 +172,7 @@ fn retarget_all(hooks: &mut Map<String, Value>, program: &str) {
             let new = hook
                 .get("command")
                 .and_then(Value::as_str)
-                .and_then(|c| retarget_command(c, Agent::Claude, program));
+                .and_then(|c| retarget_command(c, agent, program));
             if let Some(new) = new {
                 hook["command"] = Value::String(new);
             }
@@ -125,7 +180,7 @@ fn retarget_all(hooks: &mut Map<String, Value>, program: &str) {
     }
 }
 
-pub(super) fn add(text: &str, program: &str) -> Outcome {
+pub(super) fn add(text: &str, program: &str, agent: Agent) -> Outcome {
     let mut root = parse(text)?;
     let notes = layout_note(text, &root)?;
     let hooks = root
@@ -136,9 +191,13 @@ pub(super) fn add(text: &str, program: &str) -> Outcome {
             "`hooks` is not an object; fix it by hand first".into(),
         ));
     };
-    let command = format!("{} hook claude", super::shell_word(program)?);
-    retarget_all(hooks, program);
-    for (event, tools, timeout) in EVENTS {
+    let command = format!(
+        "{} {}",
+        super::shell_word(program)?,
+        agent.hook_words().join(" ")
+    );
+    retarget_all(hooks, program, agent);
+    for &(event, tools, timeout, status) in events(agent) {
         let groups = hooks
             .entry(event)
             .or_insert_with(|| Value::Array(Vec::new()));
@@ -147,12 +206,15 @@ pub(super) fn add(text: &str, program: &str) -> Outcome {
                 "`hooks.{event}` is not a list; fix it by hand first"
             )));
         };
-        if groups.iter().any(group_has_ours) {
+        if groups.iter().any(|g| group_has_ours(g, agent)) {
             continue;
         }
         let mut hook = json!({"type": "command", "command": command});
         if let Some(secs) = timeout {
             hook["timeout"] = json!(secs);
+        }
+        if let Some(status) = status {
+            hook["statusMessage"] = json!(status);
         }
         let group = if tools {
             json!({"matcher": "*", "hooks": [hook]})
@@ -169,7 +231,7 @@ pub(super) fn add(text: &str, program: &str) -> Outcome {
     Ok((after, notes))
 }
 
-pub(super) fn remove(text: &str) -> Outcome {
+pub(super) fn remove(text: &str, agent: Agent) -> Outcome {
     let mut root = parse(text)?;
     let notes = layout_note(text, &root)?;
     let Some(Value::Object(hooks)) = root.get_mut("hooks") else {
@@ -186,7 +248,7 @@ pub(super) fn remove(text: &str) -> Outcome {
         for group in groups.iter_mut() {
             if let Some(Value::Array(list)) = group.get_mut("hooks") {
                 let len = list.len();
-                list.retain(|h| !is_ours(h));
+                list.retain(|h| !is_ours(h, agent));
                 if list.len() != len {
                     changed = true;
                     // A group left with no hook was Island's.
@@ -214,148 +276,5 @@ pub(super) fn remove(text: &str) -> Outcome {
 }
 
 #[cfg(test)]
-mod mode_tests {
-    use super::unanswerable_mode;
-
-    #[test]
-    fn only_modes_that_ask_the_user_let_island_answer() {
-        assert!(unanswerable_mode("{}").is_some_and(|w| w.contains("auto")));
-        assert!(unanswerable_mode(r#"{"permissions":{"defaultMode":"auto"}}"#).is_some());
-        assert!(
-            unanswerable_mode(r#"{"permissions":{"defaultMode":"bypassPermissions"}}"#).is_some()
-        );
-        assert!(unanswerable_mode(r#"{"permissions":{"defaultMode":"default"}}"#).is_none());
-        assert!(unanswerable_mode(r#"{"permissions":{"defaultMode":"acceptEdits"}}"#).is_none());
-        assert!(unanswerable_mode("not json").is_none());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    const THEIRS: &str = r#"{
-  "model": "opus",
-  "hooks": {
-    "PreToolUse": [
-      {
-        "matcher": "Bash",
-        "hooks": [
-          {
-            "type": "command",
-            "command": "~/bin/check-bash"
-          }
-        ]
-      }
-    ],
-    "Stop": [
-      {
-        "hooks": [
-          {
-            "type": "command",
-            "command": "say done"
-          }
-        ]
-      }
-    ]
-  },
-  "permissions": {
-    "allow": [
-      "Bash(npm test)"
-    ]
-  }
-}
-"#;
-
-    #[test]
-    fn adding_keeps_every_other_hook_and_key_and_is_done_once() {
-        let (added, _) = add(THEIRS, "island").unwrap();
-        let root: Value = serde_json::from_str(&added).unwrap();
-        let pre = root["hooks"]["PreToolUse"].as_array().unwrap();
-        assert_eq!(pre.len(), 2);
-        assert_eq!(pre[0]["hooks"][0]["command"], "~/bin/check-bash");
-        assert_eq!(pre[1]["matcher"], "*");
-        assert_eq!(pre[1]["hooks"][0]["command"], "island hook claude");
-        assert_eq!(root["hooks"]["Stop"][0]["hooks"][0]["command"], "say done");
-        assert_eq!(
-            root["hooks"]["PermissionRequest"][0]["hooks"][0]["timeout"],
-            60
-        );
-        assert_eq!(root["permissions"]["allow"][0], "Bash(npm test)");
-        // Keys keep their order: model, hooks, permissions.
-        let keys: Vec<&String> = root.as_object().unwrap().keys().collect();
-        assert_eq!(keys, ["model", "hooks", "permissions"]);
-        assert!(configured(&added) && !configured(THEIRS));
-        // Again: nothing more.
-        assert_eq!(add(&added, "/usr/bin/island").unwrap().0, added);
-        // Undo gives back the file as it was.
-        assert_eq!(remove(&added).unwrap().0, THEIRS);
-        assert_eq!(remove(THEIRS).unwrap().0, THEIRS);
-    }
-
-    #[test]
-    fn an_island_hook_sharing_a_group_with_theirs_goes_alone() {
-        let text = r#"{"hooks": {"Stop": [{"hooks": [
-            {"type": "command", "command": "say done"},
-            {"type": "command", "command": "/opt/island/island hook claude --wait-secs 20"}
-        ]}]}}"#;
-        assert!(configured(text));
-        let (removed, _) = remove(text).unwrap();
-        let root: Value = serde_json::from_str(&removed).unwrap();
-        assert_eq!(
-            root["hooks"]["Stop"][0]["hooks"].as_array().unwrap().len(),
-            1
-        );
-        assert_eq!(root["hooks"]["Stop"][0]["hooks"][0]["command"], "say done");
-    }
-
-    #[test]
-    fn a_moved_island_is_pointed_at_again_and_shell_lines_are_theirs() {
-        let text = r#"{"hooks": {"Stop": [{"hooks": [
-            {"type": "command", "command": "/gone/target/debug/island hook claude"},
-            {"type": "command", "command": "island hook claude && say done"}
-        ]}]}}"#;
-        let (added, notes) = add(text, "/usr/bin/island").unwrap();
-        let root: Value = serde_json::from_str(&added).unwrap();
-        assert_eq!(
-            root["hooks"]["Stop"][0]["hooks"][0]["command"],
-            "/usr/bin/island hook claude"
-        );
-        assert_eq!(
-            root["hooks"]["Stop"][0]["hooks"][1]["command"],
-            "island hook claude && say done"
-        );
-        assert_eq!(root["hooks"]["Stop"].as_array().unwrap().len(), 1);
-        assert_eq!(notes.len(), 1, "the layout changes: {notes:?}");
-        // Undo takes Island's out and leaves theirs.
-        let (removed, _) = remove(&added).unwrap();
-        let root: Value = serde_json::from_str(&removed).unwrap();
-        assert_eq!(
-            root["hooks"]["Stop"][0]["hooks"][0]["command"],
-            "island hook claude && say done"
-        );
-        // In a compact file with nothing to add, not a byte changes.
-        let compact =
-            serde_json::to_string(&serde_json::from_str::<Value>(&added).unwrap()).unwrap();
-        assert_eq!(add(&compact, "/usr/bin/island").unwrap().0, compact);
-    }
-
-    #[test]
-    fn files_it_cannot_change_safely_are_refused() {
-        assert!(matches!(add("{ nope", "island"), Err(Problem::Parse(..))));
-        assert!(matches!(add("[]", "island"), Err(Problem::Conflict(_))));
-        assert!(matches!(
-            add(r#"{"hooks": []}"#, "island"),
-            Err(Problem::Conflict(_))
-        ));
-        assert!(matches!(
-            add(r#"{"hooks": {"Stop": {}}}"#, "island"),
-            Err(Problem::Conflict(_))
-        ));
-        // A missing or empty file is a new one.
-        let (added, _) = add("", "island").unwrap();
-        assert!(configured(&added));
-        assert_eq!(remove(&added).unwrap().0, "{}\n");
-    }
-}
+#[path = "claude_tests.rs"]
+mod tests;

@@ -16,21 +16,59 @@ use std::path::{Path, PathBuf};
 pub enum Agent {
     /// Claude Code: `~/.claude/settings.json`, one hook per event.
     Claude,
-    /// Codex CLI: `notify` in `$CODEX_HOME/config.toml`.
+    /// Codex CLI's own hooks: `$CODEX_HOME/hooks.json`, Claude-shaped.
     Codex,
+    /// Codex CLI before its hooks: `notify` in `$CODEX_HOME/config.toml`.
+    CodexNotify,
     /// The CodeWhale TUI: `[[hooks.hooks]]` in `$CODEWHALE_HOME/config.toml`.
     Codewhale,
+    /// Qwen Code: `$QWEN_HOME/settings.json`, Claude Code's hooks.
+    Qwen,
 }
 
 impl Agent {
-    /// The agent's name, as `island hook` spells it.
+    /// Every agent, in the order `island doctor` lists them.
+    pub const ALL: [Agent; 5] = [
+        Agent::Claude,
+        Agent::Codex,
+        Agent::CodexNotify,
+        Agent::Codewhale,
+        Agent::Qwen,
+    ];
+
+    /// The agent's name, as `island setup` spells it.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
             Agent::Claude => "claude",
             Agent::Codex => "codex",
+            Agent::CodexNotify => "codex-notify",
             Agent::Codewhale => "codewhale",
+            Agent::Qwen => "qwen",
         }
+    }
+
+    /// The `island hook` command it runs: the hook's name, and the
+    /// `--agent` it passes.
+    #[must_use]
+    pub fn hook(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Agent::Claude => ("claude", None),
+            Agent::Codex | Agent::CodexNotify => ("codex", None),
+            Agent::Codewhale => ("codewhale", None),
+            Agent::Qwen => ("claude", Some("qwen-code")),
+        }
+    }
+
+    /// The hook command's words after the program.
+    #[must_use]
+    pub fn hook_words(self) -> Vec<&'static str> {
+        let (name, flavor) = self.hook();
+        let mut words = vec!["hook", name];
+        if let Some(flavor) = flavor {
+            words.extend(["--agent", flavor]);
+        }
+        words
     }
 
     /// The agent's name for people.
@@ -39,19 +77,23 @@ impl Agent {
         match self {
             Agent::Claude => "Claude Code",
             Agent::Codex => "Codex CLI",
+            Agent::CodexNotify => "Codex CLI's notify",
             Agent::Codewhale => "the CodeWhale TUI",
+            Agent::Qwen => "Qwen Code",
         }
     }
 
     /// The agent's config file, as the agent itself finds it: `env` looks
     /// up an environment variable (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
-    /// `CODEWHALE_HOME`), else the file is under `home`.
+    /// `CODEWHALE_HOME`, `QWEN_HOME`), else the file is under `home`.
     #[must_use]
     pub fn config_path(self, home: &Path, env: impl Fn(&str) -> Option<String>) -> PathBuf {
         let (var, dir, file) = match self {
             Agent::Claude => ("CLAUDE_CONFIG_DIR", ".claude", "settings.json"),
-            Agent::Codex => ("CODEX_HOME", ".codex", "config.toml"),
+            Agent::Codex => ("CODEX_HOME", ".codex", "hooks.json"),
+            Agent::CodexNotify => ("CODEX_HOME", ".codex", "config.toml"),
             Agent::Codewhale => ("CODEWHALE_HOME", ".codewhale", "config.toml"),
+            Agent::Qwen => ("QWEN_HOME", ".qwen", "settings.json"),
         };
         env(var)
             .filter(|v| !v.is_empty())
@@ -63,8 +105,8 @@ impl Agent {
     #[must_use]
     pub fn is_configured(self, text: &str) -> bool {
         match self {
-            Agent::Claude => claude::configured(text),
-            Agent::Codex => toml_agents::codex_configured(text),
+            Agent::Claude | Agent::Codex | Agent::Qwen => claude::configured(text, self),
+            Agent::CodexNotify => toml_agents::codex_configured(text),
             Agent::Codewhale => toml_agents::codewhale_configured(text),
         }
     }
@@ -77,16 +119,31 @@ pub(crate) fn runs_island_hook(words: &[&str], agent: Agent) -> bool {
     // Operators, substitutions, and a second line; a program path may
     // still say `$HOME`.
     const SHELL: [char; 9] = [';', '|', '&', '>', '<', '`', '(', ')', '\n'];
+    let (hook_name, flavor) = agent.hook();
     match words {
         [program, hook, name, rest @ ..] => {
             Path::new(program).file_name().and_then(|n| n.to_str()) == Some("island")
                 && *hook == "hook"
-                && *name == agent.name()
+                && *name == hook_name
                 && !program.contains(SHELL)
                 && rest.iter().all(|w| !w.contains(SHELL) && !w.contains('$'))
+                && flavor_of(rest) == flavor
         }
         _ => false,
     }
+}
+
+/// The `--agent` a hook command passes (`island hook claude --agent
+/// qwen-code`); none for Claude Code's own name, its default.
+fn flavor_of<'a>(rest: &[&'a str]) -> Option<&'a str> {
+    rest.iter()
+        .enumerate()
+        .find_map(|(i, w)| match w.strip_prefix("--agent=") {
+            Some(v) => Some(v),
+            None if *w == "--agent" => rest.get(i + 1).copied(),
+            None => None,
+        })
+        .filter(|name| *name != "claude-code")
 }
 
 /// [`runs_island_hook`] for a command line a shell runs.
@@ -235,10 +292,10 @@ pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit
     let text = before.as_deref().unwrap_or("");
     let conflict = |why: String| SetupError::Conflict(path.to_owned(), why);
     let outcome = match (agent, undo) {
-        (Agent::Claude, false) => claude::add(text, program),
-        (Agent::Claude, true) => claude::remove(text),
-        (Agent::Codex, false) => toml_agents::codex_add(text, program),
-        (Agent::Codex, true) => toml_agents::codex_remove(text),
+        (Agent::Claude | Agent::Codex | Agent::Qwen, false) => claude::add(text, program, agent),
+        (Agent::Claude | Agent::Codex | Agent::Qwen, true) => claude::remove(text, agent),
+        (Agent::CodexNotify, false) => toml_agents::codex_add(text, program),
+        (Agent::CodexNotify, true) => toml_agents::codex_remove(text),
         (Agent::Codewhale, false) => toml_agents::codewhale_add(text, program),
         (Agent::Codewhale, true) => toml_agents::codewhale_remove(text),
     };

@@ -5,12 +5,12 @@
 //! JSON message otherwise. One request per connection (`Connection:
 //! close`). A stub, not a model: it exists because no model runs here.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
+
+use crate::stub_http;
 
 pub struct Stub {
     port: u16,
@@ -19,19 +19,19 @@ pub struct Stub {
 
 impl Stub {
     pub fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the stub");
-        let port = listener.local_addr().expect("its address").port();
         let command = Arc::new(Mutex::new("true".to_owned()));
-        let calls = Arc::new(AtomicU64::new(0));
-        {
-            let command = Arc::clone(&command);
-            std::thread::spawn(move || {
-                for stream in listener.incoming().flatten() {
-                    let (command, calls) = (Arc::clone(&command), Arc::clone(&calls));
-                    std::thread::spawn(move || serve(stream, &command, &calls));
-                }
-            });
-        }
+        let calls = AtomicU64::new(0);
+        let asked = Arc::clone(&command);
+        let port = stub_http::serve(move |request_line, body| {
+            if !request_line.starts_with("POST /v1/messages") {
+                return ("200 OK", "application/json", "{}".to_owned());
+            }
+            let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+            let command = asked.lock().expect("the stub's lock").clone();
+            let n = calls.fetch_add(1, Ordering::Relaxed);
+            let (content_type, text) = reply(&request, &command, n);
+            ("200 OK", content_type, text)
+        });
         Self { port, command }
     }
 
@@ -43,51 +43,6 @@ impl Stub {
     pub fn ask_to_run(&self, command: &str) {
         *self.command.lock().expect("the stub's lock") = command.to_owned();
     }
-}
-
-fn serve(stream: TcpStream, command: &Mutex<String>, calls: &AtomicU64) {
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
-        return;
-    }
-    let mut length = 0usize;
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header).is_err() {
-            return;
-        }
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-        }
-    }
-    let mut body = vec![0; length];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
-    let (content_type, reply) = if request_line.starts_with("POST /v1/messages") {
-        let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        let command = command.lock().expect("the stub's lock").clone();
-        let n = calls.fetch_add(1, Ordering::Relaxed);
-        reply(&request, &command, n)
-    } else {
-        ("application/json", "{}".to_owned())
-    };
-    let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        reply.len()
-    );
-    let _ = writer.write_all(head.as_bytes());
-    let _ = writer.write_all(reply.as_bytes());
 }
 
 /// A tool call for a new prompt (Claude merges a tool's result and the

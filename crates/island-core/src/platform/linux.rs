@@ -48,6 +48,35 @@ pub fn process_name(pid: u32) -> Option<String> {
         .map(|n| n.trim_end().to_owned())
 }
 
+/// A process's arguments (`/proc/<pid>/cmdline`), its program first.
+#[must_use]
+pub fn process_args(pid: u32) -> Option<Vec<String>> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
+    )
+}
+
+/// The processes this user runs now.
+#[must_use]
+pub fn own_processes() -> Vec<u32> {
+    use std::os::unix::fs::MetadataExt;
+    let me = island_protocol::trust::my_uid();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            (e.metadata().ok()?.uid() == me).then_some(pid)
+        })
+        .collect()
+}
+
 /// A process's environment, when it is readable and the process runs as
 /// this user (root could read anyone's; another user's is no evidence).
 #[must_use]

@@ -9,8 +9,9 @@ mod imp;
 mod imp;
 
 pub use imp::{
-    end_with_parent, process_cwd, process_environ, process_name, process_owner, process_parent,
-    process_start_time, process_tty, release_freed_memory, tune_allocator,
+    end_with_parent, own_processes, process_args, process_cwd, process_environ, process_name,
+    process_owner, process_parent, process_start_time, process_tty, release_freed_memory,
+    tune_allocator,
 };
 
 /// Checks that `pid` is an `ssh` process of this user and a child of
@@ -92,6 +93,30 @@ pub fn hook_agent(pid: u32) -> Option<u32> {
         }
     }
     Some(first)
+}
+
+/// Whether `pid` is Codex's managed app-server daemon (`codex app-server
+/// ... --managed-daemon`), which runs the hooks of every Codex TUI of this
+/// user and outlives them.
+#[must_use]
+pub fn is_codex_daemon(pid: u32) -> bool {
+    process_args(pid).is_some_and(|args| {
+        args.iter().any(|a| a == "app-server") && args.iter().any(|a| a == "--managed-daemon")
+    })
+}
+
+/// The Codex TUI a hook run by the daemon speaks for: this user's one
+/// `codex` process working in `cwd` that is not an app server. `None` when
+/// there is none, or more than one (which of them asked cannot be told).
+#[must_use]
+pub fn codex_front_end(cwd: &str) -> Option<u32> {
+    let mut found = own_processes().into_iter().filter(|pid| {
+        process_name(*pid).as_deref() == Some("codex")
+            && process_cwd(*pid).as_deref() == Some(cwd)
+            && process_args(*pid).is_some_and(|args| !args.iter().any(|a| a == "app-server"))
+    });
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -51,3 +51,15 @@ pub fn tune_allocator() {}
 
 /// Not available on this platform: the child may outlive its parent.
 pub fn end_with_parent(_command: &mut tokio::process::Command) {}
+
+/// A process's arguments: not known on this system.
+#[must_use]
+pub fn process_args(_pid: u32) -> Option<Vec<String>> {
+    None
+}
+
+/// The processes this user runs: not known on this system.
+#[must_use]
+pub fn own_processes() -> Vec<u32> {
+    Vec::new()
+}

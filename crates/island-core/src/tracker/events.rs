@@ -242,6 +242,15 @@ impl SessionTracker {
                 }
                 out.changed = true;
             }
+            EventFrame::SessionEnd { .. } => {
+                // Said by a hook bridge (a hook cannot be replaced by a
+                // reconnecting agent), it is over; a session on its own
+                // connection ends when that closes.
+                if session.transient {
+                    self.forget(id, out);
+                }
+                return;
+            }
             EventFrame::Unknown => {}
         }
         if let Some(busy) = busy {

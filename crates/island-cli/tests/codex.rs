@@ -1,0 +1,275 @@
+//! The real Codex CLI (from the npm registry, pinned in scripts/lib.sh and
+//! installed by scripts/test; `CODEX_BIN`) against a real
+//! `island --headless`, through Codex's own hooks as `island setup codex`
+//! writes them, with a stub Responses API server on 127.0.0.1 that asks
+//! for one command outside the sandbox per prompt. Codex runs no hook its
+//! user has not trusted: the trust step is taken as a user takes it, in
+//! the TUI's own review screen. Then, in a real tmux with the TUI's
+//! default daemon: the approval shows with its justification and the tool
+//! running, one session (no side thread), approved from Island the command
+//! runs, and the session ends when the TUI quits though the daemon that ran
+//! its hooks lives on. In exec mode: approved runs, denied does not, and
+//! the session ends with the run. When Codex changes its hooks, this fails.
+
+#![allow(clippy::unwrap_used)]
+
+mod real_agent;
+mod stub_http;
+mod stub_openai;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use real_agent::{Tmux, World, agent_bin, wait_for};
+use serde_json::Value;
+
+/// A world for Codex: its own CODEX_HOME with a model provider that is the
+/// stub, the project trusted.
+struct CodexWorld {
+    world: World,
+    codex: PathBuf,
+    stub: stub_openai::Stub,
+}
+
+impl std::ops::Deref for CodexWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl CodexWorld {
+    fn new(codex: PathBuf) -> Self {
+        let stub = stub_openai::Stub::start();
+        let mut world = World::new();
+        let home = world.path("home/.codex");
+        std::fs::create_dir_all(&home).unwrap();
+        world.set_env("CODEX_HOME", home.display().to_string());
+        world.set_env("STUB_KEY", "sk-island-test");
+        let config = format!(
+            r#"model = "gpt-test"
+model_provider = "stub"
+
+[model_providers.stub]
+name = "stub"
+base_url = "{}"
+env_key = "STUB_KEY"
+wire_api = "responses"
+
+[projects."{}"]
+trust_level = "trusted"
+"#,
+            stub.url(),
+            world.path("proj").display()
+        );
+        std::fs::write(home.join("config.toml"), config).unwrap();
+        Self { world, codex, stub }
+    }
+
+    /// `island setup codex --yes`, Island started, and the hooks trusted in
+    /// the TUI's review screen (Codex skips untrusted hooks without a
+    /// word); `island doctor` says which.
+    fn set_up(&mut self) {
+        let out = self.island(&["setup", "codex", "--yes"]);
+        assert!(out.status.success(), "{out:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("Trust all and continue"), "{stdout}");
+        let hooks: Value = serde_json::from_str(
+            &std::fs::read_to_string(self.path("home/.codex/hooks.json")).unwrap(),
+        )
+        .unwrap();
+        for event in ["PermissionRequest", "PreToolUse", "Stop", "SessionEnd"] {
+            assert!(hooks["hooks"][event].is_array(), "{event}: {hooks}");
+        }
+        assert!(
+            self.doctor().contains("runs no hook you have not trusted"),
+            "{}",
+            self.doctor()
+        );
+        self.world.start_island();
+        let tui = self.tui();
+        tui.wait_for_text("Hooks need review", Duration::from_secs(60));
+        tui.keys(&["2", "Enter"]);
+        tui.wait_for_text("Ask Codex to do anything", Duration::from_secs(30));
+        assert!(
+            self.doctor().contains("of its hooks trusted"),
+            "{}",
+            self.doctor()
+        );
+        submit_command(&tui, "/quit");
+        wait_for("the TUI to quit", Duration::from_secs(30), || {
+            self.sessions().is_empty().then_some(())
+        });
+    }
+
+    /// The TUI in a real tmux, asking before it runs what the sandbox does
+    /// not allow.
+    fn tui(&self) -> Tmux {
+        let script = self.world.launcher(
+            "codex",
+            &self.codex,
+            &["-a", "on-request", "-s", "read-only"],
+        );
+        Tmux::start(self, "codex", &script)
+    }
+
+    /// Codex's app-server daemon for this world's CODEX_HOME, if it runs.
+    fn daemon(&self) -> Option<u32> {
+        let home = self.path("home/.codex").display().to_string();
+        island_core::platform::own_processes()
+            .into_iter()
+            .find(|pid| {
+                island_core::platform::process_args(*pid).is_some_and(|args| {
+                    args.first().is_some_and(|a| a.starts_with(&home))
+                        && args.iter().any(|a| a == "--managed-daemon")
+                })
+            })
+    }
+}
+
+impl Drop for CodexWorld {
+    fn drop(&mut self) {
+        // The daemon outlives every TUI: it goes with the test.
+        let home = self.path("home/.codex").display().to_string();
+        for pid in island_core::platform::own_processes() {
+            let ours = island_core::platform::process_args(pid)
+                .is_some_and(|args| args.first().is_some_and(|a| a.starts_with(&home)));
+            if ours {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap()),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+        }
+    }
+}
+
+/// Types a prompt and submits it. Codex takes keys that come as fast as
+/// tmux sends them for a paste, where Enter is a new line: Enter is sent
+/// again until Codex shows it works.
+fn submit(tui: &Tmux, prompt: &str) {
+    tui.run(&["send-keys", "-t", "codex", "-l", prompt]);
+    tui.wait_for_text(prompt, Duration::from_secs(10));
+    for _ in 0..10 {
+        tui.keys(&["Enter"]);
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(2) {
+            if tui.screen().contains("esc to interrupt") {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("Codex did not take the prompt; it shows:\n{}", tui.screen());
+}
+
+/// Types a slash command and submits it (see [`submit`]) until the TUI
+/// has gone.
+fn submit_command(tui: &Tmux, command: &str) {
+    tui.run(&["send-keys", "-t", "codex", "-l", command]);
+    tui.wait_for_text(command, Duration::from_secs(10));
+    for _ in 0..10 {
+        tui.keys(&["Enter"]);
+        let start = std::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(2) {
+            if !tui.run(&["has-session", "-t", "codex"]).status.success() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("Codex did not take {command}; it shows:\n{}", tui.screen());
+}
+
+#[test]
+fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon() {
+    let Some(codex) = agent_bin("CODEX_BIN") else {
+        return;
+    };
+    let mut world = CodexWorld::new(codex);
+    world.set_up();
+    let marker = world.path("proj/marker");
+    world
+        .stub
+        .ask_to_run(&format!("touch {}", marker.display()));
+    let tui = world.tui();
+    tui.wait_for_text("Ask Codex to do anything", Duration::from_secs(60));
+    submit(&tui, "make the marker");
+    let (session, id, command, reason) = wait_for("the approval", Duration::from_secs(60), || {
+        world.approvals().into_iter().next()
+    });
+    assert!(session.starts_with("codex-"), "{session}");
+    assert_eq!(command, format!("touch {}", marker.display()));
+    assert_eq!(reason, "Create the marker file", "Codex's justification");
+    let sessions = world.sessions();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["agent"], "codex");
+    assert_eq!(sessions[0]["current_tool"], "Bash");
+    assert_eq!(sessions[0]["model"], "gpt-test");
+    // Codex shows the hook's status line while Island is asked.
+    tui.wait_for_text("Asking in Island", Duration::from_secs(10));
+    let out = world.island(&["approve", &id]);
+    assert!(out.status.success(), "{out:?}");
+    wait_for("the command to run", Duration::from_secs(30), || {
+        marker.exists().then_some(())
+    });
+    tui.wait_for_text("All done.", Duration::from_secs(30));
+    // One session: the title Codex generates in a side thread is none.
+    let sessions = world.sessions();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["state"], "done", "{sessions:?}");
+    let daemon = world.daemon().expect("the TUI's daemon runs");
+    submit_command(&tui, "/quit");
+    wait_for("the session to end", Duration::from_secs(30), || {
+        world.sessions().is_empty().then_some(())
+    });
+    assert!(
+        island_core::platform::process_alive(daemon),
+        "the daemon that ran the hooks still runs: the TUI's end ended the session"
+    );
+}
+
+#[test]
+fn exec_approved_in_island_runs_denied_does_not_and_each_session_ends_with_its_run() {
+    let Some(codex) = agent_bin("CODEX_BIN") else {
+        return;
+    };
+    let mut world = CodexWorld::new(codex);
+    world.set_up();
+    for (n, verb) in [(1, "approve"), (2, "deny")] {
+        let marker = world.path(&format!("proj/marker-{n}"));
+        world
+            .stub
+            .ask_to_run(&format!("touch {}", marker.display()));
+        let mut run = Command::new(&world.codex)
+            .args([
+                "exec",
+                "--skip-git-repo-check",
+                "--approve-for-me",
+                "make the marker",
+            ])
+            .current_dir(world.path("proj"))
+            .envs(world.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (_, id, command, _) = wait_for("the approval", Duration::from_secs(60), || {
+            world.approvals().into_iter().next()
+        });
+        assert_eq!(command, format!("touch {}", marker.display()));
+        let out = world.island(&[verb, &id]);
+        assert!(out.status.success(), "{verb}: {out:?}");
+        wait_for("Codex to finish", Duration::from_secs(60), || {
+            run.try_wait().unwrap()
+        });
+        let out = run.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(marker.exists(), verb == "approve", "{verb}: {out:?}");
+        wait_for("the session to end", Duration::from_secs(10), || {
+            world.sessions().is_empty().then_some(())
+        });
+    }
+}

@@ -1,0 +1,259 @@
+//! What the real-agent tests share: a world of their own for one agent and
+//! one `island --headless` (a HOME, a project, a runtime dir so that both
+//! find the same default socket, `island` on PATH as the hooks call it),
+//! Island's view of it through `island status --json`, and a tmux server
+//! of the test's own to drive an agent's terminal UI as a user would.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use island_test_support::poll::value as wait_for;
+
+/// The agent binary named by `var` (scripts/test installs the pinned one
+/// and sets it), or `None` (said) outside scripts/test. In CI it must be
+/// there: a skipped real-agent test would prove nothing.
+pub fn agent_bin(var: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(bin) => Some(PathBuf::from(bin)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("{var} is not set: scripts/test installs the agent and sets it")
+        }
+        None => {
+            eprintln!("skipped: {var} is not set (scripts/test sets it)");
+            None
+        }
+    }
+}
+
+/// One agent's world and the Island it reports to.
+pub struct World {
+    dir: tempfile::TempDir,
+    /// What the agent needs besides (its model server, its config dir).
+    agent_env: Vec<(String, String)>,
+    island: Option<Child>,
+}
+
+impl World {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let world = Self {
+            dir,
+            agent_env: Vec::new(),
+            island: None,
+        };
+        for sub in ["home", "proj", "run", "bin", "state"] {
+            std::fs::create_dir_all(world.path(sub)).unwrap();
+        }
+        std::fs::set_permissions(
+            world.path("run"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_island"), world.path("bin/island")).unwrap();
+        world
+    }
+
+    pub fn path(&self, sub: &str) -> PathBuf {
+        self.dir.path().join(sub)
+    }
+
+    /// Adds to the environment the agent (and Island's clients) run with.
+    pub fn set_env(&mut self, key: &str, value: impl Into<String>) {
+        self.agent_env.push((key.to_owned(), value.into()));
+    }
+
+    /// The environment both Island's clients and the agent run with.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let path = format!(
+            "{}:{}",
+            self.path("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut env: Vec<(String, String)> = [
+            ("HOME", self.path("home").display().to_string()),
+            ("XDG_RUNTIME_DIR", self.path("run").display().to_string()),
+            ("XDG_STATE_HOME", self.path("state").display().to_string()),
+            (
+                "ISLAND_CONFIG",
+                self.path("island.toml").display().to_string(),
+            ),
+            ("PATH", path),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        env.extend(self.agent_env.iter().cloned());
+        env
+    }
+
+    pub fn island(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_island"))
+            .args(args)
+            .envs(self.env())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    }
+
+    /// What `island doctor` prints.
+    pub fn doctor(&self) -> String {
+        String::from_utf8_lossy(&self.island(&["doctor"]).stdout).into_owned()
+    }
+
+    /// Starts `island --headless` and waits until it answers.
+    pub fn start_island(&mut self) {
+        let island = Command::new(env!("CARGO_BIN_EXE_island"))
+            .args(["--headless", "--no-notifications"])
+            .envs(self.env())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.island = Some(island);
+        wait_for("Island to answer", Duration::from_secs(20), || {
+            self.snapshot().map(|_| ())
+        });
+    }
+
+    pub fn snapshot(&self) -> Option<Value> {
+        let out = self.island(&["status", "--json"]);
+        out.status
+            .success()
+            .then(|| serde_json::from_slice::<Value>(&out.stdout).ok())
+            .flatten()
+            .map(|mut v| v["snapshot"].take())
+    }
+
+    /// The sessions Island knows now.
+    pub fn sessions(&self) -> Vec<Value> {
+        self.snapshot()
+            .and_then(|mut s| s["sessions"].as_array_mut().map(std::mem::take))
+            .unwrap_or_default()
+    }
+
+    /// The open approvals: (session id, approval id, command, reason).
+    pub fn approvals(&self) -> Vec<(String, String, String, String)> {
+        let mut out = Vec::new();
+        for session in self.sessions() {
+            for a in session["approvals"].as_array().into_iter().flatten() {
+                let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+                out.push((
+                    text(&session["id"]),
+                    text(&a["approval_id"]),
+                    text(&a["command"]),
+                    text(&a["reason"]),
+                ));
+            }
+        }
+        out
+    }
+
+    /// A script that runs `program args` in the project with this world's
+    /// environment, for tmux to start.
+    pub fn launcher(&self, name: &str, program: &Path, args: &[&str]) -> PathBuf {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut script = String::from("#!/bin/sh\n");
+        for (k, v) in self.env() {
+            script.push_str(&format!("export {k}={}\n", quote(&v)));
+        }
+        let args: Vec<String> = args.iter().map(|a| quote(a)).collect();
+        script.push_str(&format!(
+            "cd {} && exec {} {}\n",
+            quote(&self.path("proj").display().to_string()),
+            quote(&program.display().to_string()),
+            args.join(" ")
+        ));
+        let path = self.path(&format!("{name}.sh"));
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        path
+    }
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        if let Some(mut island) = self.island.take() {
+            let _ = island.kill();
+            let _ = island.wait();
+        }
+    }
+}
+
+/// A tmux server of the test's own, with one window named `name`.
+pub struct Tmux {
+    socket: PathBuf,
+    name: String,
+}
+
+impl Tmux {
+    /// Starts `script` in a 160x50 window.
+    pub fn start(world: &World, name: &str, script: &Path) -> Self {
+        let tmux = Self {
+            socket: world.path(&format!("tmux-{name}.sock")),
+            name: name.to_owned(),
+        };
+        let out = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "160",
+            "-y",
+            "50",
+            &script.display().to_string(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        tmux
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-S")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    pub fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", &self.name]).stdout)
+            .into_owned()
+    }
+
+    /// Types `text`, then Enter as a key of its own.
+    pub fn type_line(&self, text: &str) {
+        self.run(&["send-keys", "-t", &self.name, "-l", text]);
+        self.run(&["send-keys", "-t", &self.name, "Enter"]);
+    }
+
+    pub fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.run(&["send-keys", "-t", &self.name, key]);
+        }
+    }
+
+    /// Waits until the screen shows `text`.
+    pub fn wait_for_text(&self, text: &str, limit: Duration) {
+        let start = std::time::Instant::now();
+        while !self.screen().contains(text) {
+            assert!(
+                start.elapsed() < limit,
+                "timed out waiting for {text:?}; the screen shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
