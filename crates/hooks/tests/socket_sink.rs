@@ -535,7 +535,7 @@ async fn an_island_socket_of_another_user_gets_nothing() {
 
 /// Waits until the socket sink's counters pass `check`.
 async fn sink_counters_reach(
-    hooks: &codewhale_hooks::HookDispatcher,
+    hooks: &HookDispatcher,
     what: &str,
     check: impl Fn(&codewhale_hooks::SinkCounters) -> bool,
 ) {
