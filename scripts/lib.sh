@@ -189,6 +189,27 @@ _codex_into() {
     "@openai/codex@$CODEX_VERSION")
 }
 
+# ensure_gemini: the real Gemini CLI from the npm registry, at exactly
+# GEMINI_VERSION, in its own tools folder; exports GEMINI_BIN for the
+# real-agent tests, which give it a stub Gemini API server on 127.0.0.1.
+# Its optional native helpers (a pty, a keyring) are left out: they compile
+# or download at install time, and Gemini runs without them.
+GEMINI_VERSION=0.61.0
+ensure_gemini() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  local dir
+  dir="$(tool_dir gemini-cli "$GEMINI_VERSION" _gemini_into)"
+  if [ ! -x "$dir/node_modules/.bin/gemini" ]; then
+    log "installing Gemini CLI $GEMINI_VERSION into $dir"
+    install_into "$dir" _gemini_into
+  fi
+  export GEMINI_BIN="$dir/node_modules/.bin/gemini"
+}
+_gemini_into() {
+  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error --omit=optional \
+    "@google/gemini-cli@$GEMINI_VERSION")
+}
+
 # ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
 # CARGO_FUZZ.
 ensure_cargo_fuzz() {
@@ -239,6 +260,10 @@ fresh_setup_check() {
     "$CODEX_BIN" --version | grep -q " $CODEX_VERSION\$" ||
       { echo "error: Codex is not $CODEX_VERSION: $("$CODEX_BIN" --version)" >&2; exit 1; }
     case "$CODEX_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Codex is not the pinned one: $CODEX_BIN" >&2; exit 1 ;; esac
+    ensure_gemini
+    [ "$("$GEMINI_BIN" --version)" = "$GEMINI_VERSION" ] ||
+      { echo "error: Gemini CLI is not $GEMINI_VERSION: $("$GEMINI_BIN" --version)" >&2; exit 1; }
+    case "$GEMINI_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Gemini CLI is not the pinned one: $GEMINI_BIN" >&2; exit 1 ;; esac
     case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
   )
   log "fresh set-up check passed"

@@ -94,7 +94,7 @@ pub enum Command {
         /// The agent's config file (default: where the agent looks:
         /// `~/.claude/settings.json`, `$CODEX_HOME/hooks.json` (its
         /// `config.toml` for codex-notify), `$CODEWHALE_HOME/config.toml`,
-        /// `$QWEN_HOME/settings.json`).
+        /// `$QWEN_HOME/settings.json`, `~/.gemini/settings.json`).
         #[arg(long)]
         file: Option<PathBuf>,
     },
@@ -196,6 +196,8 @@ pub enum SetupAgent {
     Codewhale,
     /// Qwen Code, whose hooks are Claude Code's.
     Qwen,
+    /// Gemini CLI.
+    Gemini,
 }
 
 impl SetupAgent {
@@ -209,6 +211,7 @@ impl SetupAgent {
             SetupAgent::CodexNotify => Agent::CodexNotify,
             SetupAgent::Codewhale => Agent::Codewhale,
             SetupAgent::Qwen => Agent::Qwen,
+            SetupAgent::Gemini => Agent::Gemini,
         }
     }
 }
@@ -237,6 +240,29 @@ pub enum HookAgent {
         wait_secs: u64,
         /// The payload `notify` passes; none for a hook.
         payload: Option<String>,
+    },
+    /// Gemini CLI's hooks: the event's JSON on standard input (its
+    /// permission prompt is shown, to answer in its terminal).
+    Gemini,
+    /// Watches one Gemini permission prompt until it is answered in the
+    /// terminal, then closes its card (started by `island hook gemini`).
+    #[command(hide = true)]
+    GeminiWatch {
+        /// The Gemini session.
+        #[arg(long)]
+        session: String,
+        /// The card's approval id.
+        #[arg(long)]
+        approval: String,
+        /// Gemini's session file.
+        #[arg(long)]
+        transcript: PathBuf,
+        /// Its length when the prompt showed.
+        #[arg(long)]
+        from: u64,
+        /// Gemini's process.
+        #[arg(long)]
+        pid: Option<u32>,
     },
     /// The CodeWhale TUI's command hooks (`[[hooks.hooks]]`): the event's
     /// JSON on standard input where it has one, else its environment.

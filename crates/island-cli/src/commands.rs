@@ -159,13 +159,33 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
 /// `island hook AGENT`: whatever happens, the agent goes on; what went
 /// wrong is said on stderr (Claude Code shows it in its verbose mode).
 async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
-    use island_agents::bridge::{claude, deliver, others};
+    use island_agents::bridge::{claude, deliver, gemini, others};
+    if let HookAgent::GeminiWatch {
+        session,
+        approval,
+        transcript,
+        from,
+        pid,
+    } = &agent
+    {
+        let phase = gemini::watch_prompt(transcript, *from, *pid).await;
+        let terminal = island_protocol::TerminalInfo::from_env(|k| std::env::var(k).ok(), None);
+        let plan = gemini::prompt_closed(session, approval, phase, *pid, terminal);
+        if let Err(e) = deliver(socket, &plan, std::time::Duration::ZERO).await {
+            eprintln!("island hook: {e}");
+        }
+        return;
+    }
     let input = match &agent {
         HookAgent::Codex {
             payload: Some(payload),
             ..
         } => serde_json::from_str(payload),
-        HookAgent::Claude { .. } | HookAgent::Codex { .. } | HookAgent::Codewhale { .. } => {
+        HookAgent::Claude { .. }
+        | HookAgent::Codex { .. }
+        | HookAgent::Gemini
+        | HookAgent::GeminiWatch { .. }
+        | HookAgent::Codewhale { .. } => {
             if !hook_has_stdin(&agent) {
                 Ok(serde_json::Value::Null)
             } else {
@@ -237,6 +257,14 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
             }
             (others::codex(&input, pid, terminal), 0)
         }
+        HookAgent::Gemini => {
+            let plan = gemini::plan(&input, pid, terminal, unique);
+            if let Some(approval) = gemini::prompt_id(&plan) {
+                watch_gemini_prompt(&input, approval, pid);
+            }
+            (plan, 0)
+        }
+        HookAgent::GeminiWatch { .. } => return,
         HookAgent::Codewhale { event } => {
             let env = |k: &str| std::env::var(k).ok();
             match others::codewhale(event.as_deref(), &input, env, pid, terminal) {
@@ -257,6 +285,51 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         Ok(Some(decision)) => println!("{}", claude::output(&decision, &input)),
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),
+    }
+}
+
+/// Starts `island hook gemini-watch` for a permission prompt Gemini just
+/// showed: Gemini waits for its notification hook before it shows the
+/// prompt, so the hook cannot stay to watch; the watcher, in a process
+/// group of its own and with no pipe of Gemini's, tells Island when the
+/// prompt is answered in the terminal.
+fn watch_gemini_prompt(input: &serde_json::Value, approval: &str, pid: Option<u32>) {
+    use std::os::unix::process::CommandExt;
+    let text = |k: &str| input.get(k).and_then(serde_json::Value::as_str);
+    let (Some(session), Some(transcript)) = (text("session_id"), text("transcript_path")) else {
+        return;
+    };
+    let Ok(meta) = std::fs::symlink_metadata(transcript) else {
+        return;
+    };
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    if !meta.is_file() {
+        return;
+    }
+    let mut watch = std::process::Command::new(exe);
+    watch
+        .args([
+            "hook",
+            "gemini-watch",
+            "--session",
+            session,
+            "--approval",
+            approval,
+        ])
+        .arg("--transcript")
+        .arg(transcript)
+        .args(["--from", &meta.len().to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0);
+    if let Some(pid) = pid {
+        watch.args(["--pid", &pid.to_string()]);
+    }
+    if let Err(e) = watch.spawn() {
+        eprintln!("island hook: cannot watch Gemini's prompt: {e}");
     }
 }
 

@@ -69,8 +69,9 @@ trust_level = "trusted"
 
     /// `island setup codex --yes`, Island started, and the hooks trusted in
     /// the TUI's review screen (Codex skips untrusted hooks without a
-    /// word); `island doctor` says which.
-    fn set_up(&mut self) {
+    /// word); `island doctor` says which. Returns that TUI, ready for a
+    /// prompt.
+    fn set_up(&mut self) -> Tmux {
         let out = self.island(&["setup", "codex", "--yes"]);
         assert!(out.status.success(), "{out:?}");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -90,17 +91,27 @@ trust_level = "trusted"
         self.world.start_island();
         let tui = self.tui();
         tui.wait_for_text("Hooks need review", Duration::from_secs(60));
-        tui.keys(&["2", "Enter"]);
+        // "2. Trust all and continue"; keys that come before the screen
+        // takes them are lost, so they are sent again until it has gone.
+        for _ in 0..10 {
+            tui.keys(&["2", "Enter"]);
+            let start = std::time::Instant::now();
+            while start.elapsed() < Duration::from_secs(2) {
+                if tui.screen().contains("Ask Codex to do anything") {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if !tui.screen().contains("Hooks need review") {
+                break;
+            }
+        }
         tui.wait_for_text("Ask Codex to do anything", Duration::from_secs(30));
-        assert!(
-            self.doctor().contains("of its hooks trusted"),
-            "{}",
-            self.doctor()
-        );
-        submit_command(&tui, "/quit");
-        wait_for("the TUI to quit", Duration::from_secs(30), || {
-            self.sessions().is_empty().then_some(())
+        // Codex's daemon writes the trust to config.toml as the TUI goes on.
+        wait_for("doctor to see the trust", Duration::from_secs(10), || {
+            self.doctor().contains("of its hooks trusted").then_some(())
         });
+        tui
     }
 
     /// The TUI in a real tmux, asking before it runs what the sandbox does
@@ -188,13 +199,11 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
         return;
     };
     let mut world = CodexWorld::new(codex);
-    world.set_up();
+    let tui = world.set_up();
     let marker = world.path("proj/marker");
     world
         .stub
         .ask_to_run(&format!("touch {}", marker.display()));
-    let tui = world.tui();
-    tui.wait_for_text("Ask Codex to do anything", Duration::from_secs(60));
     submit(&tui, "make the marker");
     let (session, id, command, reason) = wait_for("the approval", Duration::from_secs(60), || {
         world.approvals().into_iter().next()
@@ -215,10 +224,13 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
         marker.exists().then_some(())
     });
     tui.wait_for_text("All done.", Duration::from_secs(30));
+    wait_for("the turn's end", Duration::from_secs(10), || {
+        let sessions = world.sessions();
+        sessions.iter().any(|s| s["state"] == "done").then_some(())
+    });
     // One session: the title Codex generates in a side thread is none.
     let sessions = world.sessions();
     assert_eq!(sessions.len(), 1, "{sessions:?}");
-    assert_eq!(sessions[0]["state"], "done", "{sessions:?}");
     let daemon = world.daemon().expect("the TUI's daemon runs");
     submit_command(&tui, "/quit");
     wait_for("the session to end", Duration::from_secs(30), || {
@@ -236,7 +248,11 @@ fn exec_approved_in_island_runs_denied_does_not_and_each_session_ends_with_its_r
         return;
     };
     let mut world = CodexWorld::new(codex);
-    world.set_up();
+    let tui = world.set_up();
+    submit_command(&tui, "/quit");
+    wait_for("the TUI to quit", Duration::from_secs(30), || {
+        world.sessions().is_empty().then_some(())
+    });
     for (n, verb) in [(1, "approve"), (2, "deny")] {
         let marker = world.path(&format!("proj/marker-{n}"));
         world

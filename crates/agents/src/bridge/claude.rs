@@ -358,7 +358,7 @@ fn requested(approval_id: String, reason: Option<String>) -> EventEnvelope {
 /// `tool_use_id` (Claude Code 2.1.328), so the call is known by its tool
 /// and input, which `PreToolUse`, `PermissionRequest` and `PostToolUse`
 /// all carry alike; Claude asks about one call at a time.
-fn call_key(tool: Option<&str>, input: Option<&Value>) -> String {
+pub(crate) fn call_key(tool: Option<&str>, input: Option<&Value>) -> String {
     let key = format!(
         "{}\0{}",
         tool.unwrap_or(""),

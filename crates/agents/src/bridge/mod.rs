@@ -2,12 +2,14 @@
 //! event; the bridge maps the agent's payload to PROTOCOL lines (a
 //! `transient` hello, then events) and, for a permission request, waits
 //! for Island's answer. Mapping is pure ([`claude`]); [`deliver`] does the
-//! I/O. [`others`] maps Codex's `notify` and CodeWhale's command hooks.
+//! I/O. [`gemini`] maps Gemini CLI's hooks, [`others`] Codex's `notify`
+//! and CodeWhale's command hooks.
 //! A bridge never stands in the agent's way: any failure means
 //! "no answer", and the agent asks in its terminal as usual.
 
 pub mod claude;
 pub mod claude_transcript;
+pub mod gemini;
 pub mod others;
 
 use std::path::Path;

@@ -194,6 +194,15 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
                 Ok(text) if agent.is_configured(&text) && agent == Agent::Codex => {
                     codex_trust(&path, &words)
                 }
+                Ok(text) if agent.is_configured(&text) && agent == Agent::Gemini => Check::new(
+                    Level::Ok,
+                    name,
+                    format!(
+                        "{} runs `island {words}` (Gemini runs hooks only in folders you \
+                         trusted)",
+                        path.display()
+                    ),
+                ),
                 Ok(text) if agent.is_configured(&text) && agent == Agent::Claude => {
                     match crate::setup::claude::unanswerable_mode(&text) {
                         Some(why) => Check::new(

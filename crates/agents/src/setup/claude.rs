@@ -1,5 +1,6 @@
 //! Claude Code's `settings.json`, and the files of the agents whose hooks
-//! are shaped like it (Codex's `hooks.json`, Qwen Code's `settings.json`):
+//! are shaped like it (Codex's `hooks.json`, Qwen Code's and Gemini CLI's
+//! `settings.json`):
 //! `hooks.EVENT` is a list of matcher groups, each with its own list of
 //! command hooks. Island adds one group per event it maps and leaves every
 //! other group and key as it was (in their order).
@@ -76,10 +77,23 @@ const QWEN_EVENTS: [Event; 15] = [
     ("SessionEnd", false, None, None),
 ];
 
+/// Gemini CLI 0.61's hook events that Island maps (its timeouts are in
+/// milliseconds; none of these waits).
+const GEMINI_EVENTS: [Event; 7] = [
+    ("SessionStart", false, None, None),
+    ("BeforeAgent", false, None, None),
+    ("BeforeTool", true, None, None),
+    ("AfterTool", true, None, None),
+    ("Notification", false, None, None),
+    ("AfterAgent", false, None, None),
+    ("SessionEnd", false, None, None),
+];
+
 fn events(agent: Agent) -> &'static [Event] {
     match agent {
         Agent::Codex => &CODEX_EVENTS,
         Agent::Qwen => &QWEN_EVENTS,
+        Agent::Gemini => &GEMINI_EVENTS,
         _ => &CLAUDE_EVENTS,
     }
 }

@@ -24,16 +24,19 @@ pub enum Agent {
     Codewhale,
     /// Qwen Code: `$QWEN_HOME/settings.json`, Claude Code's hooks.
     Qwen,
+    /// Gemini CLI: `~/.gemini/settings.json`, hooks shaped like Claude's.
+    Gemini,
 }
 
 impl Agent {
     /// Every agent, in the order `island doctor` lists them.
-    pub const ALL: [Agent; 5] = [
+    pub const ALL: [Agent; 6] = [
         Agent::Claude,
         Agent::Codex,
         Agent::CodexNotify,
-        Agent::Codewhale,
+        Agent::Gemini,
         Agent::Qwen,
+        Agent::Codewhale,
     ];
 
     /// The agent's name, as `island setup` spells it.
@@ -45,6 +48,7 @@ impl Agent {
             Agent::CodexNotify => "codex-notify",
             Agent::Codewhale => "codewhale",
             Agent::Qwen => "qwen",
+            Agent::Gemini => "gemini",
         }
     }
 
@@ -57,6 +61,7 @@ impl Agent {
             Agent::Codex | Agent::CodexNotify => ("codex", None),
             Agent::Codewhale => ("codewhale", None),
             Agent::Qwen => ("claude", Some("qwen-code")),
+            Agent::Gemini => ("gemini", None),
         }
     }
 
@@ -80,15 +85,18 @@ impl Agent {
             Agent::CodexNotify => "Codex CLI's notify",
             Agent::Codewhale => "the CodeWhale TUI",
             Agent::Qwen => "Qwen Code",
+            Agent::Gemini => "Gemini CLI",
         }
     }
 
     /// The agent's config file, as the agent itself finds it: `env` looks
     /// up an environment variable (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
-    /// `CODEWHALE_HOME`, `QWEN_HOME`), else the file is under `home`.
+    /// `CODEWHALE_HOME`, `QWEN_HOME`; `GEMINI_CLI_HOME` stands for the
+    /// home the `.gemini` folder is in), else the file is under `home`.
     #[must_use]
     pub fn config_path(self, home: &Path, env: impl Fn(&str) -> Option<String>) -> PathBuf {
         let (var, dir, file) = match self {
+            Agent::Gemini => ("GEMINI_CLI_HOME", "", ".gemini/settings.json"),
             Agent::Claude => ("CLAUDE_CONFIG_DIR", ".claude", "settings.json"),
             Agent::Codex => ("CODEX_HOME", ".codex", "hooks.json"),
             Agent::CodexNotify => ("CODEX_HOME", ".codex", "config.toml"),
@@ -105,7 +113,9 @@ impl Agent {
     #[must_use]
     pub fn is_configured(self, text: &str) -> bool {
         match self {
-            Agent::Claude | Agent::Codex | Agent::Qwen => claude::configured(text, self),
+            Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini => {
+                claude::configured(text, self)
+            }
             Agent::CodexNotify => toml_agents::codex_configured(text),
             Agent::Codewhale => toml_agents::codewhale_configured(text),
         }
@@ -292,8 +302,12 @@ pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit
     let text = before.as_deref().unwrap_or("");
     let conflict = |why: String| SetupError::Conflict(path.to_owned(), why);
     let outcome = match (agent, undo) {
-        (Agent::Claude | Agent::Codex | Agent::Qwen, false) => claude::add(text, program, agent),
-        (Agent::Claude | Agent::Codex | Agent::Qwen, true) => claude::remove(text, agent),
+        (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini, false) => {
+            claude::add(text, program, agent)
+        }
+        (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini, true) => {
+            claude::remove(text, agent)
+        }
         (Agent::CodexNotify, false) => toml_agents::codex_add(text, program),
         (Agent::CodexNotify, true) => toml_agents::codex_remove(text),
         (Agent::Codewhale, false) => toml_agents::codewhale_add(text, program),
