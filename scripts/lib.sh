@@ -210,6 +210,46 @@ _gemini_into() {
     "@google/gemini-cli@$GEMINI_VERSION")
 }
 
+# ensure_opencode: the real opencode from the npm registry, at exactly
+# OPENCODE_VERSION, in its own tools folder (its native binary comes in a
+# platform package); exports OPENCODE_BIN for the real-agent tests, which
+# give it a stub OpenAI-compatible server on 127.0.0.1.
+OPENCODE_VERSION=1.18.33
+ensure_opencode() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  local dir
+  dir="$(tool_dir opencode "$OPENCODE_VERSION" _opencode_into)"
+  if [ ! -x "$dir/node_modules/.bin/opencode" ]; then
+    log "installing opencode $OPENCODE_VERSION into $dir"
+    install_into "$dir" _opencode_into
+  fi
+  export OPENCODE_BIN="$dir/node_modules/.bin/opencode"
+}
+_opencode_into() {
+  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error \
+    "opencode-ai@$OPENCODE_VERSION")
+}
+
+# ensure_qwen: the real Qwen Code from the npm registry, at exactly
+# QWEN_VERSION, in its own tools folder (its optional native helpers left
+# out); exports QWEN_BIN for the real-agent tests, which give it a stub
+# OpenAI-compatible server on 127.0.0.1.
+QWEN_VERSION=0.24.4
+ensure_qwen() {
+  command -v npm >/dev/null || ensure_debs nodejs npm
+  local dir
+  dir="$(tool_dir qwen-code "$QWEN_VERSION" _qwen_into)"
+  if [ ! -x "$dir/node_modules/.bin/qwen" ]; then
+    log "installing Qwen Code $QWEN_VERSION into $dir"
+    install_into "$dir" _qwen_into
+  fi
+  export QWEN_BIN="$dir/node_modules/.bin/qwen"
+}
+_qwen_into() {
+  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error --omit=optional \
+    "@qwen-code/qwen-code@$QWEN_VERSION")
+}
+
 # ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
 # CARGO_FUZZ.
 ensure_cargo_fuzz() {
@@ -264,6 +304,14 @@ fresh_setup_check() {
     [ "$("$GEMINI_BIN" --version)" = "$GEMINI_VERSION" ] ||
       { echo "error: Gemini CLI is not $GEMINI_VERSION: $("$GEMINI_BIN" --version)" >&2; exit 1; }
     case "$GEMINI_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Gemini CLI is not the pinned one: $GEMINI_BIN" >&2; exit 1 ;; esac
+    ensure_opencode
+    [ "$("$OPENCODE_BIN" --version)" = "$OPENCODE_VERSION" ] ||
+      { echo "error: opencode is not $OPENCODE_VERSION: $("$OPENCODE_BIN" --version)" >&2; exit 1; }
+    case "$OPENCODE_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: opencode is not the pinned one: $OPENCODE_BIN" >&2; exit 1 ;; esac
+    ensure_qwen
+    [ "$("$QWEN_BIN" --version)" = "$QWEN_VERSION" ] ||
+      { echo "error: Qwen Code is not $QWEN_VERSION: $("$QWEN_BIN" --version)" >&2; exit 1; }
+    case "$QWEN_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Qwen Code is not the pinned one: $QWEN_BIN" >&2; exit 1 ;; esac
     case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
   )
   log "fresh set-up check passed"

@@ -94,7 +94,8 @@ pub enum Command {
         /// The agent's config file (default: where the agent looks:
         /// `~/.claude/settings.json`, `$CODEX_HOME/hooks.json` (its
         /// `config.toml` for codex-notify), `$CODEWHALE_HOME/config.toml`,
-        /// `$QWEN_HOME/settings.json`, `~/.gemini/settings.json`).
+        /// `$QWEN_HOME/settings.json`, `~/.gemini/settings.json`,
+        /// `~/.config/opencode/plugin/island.js`).
         #[arg(long)]
         file: Option<PathBuf>,
     },
@@ -198,6 +199,8 @@ pub enum SetupAgent {
     Qwen,
     /// Gemini CLI.
     Gemini,
+    /// opencode, through a plugin of Island's.
+    Opencode,
 }
 
 impl SetupAgent {
@@ -212,6 +215,7 @@ impl SetupAgent {
             SetupAgent::Codewhale => Agent::Codewhale,
             SetupAgent::Qwen => Agent::Qwen,
             SetupAgent::Gemini => Agent::Gemini,
+            SetupAgent::Opencode => Agent::Opencode,
         }
     }
 }
@@ -244,6 +248,15 @@ pub enum HookAgent {
     /// Gemini CLI's hooks: the event's JSON on standard input (its
     /// permission prompt is shown, to answer in its terminal).
     Gemini,
+    /// opencode, through Island's plugin for it: one event's JSON on
+    /// standard input; for `permission.asked`, Island's answer (`once`,
+    /// `always`, `reject`) on standard output for the plugin to send.
+    Opencode {
+        /// Seconds a permission request waits for an answer (opencode asks
+        /// in its own window meanwhile, and waits as long as it takes).
+        #[arg(long, default_value_t = 1800)]
+        wait_secs: u64,
+    },
     /// Watches one Gemini permission prompt until it is answered in the
     /// terminal, then closes its card (started by `island hook gemini`).
     #[command(hide = true)]

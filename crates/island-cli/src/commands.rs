@@ -185,6 +185,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         | HookAgent::Codex { .. }
         | HookAgent::Gemini
         | HookAgent::GeminiWatch { .. }
+        | HookAgent::Opencode { .. }
         | HookAgent::Codewhale { .. } => {
             if !hook_has_stdin(&agent) {
                 Ok(serde_json::Value::Null)
@@ -237,6 +238,7 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         } => (Some(claude::CODEX), *wait_secs),
         _ => (None, 0),
     };
+    let is_opencode = matches!(agent, HookAgent::Opencode { .. });
     let (plan, wait) = match agent {
         HookAgent::Claude { .. } | HookAgent::Codex { payload: None, .. } => {
             let Some(flavor) = flavor else { return };
@@ -265,6 +267,12 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
             (plan, 0)
         }
         HookAgent::GeminiWatch { .. } => return,
+        HookAgent::Opencode { wait_secs } => {
+            match island_agents::bridge::opencode::plan(&input, pid, terminal) {
+                Some(plan) => (plan, wait_secs),
+                None => return,
+            }
+        }
         HookAgent::Codewhale { event } => {
             let env = |k: &str| std::env::var(k).ok();
             match others::codewhale(event.as_deref(), &input, env, pid, terminal) {
@@ -282,6 +290,9 @@ async fn run_hook(socket: &std::path::Path, agent: HookAgent) {
         deliver(socket, &plan, wait).await
     };
     match delivered {
+        Ok(Some(decision)) if is_opencode => {
+            println!("{}", island_agents::bridge::opencode::reply(&decision));
+        }
         Ok(Some(decision)) => println!("{}", claude::output(&decision, &input)),
         Ok(None) => {}
         Err(e) => eprintln!("island hook: {e}"),

@@ -44,6 +44,8 @@ impl GeminiWorld {
         world.set_env("GEMINI_CLI_HOME", world.path("home").display().to_string());
         world.set_env("GEMINI_API_KEY", "island-test-key");
         world.set_env("GOOGLE_GEMINI_BASE_URL", stub.url());
+        // With `CI` set (as in CI), Gemini runs headless, with no window.
+        world.unset_env("CI");
         let dir = world.path("home/.gemini");
         std::fs::create_dir_all(&dir).unwrap();
         let settings = json!({

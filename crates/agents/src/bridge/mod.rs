@@ -2,7 +2,8 @@
 //! event; the bridge maps the agent's payload to PROTOCOL lines (a
 //! `transient` hello, then events) and, for a permission request, waits
 //! for Island's answer. Mapping is pure ([`claude`]); [`deliver`] does the
-//! I/O. [`gemini`] maps Gemini CLI's hooks, [`others`] Codex's `notify`
+//! I/O. [`gemini`] maps Gemini CLI's hooks, [`opencode`] the events of
+//! Island's opencode plugin, [`others`] Codex's `notify`
 //! and CodeWhale's command hooks.
 //! A bridge never stands in the agent's way: any failure means
 //! "no answer", and the agent asks in its terminal as usual.
@@ -10,6 +11,7 @@
 pub mod claude;
 pub mod claude_transcript;
 pub mod gemini;
+pub mod opencode;
 pub mod others;
 
 use std::path::Path;

@@ -7,6 +7,7 @@
 //! reason, and a file changed meanwhile is left alone.
 
 pub(crate) mod claude;
+mod opencode;
 mod toml_agents;
 
 use std::path::{Path, PathBuf};
@@ -26,15 +27,18 @@ pub enum Agent {
     Qwen,
     /// Gemini CLI: `~/.gemini/settings.json`, hooks shaped like Claude's.
     Gemini,
+    /// opencode: Island's plugin, `~/.config/opencode/plugin/island.js`.
+    Opencode,
 }
 
 impl Agent {
     /// Every agent, in the order `island doctor` lists them.
-    pub const ALL: [Agent; 6] = [
+    pub const ALL: [Agent; 7] = [
         Agent::Claude,
         Agent::Codex,
         Agent::CodexNotify,
         Agent::Gemini,
+        Agent::Opencode,
         Agent::Qwen,
         Agent::Codewhale,
     ];
@@ -49,6 +53,7 @@ impl Agent {
             Agent::Codewhale => "codewhale",
             Agent::Qwen => "qwen",
             Agent::Gemini => "gemini",
+            Agent::Opencode => "opencode",
         }
     }
 
@@ -62,6 +67,7 @@ impl Agent {
             Agent::Codewhale => ("codewhale", None),
             Agent::Qwen => ("claude", Some("qwen-code")),
             Agent::Gemini => ("gemini", None),
+            Agent::Opencode => ("opencode", None),
         }
     }
 
@@ -86,17 +92,20 @@ impl Agent {
             Agent::Codewhale => "the CodeWhale TUI",
             Agent::Qwen => "Qwen Code",
             Agent::Gemini => "Gemini CLI",
+            Agent::Opencode => "opencode",
         }
     }
 
     /// The agent's config file, as the agent itself finds it: `env` looks
     /// up an environment variable (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
     /// `CODEWHALE_HOME`, `QWEN_HOME`; `GEMINI_CLI_HOME` stands for the
-    /// home the `.gemini` folder is in), else the file is under `home`.
+    /// home the `.gemini` folder is in, `XDG_CONFIG_HOME` for `~/.config`),
+    /// else the file is under `home`.
     #[must_use]
     pub fn config_path(self, home: &Path, env: impl Fn(&str) -> Option<String>) -> PathBuf {
         let (var, dir, file) = match self {
             Agent::Gemini => ("GEMINI_CLI_HOME", "", ".gemini/settings.json"),
+            Agent::Opencode => ("XDG_CONFIG_HOME", ".config", "opencode/plugin/island.js"),
             Agent::Claude => ("CLAUDE_CONFIG_DIR", ".claude", "settings.json"),
             Agent::Codex => ("CODEX_HOME", ".codex", "hooks.json"),
             Agent::CodexNotify => ("CODEX_HOME", ".codex", "config.toml"),
@@ -117,6 +126,7 @@ impl Agent {
                 claude::configured(text, self)
             }
             Agent::CodexNotify => toml_agents::codex_configured(text),
+            Agent::Opencode => opencode::configured(text),
             Agent::Codewhale => toml_agents::codewhale_configured(text),
         }
     }
@@ -252,6 +262,8 @@ pub struct Edit {
     pub after: String,
     /// Things the user should know that the change does not do.
     pub notes: Vec<String>,
+    /// The change takes the file away (it was Island's alone).
+    pub delete: bool,
 }
 
 impl Edit {
@@ -308,6 +320,8 @@ pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit
         (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini, true) => {
             claude::remove(text, agent)
         }
+        (Agent::Opencode, false) => opencode::add(text, program),
+        (Agent::Opencode, true) => opencode::remove(text),
         (Agent::CodexNotify, false) => toml_agents::codex_add(text, program),
         (Agent::CodexNotify, true) => toml_agents::codex_remove(text),
         (Agent::Codewhale, false) => toml_agents::codewhale_add(text, program),
@@ -326,11 +340,14 @@ pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit
     } else {
         after
     };
+    // Island's own file (opencode's plugin) goes, rather than stay empty.
+    let delete = undo && agent == Agent::Opencode && before.is_some() && after.is_empty();
     Ok(Edit {
         path: path.to_owned(),
         before,
         after,
         notes,
+        delete,
     })
 }
 
@@ -368,7 +385,11 @@ pub fn apply(edit: &Edit) -> Result<Option<PathBuf>, SetupError> {
         Some(_) => Some(backup(&target).map_err(write_error)?),
         None => None,
     };
-    island_core::atomic::write(&target, &edit.after).map_err(write_error)?;
+    if edit.delete {
+        std::fs::remove_file(&target).map_err(write_error)?;
+    } else {
+        island_core::atomic::write(&target, &edit.after).map_err(write_error)?;
+    }
     Ok(backup)
 }
 

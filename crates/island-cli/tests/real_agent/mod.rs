@@ -35,6 +35,8 @@ pub struct World {
     dir: tempfile::TempDir,
     /// What the agent needs besides (its model server, its config dir).
     agent_env: Vec<(String, String)>,
+    /// What the agent must not inherit from the test.
+    unset: Vec<String>,
     island: Option<Child>,
 }
 
@@ -44,6 +46,7 @@ impl World {
         let world = Self {
             dir,
             agent_env: Vec::new(),
+            unset: Vec::new(),
             island: None,
         };
         for sub in ["home", "proj", "run", "bin", "state"] {
@@ -65,6 +68,12 @@ impl World {
     /// Adds to the environment the agent (and Island's clients) run with.
     pub fn set_env(&mut self, key: &str, value: impl Into<String>) {
         self.agent_env.push((key.to_owned(), value.into()));
+    }
+
+    /// Keeps `key` of the test's environment from the agent started by
+    /// [`World::launcher`].
+    pub fn unset_env(&mut self, key: &str) {
+        self.unset.push(key.to_owned());
     }
 
     /// The environment both Island's clients and the agent run with.
@@ -157,6 +166,9 @@ impl World {
     pub fn launcher(&self, name: &str, program: &Path, args: &[&str]) -> PathBuf {
         let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
         let mut script = String::from("#!/bin/sh\n");
+        for key in &self.unset {
+            script.push_str(&format!("unset {key}\n"));
+        }
         for (k, v) in self.env() {
             script.push_str(&format!("export {k}={}\n", quote(&v)));
         }

@@ -1,0 +1,132 @@
+//! The real Qwen Code (from the npm registry, pinned in scripts/lib.sh and
+//! installed by scripts/test; `QWEN_BIN`), whose hooks are Claude Code's,
+//! against a real `island --headless`, with the hooks
+//! `island setup qwen` writes (`island hook claude --agent qwen-code`) and
+//! a stub OpenAI-compatible server on 127.0.0.1 that asks for one shell
+//! command per prompt, in a real tmux in Qwen's "ask permissions" mode (its
+//! default "auto" mode asks no hook). Qwen runs its `PermissionRequest`
+//! hook before it shows its own dialog: approved in Island the command
+//! runs, denied it does not, and the session goes when Qwen quits.
+
+#![allow(clippy::unwrap_used)]
+
+mod real_agent;
+mod stub_chat;
+mod stub_http;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use real_agent::{Tmux, World, agent_bin, wait_for};
+use serde_json::{Value, json};
+
+struct QwenWorld {
+    world: World,
+    qwen: PathBuf,
+    stub: stub_chat::Stub,
+}
+
+impl std::ops::Deref for QwenWorld {
+    type Target = World;
+    fn deref(&self) -> &World {
+        &self.world
+    }
+}
+
+impl QwenWorld {
+    fn new(qwen: PathBuf) -> Self {
+        let stub = stub_chat::Stub::start("run_shell_command");
+        let mut world = World::new();
+        world.set_env("QWEN_HOME", world.path("home/.qwen").display().to_string());
+        world.set_env("OPENAI_API_KEY", "island-test-key");
+        world.set_env("OPENAI_BASE_URL", stub.url());
+        world.set_env("OPENAI_MODEL", "stub-model");
+        std::fs::create_dir_all(world.path("home/.qwen")).unwrap();
+        let settings = json!({"security": {"auth": {"selectedType": "openai"}}});
+        std::fs::write(world.path("home/.qwen/settings.json"), settings.to_string()).unwrap();
+        Self { world, qwen, stub }
+    }
+}
+
+/// Types a prompt and submits it; Enter is sent again until Island shows
+/// Qwen's question (Qwen runs its `PermissionRequest` hook before it shows
+/// its own dialog).
+fn ask(world: &QwenWorld, tui: &Tmux, prompt: &str) {
+    tui.run(&["send-keys", "-t", "qwen", "-l", prompt]);
+    tui.wait_for_text(prompt, Duration::from_secs(10));
+    for _ in 0..10 {
+        tui.keys(&["Enter"]);
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(3) {
+            if !world.approvals().is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("Qwen did not ask; it shows:\n{}", tui.screen());
+}
+
+fn card(world: &QwenWorld, command: &str) -> String {
+    let (session, id, shown, reason) = wait_for("the card", Duration::from_secs(30), || {
+        world.approvals().into_iter().find(|a| !a.2.is_empty())
+    });
+    assert!(session.starts_with("qwen-"), "{session}");
+    assert_eq!(shown, command);
+    assert_eq!(reason, "Create the marker file", "the tool's description");
+    id
+}
+
+fn turn_over(world: &QwenWorld) {
+    wait_for("the turn's end", Duration::from_secs(30), || {
+        let sessions = world.sessions();
+        (sessions.len() == 1 && sessions[0]["state"] == "done").then_some(())
+    });
+}
+
+#[test]
+fn approved_and_denied_in_island_and_allowed_in_its_dialog() {
+    let Some(qwen) = agent_bin("QWEN_BIN") else {
+        return;
+    };
+    let mut world = QwenWorld::new(qwen);
+    let out = world.island(&["setup", "qwen", "--yes"]);
+    assert!(out.status.success(), "{out:?}");
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(world.path("home/.qwen/settings.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        settings["hooks"]["PermissionRequest"][0]["hooks"][0]["command"],
+        "island hook claude --agent qwen-code"
+    );
+    world.world.start_island();
+    let script = world.launcher("qwen", &world.qwen, &["--approval-mode", "default"]);
+    let tui = Tmux::start(&world, "qwen", &script);
+    tui.wait_for_text("Type your message", Duration::from_secs(60));
+
+    let marker = |n: u32| world.path(&format!("proj/marker-{n}"));
+    let command = |n: u32| format!("touch {}", marker(n).display());
+    for (n, verb) in [(1, "approve"), (2, "deny")] {
+        world.stub.ask_to_run(&command(n));
+        ask(&world, &tui, &format!("make marker {n}"));
+        let id = card(&world, &command(n));
+        let sessions = world.sessions();
+        assert_eq!(sessions[0]["agent"], "qwen-code");
+        let out = world.island(&[verb, &id]);
+        assert!(out.status.success(), "{verb}: {out:?}");
+        turn_over(&world);
+        assert!(world.approvals().is_empty(), "{:?}", world.approvals());
+        assert_eq!(marker(n).exists(), verb == "approve", "{verb}");
+    }
+
+    // Unanswered in Island, Qwen asks in its own dialog once the hook has
+    // given up (`--wait-secs`); the card goes with the hook.
+    // Qwen quits: its session ends.
+    tui.run(&["send-keys", "-t", "qwen", "-l", "/quit"]);
+    tui.wait_for_text("/quit", Duration::from_secs(10));
+    tui.keys(&["Enter"]);
+    wait_for("the session to end", Duration::from_secs(30), || {
+        world.sessions().is_empty().then_some(())
+    });
+}
