@@ -350,26 +350,6 @@ async fn the_hooks_setup_writes_reach_island() {
         |c| matches!(c, Call::Notify { summary, .. } if summary == "api finished"),
     )
     .await;
-    // Once Codex's own hooks run Island, its notify says so and sends
-    // nothing (it would also announce side threads as sessions).
-    let out = setup(&home, &["codex", "--yes"], true, "");
-    assert!(out.status.success(), "codex: {}", text(&out));
-    let out = as_agent(
-        Command::new(words[0])
-            .args(&words[1..])
-            .arg(payload.to_string())
-            .env("HOME", &home)
-            .env_remove("CODEX_HOME"),
-        &socket,
-    )
-    .output()
-    .unwrap();
-    assert!(out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("notify sends nothing"),
-        "{out:?}"
-    );
-
     // The CodeWhale TUI: its environment on every event, JSON on stdin
     // for those that have one.
     let codewhale: toml::Table =
@@ -424,4 +404,52 @@ async fn the_hooks_setup_writes_reach_island() {
     };
     // Island saw the turn start, so it says how long it took.
     assert!(body.starts_with("The turn took "), "{body}");
+    // Once Codex's own hooks run Island, and its user trusted them, its
+    // notify says so and sends nothing (it would also announce side
+    // threads as sessions); before the trust Codex skips the hooks, so the
+    // notify still speaks.
+    let out = setup(&home, &["codex", "--yes"], true, "");
+    assert!(out.status.success(), "codex: {}", text(&out));
+    let notify = || {
+        let out = as_agent(
+            Command::new(words[0])
+                .args(&words[1..])
+                .arg(payload.to_string())
+                .env("HOME", &home)
+                .env_remove("CODEX_HOME"),
+            &socket,
+        )
+        .output()
+        .unwrap();
+        assert!(out.status.success());
+        String::from_utf8_lossy(&out.stderr).contains("notify sends nothing")
+    };
+    assert!(!notify(), "the hooks are not trusted yet");
+    // What Codex writes when its user trusts them in its review screen
+    // (the real flow is crates/island-cli/tests/codex.rs's): a hash for
+    // each of Island's hooks, by file, event, group and place.
+    let hooks_json = home.join(".codex/hooks.json");
+    let hooks: Value =
+        serde_json::from_str(&std::fs::read_to_string(&hooks_json).unwrap()).unwrap();
+    let mut state = String::new();
+    for event in hooks["hooks"].as_object().unwrap().keys() {
+        let snake: String = event
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let sep = (i > 0 && c.is_ascii_uppercase()).then_some('_');
+                sep.into_iter()
+                    .chain(std::iter::once(c.to_ascii_lowercase()))
+            })
+            .collect();
+        state.push_str(&format!(
+            "[hooks.state.\"{}:{snake}:0:0\"]\ntrusted_hash = \"sha256:0\"\n",
+            hooks_json.display()
+        ));
+    }
+    let config = home.join(".codex/config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&state);
+    std::fs::write(&config, text).unwrap();
+    assert!(notify(), "trusted, the hooks speak and the notify does not");
 }

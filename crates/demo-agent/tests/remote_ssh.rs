@@ -23,6 +23,8 @@ use std::process::{Child, ChildStderr, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+use island_test_support::poll::{until, value};
+
 use island_test_support::screen;
 
 /// The tests share the remote users' homes: one at a time.
@@ -128,11 +130,11 @@ struct World {
 fn end_remote_processes() {
     for user in [REMOTE, OTHER] {
         let _ = run("pkill", &["-KILL", "-u", user]);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while run("pgrep", &["-u", user]).status.success() {
-            assert!(Instant::now() < deadline, "processes of {user} live on");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        until(
+            &format!("the processes of {user} to end"),
+            Duration::from_secs(10),
+            || !run("pgrep", &["-u", user]).status.success(),
+        );
     }
 }
 
@@ -165,20 +167,14 @@ impl World {
         what: &str,
         test: impl Fn(&serde_json::Value) -> bool,
     ) -> serde_json::Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let status = self.status();
-            if let Some(s) = status["sessions"]
+        value(what, Duration::from_secs(60), || {
+            self.status()["sessions"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .find(|s| test(s))
-            {
-                return s.clone();
-            }
-            assert!(Instant::now() < deadline, "never {what}: {status}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+                .cloned()
+        })
     }
 
     /// `island remote ARGS --socket S -- -F CONFIG`.
@@ -276,11 +272,9 @@ fn start() -> Option<(World, Killed)> {
             .spawn()
             .unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "sshd never listened");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until("sshd to listen", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
     std::fs::write(
         d.join("ssh_config"),
         format!(
@@ -313,11 +307,9 @@ fn headless(world: &World, display: Option<&str>) -> Killed {
             .spawn()
             .unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !world.island(&["status"]).status.success() {
-        assert!(Instant::now() < deadline, "Island never came up");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until("Island to come up", Duration::from_secs(20), || {
+        world.island(&["status"]).status.success()
+    });
     island
 }
 
@@ -338,29 +330,26 @@ fn remote(world: &World) -> (Killed, Receiver<String>) {
 
 /// The `ssh` that `island remote` runs.
 fn ssh_child_of(pid: u32) -> u32 {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-                continue;
-            };
-            let comm = &stat[stat.find('(').unwrap() + 1..stat.rfind(')').unwrap()];
-            let ppid: u32 = stat[stat.rfind(')').unwrap() + 2..]
-                .split(' ')
-                .nth(1)
+    value(
+        "the ssh under island remote",
+        Duration::from_secs(10),
+        || {
+            std::fs::read_dir("/proc")
                 .unwrap()
-                .parse()
-                .unwrap();
-            if ppid == pid && comm == "ssh" {
-                return child;
-            }
-        }
-        assert!(Instant::now() < deadline, "no ssh under island remote");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+                .flatten()
+                .find_map(|entry| {
+                    let child = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+                    let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+                    let comm = &stat[stat.find('(')? + 1..stat.rfind(')')?];
+                    let ppid: u32 = stat[stat.rfind(')')? + 2..]
+                        .split(' ')
+                        .nth(1)?
+                        .parse()
+                        .ok()?;
+                    (ppid == pid && comm == "ssh").then_some(child)
+                })
+        },
+    )
 }
 
 #[test]
@@ -568,11 +557,11 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
         s["id"] == "claude-remote-1" && s["state"] == "disconnected"
     });
     // The remote end stops listening once sshd has seen the link close.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(&forwarded).is_ok() {
-        assert!(Instant::now() < deadline, "the remote end still listens");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until(
+        "the remote end to stop listening",
+        Duration::from_secs(20),
+        || std::os::unix::net::UnixStream::connect(&forwarded).is_err(),
+    );
 
     // The ~/.ssh/config lines `--print-config` gives, used by a plain ssh
     // (no island remote, so Island was told of no forward): the hook says

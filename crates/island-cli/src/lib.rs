@@ -16,6 +16,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod hook;
 mod remote;
 mod remote_install;
 pub mod setup;

@@ -48,14 +48,9 @@ fn a_storm_of_one_line_connections_loses_nothing_and_status_stays_answered() {
             .spawn()
             .unwrap(),
     );
-    let start = Instant::now();
-    while status_json(&socket).is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "Island never came up"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    island_test_support::poll::until("Island to come up", Duration::from_secs(20), || {
+        status_json(&socket).is_some()
+    });
     assert!(
         socket.with_file_name("island.sock.ctl").exists(),
         "the control socket is beside the main one"

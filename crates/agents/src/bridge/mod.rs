@@ -147,7 +147,13 @@ pub async fn deliver_unless_answered(
             };
             (Some(decision), phase, None)
         }
-        phase = elsewhere => (None, phase, Some("answered in the terminal".to_owned())),
+        phase = elsewhere => {
+            let reason = match phase {
+                ApprovalPhase::Cancelled => "cancelled",
+                _ => "answered in the terminal",
+            };
+            (None, phase, Some(reason.to_owned()))
+        }
     };
     // Say it is closed, as an agent does once it acts on an answer.
     let closing = EventEnvelope::now(HookEvent::ApprovalLifecycle {

@@ -237,48 +237,34 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
         .collect()
 }
 
-/// Codex runs a hook only once its user trusted it: its hash is kept in
-/// `hooks.state` of the `config.toml` beside `hooks.json` (keyed by that
-/// file's path). Island does not trust its own hooks for the user; this
-/// says whether they did (Codex itself checks the hash).
+/// Codex runs a hook only once its user trusted it (see
+/// [`crate::setup::codex_trust`]). Island does not trust its own hooks for
+/// the user; this says whether they did.
 fn codex_trust(hooks_json: &Path, words: &str) -> Check {
+    let trust = crate::setup::codex_trust(hooks_json);
     let config = hooks_json.with_file_name("config.toml");
-    let prefix = format!("{}:", hooks_json.display());
-    let trusted = std::fs::read_to_string(&config)
-        .ok()
-        .and_then(|text| text.parse::<toml_edit::DocumentMut>().ok())
-        .and_then(|doc| {
-            let state = doc.get("hooks")?.get("state")?.as_table_like()?;
-            Some(
-                state
-                    .iter()
-                    .filter(|(key, entry)| {
-                        key.starts_with(&prefix) && entry.get("trusted_hash").is_some()
-                    })
-                    .count(),
-            )
-        })
-        .unwrap_or(0);
-    if trusted == 0 {
-        Check::new(
-            Level::Warn,
-            "Codex CLI",
-            format!(
-                "{} runs `island {words}`, but Codex runs no hook you have not trusted: \
-                 start codex and choose \"Trust all and continue\" when it says hooks need \
-                 review (or /hooks, then t on each)",
-                hooks_json.display()
-            ),
-        )
-    } else {
-        Check::new(
+    if trust.complete() {
+        return Check::new(
             Level::Ok,
             "Codex CLI",
             format!(
-                "{} runs `island {words}` ({trusted} of its hooks trusted in {})",
+                "{} runs `island {words}` (all {} of its hooks trusted in {})",
                 hooks_json.display(),
+                trust.hooks,
                 config.display()
             ),
-        )
+        );
     }
+    Check::new(
+        Level::Warn,
+        "Codex CLI",
+        format!(
+            "{} runs `island {words}`, but Codex runs no hook you have not trusted \
+             ({} of {} trusted): start codex and choose \"Trust all and continue\" when it \
+             says hooks need review (or /hooks, then t on each)",
+            hooks_json.display(),
+            trust.trusted,
+            trust.hooks
+        ),
+    )
 }

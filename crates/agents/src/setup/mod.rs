@@ -6,131 +6,16 @@
 //! stay, a setting Island would have to overwrite is refused with the
 //! reason, and a file changed meanwhile is left alone.
 
+mod agent;
 pub(crate) mod claude;
+mod codex_trust;
 mod opencode;
 mod toml_agents;
 
 use std::path::{Path, PathBuf};
 
-/// The agents `island setup` knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Agent {
-    /// Claude Code: `~/.claude/settings.json`, one hook per event.
-    Claude,
-    /// Codex CLI's own hooks: `$CODEX_HOME/hooks.json`, Claude-shaped.
-    Codex,
-    /// Codex CLI before its hooks: `notify` in `$CODEX_HOME/config.toml`.
-    CodexNotify,
-    /// The CodeWhale TUI: `[[hooks.hooks]]` in `$CODEWHALE_HOME/config.toml`.
-    Codewhale,
-    /// Qwen Code: `$QWEN_HOME/settings.json`, Claude Code's hooks.
-    Qwen,
-    /// Gemini CLI: `~/.gemini/settings.json`, hooks shaped like Claude's.
-    Gemini,
-    /// opencode: Island's plugin, `~/.config/opencode/plugin/island.js`.
-    Opencode,
-}
-
-impl Agent {
-    /// Every agent, in the order `island doctor` lists them.
-    pub const ALL: [Agent; 7] = [
-        Agent::Claude,
-        Agent::Codex,
-        Agent::CodexNotify,
-        Agent::Gemini,
-        Agent::Opencode,
-        Agent::Qwen,
-        Agent::Codewhale,
-    ];
-
-    /// The agent's name, as `island setup` spells it.
-    #[must_use]
-    pub fn name(self) -> &'static str {
-        match self {
-            Agent::Claude => "claude",
-            Agent::Codex => "codex",
-            Agent::CodexNotify => "codex-notify",
-            Agent::Codewhale => "codewhale",
-            Agent::Qwen => "qwen",
-            Agent::Gemini => "gemini",
-            Agent::Opencode => "opencode",
-        }
-    }
-
-    /// The `island hook` command it runs: the hook's name, and the
-    /// `--agent` it passes.
-    #[must_use]
-    pub fn hook(self) -> (&'static str, Option<&'static str>) {
-        match self {
-            Agent::Claude => ("claude", None),
-            Agent::Codex | Agent::CodexNotify => ("codex", None),
-            Agent::Codewhale => ("codewhale", None),
-            Agent::Qwen => ("claude", Some("qwen-code")),
-            Agent::Gemini => ("gemini", None),
-            Agent::Opencode => ("opencode", None),
-        }
-    }
-
-    /// The hook command's words after the program.
-    #[must_use]
-    pub fn hook_words(self) -> Vec<&'static str> {
-        let (name, flavor) = self.hook();
-        let mut words = vec!["hook", name];
-        if let Some(flavor) = flavor {
-            words.extend(["--agent", flavor]);
-        }
-        words
-    }
-
-    /// The agent's name for people.
-    #[must_use]
-    pub fn title(self) -> &'static str {
-        match self {
-            Agent::Claude => "Claude Code",
-            Agent::Codex => "Codex CLI",
-            Agent::CodexNotify => "Codex CLI's notify",
-            Agent::Codewhale => "the CodeWhale TUI",
-            Agent::Qwen => "Qwen Code",
-            Agent::Gemini => "Gemini CLI",
-            Agent::Opencode => "opencode",
-        }
-    }
-
-    /// The agent's config file, as the agent itself finds it: `env` looks
-    /// up an environment variable (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
-    /// `CODEWHALE_HOME`, `QWEN_HOME`; `GEMINI_CLI_HOME` stands for the
-    /// home the `.gemini` folder is in, `XDG_CONFIG_HOME` for `~/.config`),
-    /// else the file is under `home`.
-    #[must_use]
-    pub fn config_path(self, home: &Path, env: impl Fn(&str) -> Option<String>) -> PathBuf {
-        let (var, dir, file) = match self {
-            Agent::Gemini => ("GEMINI_CLI_HOME", "", ".gemini/settings.json"),
-            Agent::Opencode => ("XDG_CONFIG_HOME", ".config", "opencode/plugin/island.js"),
-            Agent::Claude => ("CLAUDE_CONFIG_DIR", ".claude", "settings.json"),
-            Agent::Codex => ("CODEX_HOME", ".codex", "hooks.json"),
-            Agent::CodexNotify => ("CODEX_HOME", ".codex", "config.toml"),
-            Agent::Codewhale => ("CODEWHALE_HOME", ".codewhale", "config.toml"),
-            Agent::Qwen => ("QWEN_HOME", ".qwen", "settings.json"),
-        };
-        env(var)
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| home.join(dir), PathBuf::from)
-            .join(file)
-    }
-
-    /// Whether the config text already runs Island's hook for this agent.
-    #[must_use]
-    pub fn is_configured(self, text: &str) -> bool {
-        match self {
-            Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini => {
-                claude::configured(text, self)
-            }
-            Agent::CodexNotify => toml_agents::codex_configured(text),
-            Agent::Opencode => opencode::configured(text),
-            Agent::Codewhale => toml_agents::codewhale_configured(text),
-        }
-    }
-}
+pub use agent::Agent;
+pub use codex_trust::{Trust, codex_trust};
 
 /// Whether a hook command runs `island hook AGENT` (any path to `island`,
 /// plain arguments after it). A command that goes on with shell operators
@@ -163,6 +48,8 @@ fn flavor_of<'a>(rest: &[&'a str]) -> Option<&'a str> {
             None if *w == "--agent" => rest.get(i + 1).copied(),
             None => None,
         })
+        // `qwen` and `qwen-code` name one agent, as `island hook` reads them.
+        .map(|name| crate::bridge::claude::Flavor::named(name).map_or(name, |f| f.agent))
         .filter(|name| *name != "claude-code")
 }
 
@@ -386,7 +273,8 @@ pub fn apply(edit: &Edit) -> Result<Option<PathBuf>, SetupError> {
         None => None,
     };
     if edit.delete {
-        std::fs::remove_file(&target).map_err(write_error)?;
+        // The name goes, not a file it may link to.
+        std::fs::remove_file(path).map_err(write_error)?;
     } else {
         island_core::atomic::write(&target, &edit.after).map_err(write_error)?;
     }

@@ -77,6 +77,11 @@ impl SessionTracker {
             } => {
                 session.jobs.retain(|j| j.job_id != job_id);
                 if !finished_phase(&phase) {
+                    // Bounded, as everything an agent can make grow: the
+                    // oldest goes.
+                    if session.jobs.len() >= MAX_JOBS {
+                        session.jobs.remove(0);
+                    }
                     session.jobs.push(JobSnapshot {
                         job_id,
                         phase,
@@ -244,10 +249,15 @@ impl SessionTracker {
             }
             EventFrame::SessionEnd { .. } => {
                 // Said by a hook bridge (a hook cannot be replaced by a
-                // reconnecting agent), it is over; a session on its own
-                // connection ends when that closes.
+                // reconnecting agent), it is over, and a late hook of it
+                // does not bring it back; a session on its own connection
+                // ends when that closes.
                 if session.transient {
                     self.forget(id, out);
+                    let now_ms = now.unix_millis();
+                    self.replaced
+                        .retain(|(_, at)| now_ms - *at < REPLACED_FOR_MS);
+                    self.replaced.push_back((id.to_owned(), now_ms));
                 }
                 return;
             }
@@ -290,6 +300,9 @@ impl SessionTracker {
         }
     }
 }
+
+/// The most jobs a session keeps.
+const MAX_JOBS: usize = 16;
 
 /// A hook bridge's turn is over: a subagent or a compaction whose end
 /// no hook said (the agent was interrupted) is over with it. Sessions on a
