@@ -5,8 +5,10 @@
 //!
 //! # Layout
 //!
-//! - [`bridge`]: agents' own hooks (Claude Code, Codex, the CodeWhale TUI)
-//!   as PROTOCOL lines, delivered to Island.
+//! - [`bridge`]: agents' own hooks (Claude Code and the agents with its
+//!   hooks: Codex, Qwen Code; Gemini CLI; the CodeWhale TUI), and the
+//!   events of Island's opencode plugin, as PROTOCOL lines, delivered to
+//!   Island.
 //! - [`setup`]: `island setup AGENT`: Island's hook in the agent's config
 //!   file, shown as a diff, asked, backed up, undone.
 //! - [`doctor`]: `island doctor`'s checks.

@@ -10,6 +10,7 @@
 //!
 //! - [`cli`]: the command line's words (clap).
 //! - [`commands`]: what each command does.
+//! - [`hook`]: `island hook AGENT`, one run per hook event of an agent.
 //! - [`setup`]: `island setup`'s conversation.
 //! - `remote`, `remote_install`: `island remote` (the SSH forward) and
 //!   `island remote install`.

@@ -156,41 +156,11 @@ impl Drop for CodexWorld {
     }
 }
 
-/// Types a prompt and submits it. Codex takes keys that come as fast as
-/// tmux sends them for a paste, where Enter is a new line: Enter is sent
-/// again until Codex shows it works.
-fn submit(tui: &Tmux, prompt: &str) {
-    tui.run(&["send-keys", "-t", "codex", "-l", prompt]);
-    tui.wait_for_text(prompt, Duration::from_secs(10));
-    for _ in 0..10 {
-        tui.keys(&["Enter"]);
-        let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_secs(2) {
-            if tui.screen().contains("esc to interrupt") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("Codex did not take the prompt; it shows:\n{}", tui.screen());
-}
-
-/// Types a slash command and submits it (see [`submit`]) until the TUI
-/// has gone.
-fn submit_command(tui: &Tmux, command: &str) {
-    tui.run(&["send-keys", "-t", "codex", "-l", command]);
-    tui.wait_for_text(command, Duration::from_secs(10));
-    for _ in 0..10 {
-        tui.keys(&["Enter"]);
-        let start = std::time::Instant::now();
-        while start.elapsed() < Duration::from_secs(2) {
-            if !tui.run(&["has-session", "-t", "codex"]).status.success() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("Codex did not take {command}; it shows:\n{}", tui.screen());
+/// `/quit`, submitted until the TUI has gone.
+fn quit(tui: &Tmux) {
+    tui.submit("/quit", Duration::from_secs(2), |t| {
+        !t.run(&["has-session", "-t", "codex"]).status.success()
+    });
 }
 
 #[test]
@@ -204,7 +174,9 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
     world
         .stub
         .ask_to_run(&format!("touch {}", marker.display()));
-    submit(&tui, "make the marker");
+    tui.submit("make the marker", Duration::from_secs(2), |t| {
+        t.screen().contains("esc to interrupt")
+    });
     let (session, id, command, reason) = wait_for("the approval", Duration::from_secs(60), || {
         world.approvals().into_iter().next()
     });
@@ -232,7 +204,7 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
     let sessions = world.sessions();
     assert_eq!(sessions.len(), 1, "{sessions:?}");
     let daemon = world.daemon().expect("the TUI's daemon runs");
-    submit_command(&tui, "/quit");
+    quit(&tui);
     wait_for("the session to end", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });
@@ -249,7 +221,7 @@ fn exec_approved_in_island_runs_denied_does_not_and_each_session_ends_with_its_r
     };
     let mut world = CodexWorld::new(codex);
     let tui = world.set_up();
-    submit_command(&tui, "/quit");
+    quit(&tui);
     wait_for("the TUI to quit", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });

@@ -65,23 +65,11 @@ impl GeminiWorld {
     }
 }
 
-/// Types a prompt and submits it; Enter is sent again until Gemini shows
-/// its permission prompt (keys that come as fast as tmux sends them may
-/// be taken for a paste, where Enter is a new line).
+/// Submits a prompt until Gemini shows its permission prompt.
 fn ask(tui: &Tmux, prompt: &str) {
-    tui.run(&["send-keys", "-t", "gemini", "-l", prompt]);
-    tui.wait_for_text(prompt, Duration::from_secs(10));
-    for _ in 0..10 {
-        tui.keys(&["Enter"]);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(2) {
-            if tui.screen().contains("Allow once") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("Gemini did not ask; it shows:\n{}", tui.screen());
+    tui.submit(prompt, Duration::from_secs(2), |t| {
+        t.screen().contains("Allow once")
+    });
 }
 
 /// The one open card, once Island shows it with the command.
@@ -93,22 +81,6 @@ fn card(world: &GeminiWorld, command: &str) -> String {
     assert_eq!(shown, command);
     assert_eq!(reason, "Confirm Shell Command", "Gemini's own title");
     id
-}
-
-fn closes_within_a_second(world: &GeminiWorld, tui: &Tmux, answered: Instant) {
-    while !world.approvals().is_empty() {
-        assert!(
-            answered.elapsed() < Duration::from_secs(10),
-            "the card stayed; Gemini shows:\n{}",
-            tui.screen()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let took = answered.elapsed();
-    assert!(
-        took < Duration::from_secs(1),
-        "the card closed after {took:?}"
-    );
 }
 
 #[test]
@@ -152,7 +124,7 @@ fn its_prompt_shows_in_island_and_closes_when_answered_in_its_terminal() {
         "Gemini takes no answer from a hook: {out:?}"
     );
     tui.keys(&["Escape"]);
-    closes_within_a_second(&world, &tui, Instant::now());
+    world.cards_close_within_a_second(Instant::now(), &tui);
     tui.wait_for_text("Request cancelled", Duration::from_secs(10));
     assert!(!marker.exists(), "denied: the command did not run");
 
@@ -160,7 +132,7 @@ fn its_prompt_shows_in_island_and_closes_when_answered_in_its_terminal() {
     ask(&tui, "make the marker again");
     card(&world, &command);
     tui.keys(&["Enter"]);
-    closes_within_a_second(&world, &tui, Instant::now());
+    world.cards_close_within_a_second(Instant::now(), &tui);
     wait_for("the command to run", Duration::from_secs(30), || {
         marker.exists().then_some(())
     });

@@ -72,22 +72,11 @@ impl OpencodeWorld {
     }
 }
 
-/// Types a prompt and submits it; Enter is sent again until opencode asks
-/// for its permission.
+/// Submits a prompt until opencode asks for its permission.
 fn ask(tui: &Tmux, prompt: &str) {
-    tui.run(&["send-keys", "-t", "opencode", "-l", prompt]);
-    tui.wait_for_text(prompt, Duration::from_secs(10));
-    for _ in 0..10 {
-        tui.keys(&["Enter"]);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(3) {
-            if tui.screen().contains("Permission required") {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("opencode did not ask; it shows:\n{}", tui.screen());
+    tui.submit(prompt, Duration::from_secs(3), |t| {
+        t.screen().contains("Permission required")
+    });
 }
 
 /// The one open card, shown with its command and answerable; its id.
@@ -173,20 +162,7 @@ fn its_permissions_are_answered_from_island_or_its_window_and_the_session_ends_w
     ask(&tui, "make the third marker");
     card(&world, &command(3));
     tui.keys(&["Enter"]);
-    let answered = Instant::now();
-    while !world.approvals().is_empty() {
-        assert!(
-            answered.elapsed() < Duration::from_secs(10),
-            "the card stayed; opencode shows:\n{}",
-            tui.screen()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let took = answered.elapsed();
-    assert!(
-        took < Duration::from_secs(1),
-        "the card closed after {took:?}"
-    );
+    world.cards_close_within_a_second(Instant::now(), &tui);
     wait_for("the command to run", Duration::from_secs(30), || {
         marker(3).exists().then_some(())
     });

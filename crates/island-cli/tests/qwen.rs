@@ -6,7 +6,9 @@
 //! command per prompt, in a real tmux in Qwen's "ask permissions" mode (its
 //! default "auto" mode asks no hook). Qwen runs its `PermissionRequest`
 //! hook before it shows its own dialog: approved in Island the command
-//! runs, denied it does not, and the session goes when Qwen quits.
+//! runs, denied it does not; unanswered there, Qwen asks in its dialog
+//! once the hook gives up, and the card closes within a second of the
+//! answer there; the session goes when Qwen quits.
 
 #![allow(clippy::unwrap_used)]
 
@@ -48,23 +50,12 @@ impl QwenWorld {
     }
 }
 
-/// Types a prompt and submits it; Enter is sent again until Island shows
-/// Qwen's question (Qwen runs its `PermissionRequest` hook before it shows
-/// its own dialog).
+/// Submits a prompt until Island shows Qwen's question (Qwen runs its
+/// `PermissionRequest` hook before it shows its own dialog).
 fn ask(world: &QwenWorld, tui: &Tmux, prompt: &str) {
-    tui.run(&["send-keys", "-t", "qwen", "-l", prompt]);
-    tui.wait_for_text(prompt, Duration::from_secs(10));
-    for _ in 0..10 {
-        tui.keys(&["Enter"]);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(3) {
-            if !world.approvals().is_empty() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("Qwen did not ask; it shows:\n{}", tui.screen());
+    tui.submit(prompt, Duration::from_secs(3), |_| {
+        !world.approvals().is_empty()
+    });
 }
 
 fn card(world: &QwenWorld, command: &str) -> String {
@@ -100,6 +91,14 @@ fn approved_and_denied_in_island_and_allowed_in_its_dialog() {
         settings["hooks"]["PermissionRequest"][0]["hooks"][0]["command"],
         "island hook claude --agent qwen-code"
     );
+    // A short wait, so that Qwen's own dialog comes soon when Island does
+    // not answer (the hook stays Island's: setup still knows it).
+    let path = world.path("home/.qwen/settings.json");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "island hook claude --agent qwen-code\"",
+        "island hook claude --agent qwen-code --wait-secs 4\"",
+    );
+    std::fs::write(&path, text).unwrap();
     world.world.start_island();
     let script = world.launcher("qwen", &world.qwen, &["--approval-mode", "default"]);
     let tui = Tmux::start(&world, "qwen", &script);
@@ -121,7 +120,20 @@ fn approved_and_denied_in_island_and_allowed_in_its_dialog() {
     }
 
     // Unanswered in Island, Qwen asks in its own dialog once the hook has
-    // given up (`--wait-secs`); the card goes with the hook.
+    // given up (`--wait-secs`, made short here); the card stays, to answer
+    // in the terminal, and closes within a second of the answer there.
+    world.stub.ask_to_run(&command(3));
+    ask(&world, &tui, "make marker 3");
+    let id = card(&world, &command(3));
+    tui.wait_for_text("Yes, allow once", Duration::from_secs(30));
+    let out = world.island(&["approve", &id]);
+    assert!(!out.status.success(), "no hook waits any more: {out:?}");
+    tui.keys(&["Enter"]);
+    world.cards_close_within_a_second(Instant::now(), &tui);
+    wait_for("the command to run", Duration::from_secs(30), || {
+        marker(3).exists().then_some(())
+    });
+    turn_over(&world);
     // Qwen quits: its session ends.
     tui.run(&["send-keys", "-t", "qwen", "-l", "/quit"]);
     tui.wait_for_text("/quit", Duration::from_secs(10));

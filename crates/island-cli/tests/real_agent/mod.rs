@@ -187,6 +187,26 @@ impl World {
     }
 }
 
+impl World {
+    /// Waits until Island shows no open approval, at most a second after
+    /// `answered` (the agent's window, `screen`, is shown if not).
+    pub fn cards_close_within_a_second(&self, answered: std::time::Instant, screen: &Tmux) {
+        while !self.approvals().is_empty() {
+            assert!(
+                answered.elapsed() < Duration::from_secs(10),
+                "the card stayed; the agent shows:\n{}",
+                screen.screen()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let took = answered.elapsed();
+        assert!(
+            took < Duration::from_secs(1),
+            "the card closed after {took:?}"
+        );
+    }
+}
+
 impl Drop for World {
     fn drop(&mut self) {
         if let Some(mut island) = self.island.take() {
@@ -242,6 +262,29 @@ impl Tmux {
     pub fn type_line(&self, text: &str) {
         self.run(&["send-keys", "-t", &self.name, "-l", text]);
         self.run(&["send-keys", "-t", &self.name, "Enter"]);
+    }
+
+    /// Types `text` and submits it: Enter is sent again (up to ten times,
+    /// `each` apart) until `taken` holds. Agents' terminal UIs take keys
+    /// that come as fast as tmux sends them for a paste, where Enter is a
+    /// new line, or lose keys sent before they are ready.
+    pub fn submit(&self, text: &str, each: Duration, mut taken: impl FnMut(&Self) -> bool) {
+        self.run(&["send-keys", "-t", &self.name, "-l", text]);
+        self.wait_for_text(text, Duration::from_secs(10));
+        for _ in 0..10 {
+            self.keys(&["Enter"]);
+            let start = std::time::Instant::now();
+            while start.elapsed() < each {
+                if taken(self) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!(
+            "{text:?} was not taken; the screen shows:\n{}",
+            self.screen()
+        );
     }
 
     pub fn keys(&self, keys: &[&str]) {
