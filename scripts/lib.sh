@@ -148,112 +148,71 @@ ensure_tauri_driver() {
   ensure_cargo_tool tauri-driver "$TAURI_DRIVER_VERSION" tauri-driver TAURI_DRIVER
 }
 
-# ensure_claude_code: the real Claude Code from the npm registry, at
-# exactly CLAUDE_CODE_VERSION, in its own tools folder (its native binary
-# comes in a platform package, about 400 MB); exports CLAUDE_CODE_BIN, the
-# path the real-agent tests run. The tests give it a stub model server on
-# 127.0.0.1 and a HOME of their own.
+# The real agents the bridge tests drive, from the npm registry at exact
+# versions. Each gets a tools folder of its own, keyed by its package, its
+# version, its npm flags and the installing function; the tests give each
+# a stub model server on 127.0.0.1 and a HOME of their own.
 CLAUDE_CODE_VERSION=2.1.328
-ensure_claude_code() {
-  command -v npm >/dev/null || ensure_debs nodejs npm
-  local dir
-  dir="$(tool_dir claude-code "$CLAUDE_CODE_VERSION" _claude_code_into)"
-  if [ ! -x "$dir/node_modules/.bin/claude" ]; then
-    log "installing Claude Code $CLAUDE_CODE_VERSION into $dir"
-    install_into "$dir" _claude_code_into
-  fi
-  export CLAUDE_CODE_BIN="$dir/node_modules/.bin/claude"
-}
-_claude_code_into() {
-  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error \
-    "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION")
-}
-
-# ensure_codex: the real Codex CLI from the npm registry, at exactly
-# CODEX_VERSION, in its own tools folder (its native binary comes in a
-# platform package); exports CODEX_BIN for the real-agent tests, which give
-# it a stub Responses API server on 127.0.0.1 and a CODEX_HOME of their own.
 CODEX_VERSION=0.169.0
-ensure_codex() {
-  command -v npm >/dev/null || ensure_debs nodejs npm
-  local dir
-  dir="$(tool_dir codex "$CODEX_VERSION" _codex_into)"
-  if [ ! -x "$dir/node_modules/.bin/codex" ]; then
-    log "installing Codex CLI $CODEX_VERSION into $dir"
-    install_into "$dir" _codex_into
-  fi
-  export CODEX_BIN="$dir/node_modules/.bin/codex"
-}
-_codex_into() {
-  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error \
-    "@openai/codex@$CODEX_VERSION")
-}
-
-# ensure_gemini: the real Gemini CLI from the npm registry, at exactly
-# GEMINI_VERSION, in its own tools folder; exports GEMINI_BIN for the
-# real-agent tests, which give it a stub Gemini API server on 127.0.0.1.
-# Its optional native helpers (a pty, a keyring) are left out: they compile
-# or download at install time, and Gemini runs without them.
 GEMINI_VERSION=0.61.0
-ensure_gemini() {
-  command -v npm >/dev/null || ensure_debs nodejs npm
-  local dir
-  dir="$(tool_dir gemini-cli "$GEMINI_VERSION" _gemini_into)"
-  if [ ! -x "$dir/node_modules/.bin/gemini" ]; then
-    log "installing Gemini CLI $GEMINI_VERSION into $dir"
-    install_into "$dir" _gemini_into
-  fi
-  export GEMINI_BIN="$dir/node_modules/.bin/gemini"
-}
-_gemini_into() {
-  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error --omit=optional \
-    "@google/gemini-cli@$GEMINI_VERSION")
-}
-
-# ensure_opencode: the real opencode from the npm registry, at exactly
-# OPENCODE_VERSION, in its own tools folder (its native binary comes in a
-# platform package); exports OPENCODE_BIN for the real-agent tests, which
-# give it a stub OpenAI-compatible server on 127.0.0.1.
 OPENCODE_VERSION=1.18.33
-ensure_opencode() {
+QWEN_VERSION=0.24.4
+
+# ensure_npm_tool NAME PACKAGE VERSION BIN VAR [NPM FLAG...]: PACKAGE at
+# exactly VERSION in its tools folder; exports VAR, the path of its BIN.
+ensure_npm_tool() {
+  local name="$1" package="$2" version="$3" bin="$4" var="$5"
+  shift 5
   command -v npm >/dev/null || ensure_debs nodejs npm
-  local dir
-  dir="$(tool_dir opencode "$OPENCODE_VERSION" _opencode_into)"
-  if [ ! -x "$dir/node_modules/.bin/opencode" ]; then
-    log "installing opencode $OPENCODE_VERSION into $dir"
-    install_into "$dir" _opencode_into
+  local key dir
+  key="$( { declare -f _npm_tool_into; echo "$package@$version $*"; } | sha256sum | cut -c1-12)"
+  dir="$TOOLS_DIR/$name-$version-$key"
+  if [ ! -x "$dir/node_modules/.bin/$bin" ]; then
+    log "installing $package $version into $dir"
+    install_into "$dir" _npm_tool_into "$package@$version" "$@"
   fi
-  export OPENCODE_BIN="$dir/node_modules/.bin/opencode"
+  export "$var=$dir/node_modules/.bin/$bin"
 }
-_opencode_into() {
-  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error \
-    "opencode-ai@$OPENCODE_VERSION")
+# _npm_tool_into SPEC [NPM FLAG...] DIR (DIR last, as install_into passes it).
+_npm_tool_into() {
+  local args=("$@")
+  local dir="${args[-1]}"
+  unset 'args[-1]'
+  (cd "$dir" && npm install --no-save --no-audit --no-fund --loglevel=error "${args[@]}")
 }
 
-# ensure_qwen: the real Qwen Code from the npm registry, at exactly
-# QWEN_VERSION, in its own tools folder (its optional native helpers left
-# out); exports QWEN_BIN for the real-agent tests, which give it a stub
-# OpenAI-compatible server on 127.0.0.1.
-QWEN_VERSION=0.24.4
-ensure_qwen() {
-  command -v npm >/dev/null || ensure_debs nodejs npm
-  local dir
-  dir="$(tool_dir qwen-code "$QWEN_VERSION" _qwen_into)"
-  if [ ! -x "$dir/node_modules/.bin/qwen" ]; then
-    log "installing Qwen Code $QWEN_VERSION into $dir"
-    install_into "$dir" _qwen_into
-  fi
-  export QWEN_BIN="$dir/node_modules/.bin/qwen"
+# Claude Code's native binary comes in a platform package (about 400 MB),
+# as Codex's and opencode's do. Gemini's and Qwen's optional native helpers
+# (a pty, a keyring) are left out: they compile or download at install
+# time, and neither needs them.
+ensure_claude_code() {
+  ensure_npm_tool claude-code @anthropic-ai/claude-code "$CLAUDE_CODE_VERSION" claude CLAUDE_CODE_BIN
 }
-_qwen_into() {
-  (cd "$1" && npm install --no-save --no-audit --no-fund --loglevel=error --omit=optional \
-    "@qwen-code/qwen-code@$QWEN_VERSION")
+ensure_codex() {
+  ensure_npm_tool codex @openai/codex "$CODEX_VERSION" codex CODEX_BIN
+}
+ensure_gemini() {
+  ensure_npm_tool gemini-cli @google/gemini-cli "$GEMINI_VERSION" gemini GEMINI_BIN --omit=optional
+}
+ensure_opencode() {
+  ensure_npm_tool opencode opencode-ai "$OPENCODE_VERSION" opencode OPENCODE_BIN
+}
+ensure_qwen() {
+  ensure_npm_tool qwen-code @qwen-code/qwen-code "$QWEN_VERSION" qwen QWEN_BIN --omit=optional
 }
 
 # ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
 # CARGO_FUZZ.
 ensure_cargo_fuzz() {
   ensure_cargo_tool cargo-fuzz "$CARGO_FUZZ_VERSION" cargo-fuzz CARGO_FUZZ
+}
+
+# check_pinned BIN VERSION: BIN is the one in the tools folder and says it
+# is VERSION.
+check_pinned() {
+  case "$1" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: $1 is not the pinned one" >&2; exit 1 ;; esac
+  "$1" --version | grep -qwF "$2" ||
+    { echo "error: $1 is not $2: $("$1" --version)" >&2; exit 1; }
 }
 
 # fresh_setup_check: runs every install step of scripts/demo and
@@ -293,25 +252,15 @@ fresh_setup_check() {
     ensure_cargo_fuzz
     "$CARGO_FUZZ" --version >/dev/null
     ensure_claude_code
-    "$CLAUDE_CODE_BIN" --version | grep -q "^$CLAUDE_CODE_VERSION " ||
-      { echo "error: Claude Code is not $CLAUDE_CODE_VERSION: $("$CLAUDE_CODE_BIN" --version)" >&2; exit 1; }
-    case "$CLAUDE_CODE_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Claude Code is not the pinned one: $CLAUDE_CODE_BIN" >&2; exit 1 ;; esac
+    check_pinned "$CLAUDE_CODE_BIN" "$CLAUDE_CODE_VERSION"
     ensure_codex
-    "$CODEX_BIN" --version | grep -q " $CODEX_VERSION\$" ||
-      { echo "error: Codex is not $CODEX_VERSION: $("$CODEX_BIN" --version)" >&2; exit 1; }
-    case "$CODEX_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Codex is not the pinned one: $CODEX_BIN" >&2; exit 1 ;; esac
+    check_pinned "$CODEX_BIN" "$CODEX_VERSION"
     ensure_gemini
-    [ "$("$GEMINI_BIN" --version)" = "$GEMINI_VERSION" ] ||
-      { echo "error: Gemini CLI is not $GEMINI_VERSION: $("$GEMINI_BIN" --version)" >&2; exit 1; }
-    case "$GEMINI_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Gemini CLI is not the pinned one: $GEMINI_BIN" >&2; exit 1 ;; esac
+    check_pinned "$GEMINI_BIN" "$GEMINI_VERSION"
     ensure_opencode
-    [ "$("$OPENCODE_BIN" --version)" = "$OPENCODE_VERSION" ] ||
-      { echo "error: opencode is not $OPENCODE_VERSION: $("$OPENCODE_BIN" --version)" >&2; exit 1; }
-    case "$OPENCODE_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: opencode is not the pinned one: $OPENCODE_BIN" >&2; exit 1 ;; esac
+    check_pinned "$OPENCODE_BIN" "$OPENCODE_VERSION"
     ensure_qwen
-    [ "$("$QWEN_BIN" --version)" = "$QWEN_VERSION" ] ||
-      { echo "error: Qwen Code is not $QWEN_VERSION: $("$QWEN_BIN" --version)" >&2; exit 1; }
-    case "$QWEN_BIN" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: Qwen Code is not the pinned one: $QWEN_BIN" >&2; exit 1 ;; esac
+    check_pinned "$QWEN_BIN" "$QWEN_VERSION"
     case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
   )
   log "fresh set-up check passed"
