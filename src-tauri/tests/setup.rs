@@ -333,17 +333,22 @@ async fn the_hooks_setup_writes_reach_island() {
         .collect();
     let payload = json!({"type": "agent-turn-complete", "thread-id": "t1", "turn-id": "1",
                          "cwd": "/home/me/api"});
-    let status = as_agent(
-        Command::new(words[0])
-            .args(&words[1..])
-            .arg(payload.to_string())
-            .env("HOME", &home)
-            .env_remove("CODEX_HOME"),
-        &socket,
-    )
-    .status()
-    .unwrap();
-    assert!(status.success());
+    // Runs the notify as Codex does; whether it said it sends nothing.
+    let notify = || {
+        let out = as_agent(
+            Command::new(words[0])
+                .args(&words[1..])
+                .arg(payload.to_string())
+                .env("HOME", &home)
+                .env_remove("CODEX_HOME"),
+            &socket,
+        )
+        .output()
+        .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).contains("notify sends nothing")
+    };
+    assert!(!notify(), "no hooks of Codex's run Island yet");
     wait_for(
         &calls,
         "Codex's turn notice",
@@ -410,20 +415,6 @@ async fn the_hooks_setup_writes_reach_island() {
     // notify still speaks.
     let out = setup(&home, &["codex", "--yes"], true, "");
     assert!(out.status.success(), "codex: {}", text(&out));
-    let notify = || {
-        let out = as_agent(
-            Command::new(words[0])
-                .args(&words[1..])
-                .arg(payload.to_string())
-                .env("HOME", &home)
-                .env_remove("CODEX_HOME"),
-            &socket,
-        )
-        .output()
-        .unwrap();
-        assert!(out.status.success());
-        String::from_utf8_lossy(&out.stderr).contains("notify sends nothing")
-    };
     assert!(!notify(), "the hooks are not trusted yet");
     // What Codex writes when its user trusts them in its review screen
     // (the real flow is crates/island-cli/tests/codex.rs's): a hash for

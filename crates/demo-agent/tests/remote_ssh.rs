@@ -330,24 +330,15 @@ fn remote(world: &World) -> (Killed, Receiver<String>) {
 
 /// The `ssh` that `island remote` runs.
 fn ssh_child_of(pid: u32) -> u32 {
+    use island_core::platform::{own_processes, process_name, process_parent};
     value(
         "the ssh under island remote",
         Duration::from_secs(10),
         || {
-            std::fs::read_dir("/proc")
-                .unwrap()
-                .flatten()
-                .find_map(|entry| {
-                    let child = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
-                    let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
-                    let comm = &stat[stat.find('(')? + 1..stat.rfind(')')?];
-                    let ppid: u32 = stat[stat.rfind(')')? + 2..]
-                        .split(' ')
-                        .nth(1)?
-                        .parse()
-                        .ok()?;
-                    (ppid == pid && comm == "ssh").then_some(child)
-                })
+            own_processes().into_iter().find(|child| {
+                process_parent(*child) == Some(pid)
+                    && process_name(*child).as_deref() == Some("ssh")
+            })
         },
     )
 }

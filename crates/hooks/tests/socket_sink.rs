@@ -539,12 +539,8 @@ async fn sink_counters_reach(
     what: &str,
     check: impl Fn(&codewhale_hooks::SinkCounters) -> bool,
 ) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !check(&hooks.counters_of("unix-socket").unwrap()) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    island_test_support::poll::until_async(what, Duration::from_secs(10), || {
+        check(&hooks.counters_of("unix-socket").unwrap())
+    })
+    .await;
 }

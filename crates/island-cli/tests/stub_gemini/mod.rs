@@ -5,21 +5,19 @@
 //! empty JSON object as text, `countTokens` with a small count. A stub, not
 //! a model: it exists because no model runs here.
 
-use std::sync::{Arc, Mutex};
-
 use serde_json::{Value, json};
 
 use crate::stub_http;
 
 pub struct Stub {
     port: u16,
-    command: Arc<Mutex<String>>,
+    asked: stub_http::Asked,
 }
 
 impl Stub {
     pub fn start() -> Self {
-        let command = Arc::new(Mutex::new("true".to_owned()));
-        let asked = Arc::clone(&command);
+        let asked = stub_http::Asked::new();
+        let command_now = asked.clone();
         let port = stub_http::serve(move |request_line, body| {
             let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             let usage = json!({"promptTokenCount": 10, "candidatesTokenCount": 5,
@@ -46,7 +44,7 @@ impl Stub {
             let chunk = if answered {
                 text("All done.")
             } else {
-                let command = asked.lock().expect("the stub's lock").clone();
+                let command = command_now.command();
                 json!({"candidates": [{"content": {"role": "model", "parts": [{"functionCall": {
                     "name": "run_shell_command",
                     "args": {"command": command, "description": "Create the marker file"}}}]},
@@ -58,7 +56,7 @@ impl Stub {
                 format!("data: {chunk}\r\n\r\n"),
             )
         });
-        Self { port, command }
+        Self { port, asked }
     }
 
     /// The base URL (`GOOGLE_GEMINI_BASE_URL`).
@@ -68,6 +66,6 @@ impl Stub {
 
     /// The command the next prompts ask to run.
     pub fn ask_to_run(&self, command: &str) {
-        *self.command.lock().expect("the stub's lock") = command.to_owned();
+        self.asked.ask_to_run(command);
     }
 }

@@ -4,7 +4,29 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+/// The command a stub's model asks the agent to run next; the test sets
+/// it, the server reads it. Clones share it.
+#[derive(Clone)]
+pub struct Asked(Arc<Mutex<String>>);
+
+impl Asked {
+    /// At first, `true`.
+    pub fn new() -> Self {
+        Self(Arc::new(Mutex::new("true".to_owned())))
+    }
+
+    /// The command the next prompts ask to run.
+    pub fn ask_to_run(&self, command: &str) {
+        *self.0.lock().expect("the stub's lock") = command.to_owned();
+    }
+
+    /// The command asked now.
+    pub fn command(&self) -> String {
+        self.0.lock().expect("the stub's lock").clone()
+    }
+}
 
 /// An answer: status line (`200 OK`), content type, body.
 pub type Answer = (&'static str, &'static str, String);

@@ -7,7 +7,6 @@
 //! connection. A stub, not a model: it exists because no model runs here.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -15,24 +14,24 @@ use crate::stub_http;
 
 pub struct Stub {
     port: u16,
-    command: Arc<Mutex<String>>,
+    asked: stub_http::Asked,
 }
 
 impl Stub {
     pub fn start() -> Self {
-        let command = Arc::new(Mutex::new("true".to_owned()));
+        let asked = stub_http::Asked::new();
         let calls = AtomicU64::new(0);
-        let asked = Arc::clone(&command);
+        let command_now = asked.clone();
         let port = stub_http::serve(move |request_line, body| {
             if !request_line.starts_with("POST /v1/responses") {
                 return ("404 Not Found", "application/json", "{}".to_owned());
             }
             let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            let command = asked.lock().expect("the stub's lock").clone();
+            let command = command_now.command();
             let n = calls.fetch_add(1, Ordering::Relaxed);
             ("200 OK", "text/event-stream", reply(&request, &command, n))
         });
-        Self { port, command }
+        Self { port, asked }
     }
 
     /// The base URL for a `[model_providers.X]` entry.
@@ -42,7 +41,7 @@ impl Stub {
 
     /// The command the next prompts ask to run.
     pub fn ask_to_run(&self, command: &str) {
-        *self.command.lock().expect("the stub's lock") = command.to_owned();
+        self.asked.ask_to_run(command);
     }
 }
 
