@@ -274,15 +274,16 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
     keep(&sway, "sway-widget-snapped.png");
     // Kept for its output as the top right of the square the positions
     // file uses, written when the widget hides (what its × asks).
-    // Asked after the script has returned: a window that hides while
-    // WebDriver reads the script's result loses the result (seen once).
-    client
+    // The window hides as WebDriver reads the script's result, which it
+    // then may lose (seen twice in CI, even with the hide asked after the
+    // script returned): what is checked is the positions file below, which
+    // only the hide writes.
+    let _ = client
         .execute(
             "setTimeout(() => window.__TAURI_INTERNALS__.invoke('hide_widget'), 0); return true;",
             vec![],
         )
-        .await
-        .unwrap();
+        .await;
     let file = sway
         .dir
         .path()
