@@ -13,10 +13,11 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Desktop, agent};
 use island_protocol::{EventFrame, HookEvent};
+use island_test_support::poll;
 
 /// How many top-level windows named "Island" the X server has.
 fn island_windows(desktop: &Desktop) -> usize {
@@ -85,32 +86,30 @@ fn window_process(pid: u32) -> Option<u32> {
         .map(|(p, _)| p)
 }
 
-fn wait_until(what: &str, log: &Path, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "{what}; the app said: {}",
-        std::fs::read_to_string(log).unwrap_or_default()
+fn wait_until(what: &str, log: &Path, check: impl FnMut() -> bool) {
+    poll::until(
+        || {
+            format!(
+                "{what}; the app said: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        },
+        Duration::from_secs(30),
+        check,
     );
 }
 
 fn wait_windows(desktop: &Desktop, want: impl Fn(usize) -> bool, what: &str, log: &Path) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if want(island_windows(desktop)) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!(
-        "{what}: {} Island windows; the app said: {}",
-        island_windows(desktop),
-        std::fs::read_to_string(log).unwrap_or_default()
+    poll::until(
+        || {
+            format!(
+                "{what}: {} Island windows; the app said: {}",
+                island_windows(desktop),
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
+        },
+        Duration::from_secs(30),
+        || want(island_windows(desktop)),
     );
 }
 
@@ -122,24 +121,18 @@ async fn the_widget_exists_only_with_sessions_and_a_second_launch_shows_it() {
     let config = "[sessions]\ndisconnected_grace_secs = 1\n";
     let mut app = desktop.start_app(dir.path(), config, &["--no-notifications"]);
     let socket = dir.path().join("run/island.sock");
-    for _ in 0..300 {
-        if socket.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll::until_async("Island's socket", Duration::from_secs(15), || {
+        socket.exists()
+    })
+    .await;
     // Auto-hide (the default) and no session: no widget, so no webview,
     // and no process besides Island's own, once the app has decided (its
     // last start step says so in its log).
-    island_test_support::poll::until_async(
-        "the app's start decided",
-        Duration::from_secs(30),
-        || {
-            std::fs::read_to_string(&log)
-                .unwrap_or_default()
-                .contains("the widget's start is decided")
-        },
-    )
+    poll::until_async("the app's start decided", Duration::from_secs(30), || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .contains("the widget's start is decided")
+    })
     .await;
     assert_eq!(island_windows(&desktop), 0, "no widget without sessions");
     let pid = app.0.id();
@@ -274,16 +267,14 @@ fn headless_and_the_clients_need_no_display() {
         command
     };
     let headless = common::Running(island(&["--headless"]).spawn().unwrap());
-    let mut status = None;
-    for _ in 0..100 {
-        let out = island(&["status"]).output().unwrap();
-        if out.status.success() {
-            status = Some(out);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let status = status.expect("island status answered by the headless Island");
+    let status = poll::value(
+        "island status answered by the headless Island",
+        Duration::from_secs(5),
+        || {
+            let out = island(&["status"]).output().unwrap();
+            out.status.success().then_some(out)
+        },
+    );
     assert_eq!(
         String::from_utf8_lossy(&status.stdout),
         "No agent sessions.\n"
@@ -302,12 +293,11 @@ fn the_app_says_when_a_headless_island_holds_the_socket() {
             .spawn()
             .unwrap(),
     );
-    for _ in 0..200 {
-        if socket.exists() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
+    poll::until(
+        "the headless Island's socket",
+        Duration::from_secs(5),
+        || socket.exists(),
+    );
     let out = island(&desktop, dir.path()).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -360,34 +350,28 @@ async fn under_dunst_the_widget_starts_away_from_its_notices() {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !dunst_up() {
-        assert!(Instant::now() < deadline, "dunst never came up");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll::until_async("dunst to come up", Duration::from_secs(20), dunst_up).await;
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("island.stderr");
     let _app = desktop.start_app(dir.path(), "[widget]\nauto_hide = false\n", &[]);
     // Xvfb's screen is 1280x800.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some((x, y, w, h)) = widget_geometry(&desktop) {
-            if x + w > 1280 - 80 && y + h > 800 - 80 && x > 0 && y > 0 {
-                break;
+    let bottom_right = |(x, y, w, h): (i64, i64, i64, i64)| {
+        x + w > 1280 - 80 && y + h > 800 - 80 && x > 0 && y > 0
+    };
+    poll::until_async(
+        || {
+            let log = std::fs::read_to_string(&log).unwrap_or_default();
+            match widget_geometry(&desktop) {
+                Some((x, y, w, h)) => {
+                    format!("the widget bottom right, it is at {x},{y} ({w}x{h}); log: {log}")
+                }
+                None => format!("the widget bottom right, no widget window; log: {log}"),
             }
-            assert!(
-                Instant::now() < deadline,
-                "the widget is at {x},{y} ({w}x{h}), not bottom right; log: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no widget window; log: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        },
+        Duration::from_secs(30),
+        || widget_geometry(&desktop).is_some_and(bottom_right),
+    )
+    .await;
 }
 
 /// With `approvals_with_widget = "silent"`, an approval's notice, while

@@ -13,12 +13,13 @@ use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{
     Call, Running, SessionBus, finished_notices, screen, serve_recorder, wait_for, wait_held,
     write_turn,
 };
+use island_test_support::poll;
 
 /// A session whose process is `pid`, over its own connection.
 fn session(socket: &Path, id: &str, pid: u32) -> UnixStream {
@@ -149,11 +150,12 @@ async fn a_turn_notice_waits_while_its_terminal_is_in_front() {
     let (_other, _) = screen.xterm(d, "other", "sleep 600");
     screen.wait("another window in front", |s| s.active_title() == "other");
     write_turn(&mut paned, "p3");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while finished_notices(&calls, "paned") == calls_before {
-        assert!(Instant::now() < deadline, "{:#?}", calls.lock().unwrap());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll::until_async(
+        || format!("paned's next notice: {:#?}", calls.lock().unwrap()),
+        Duration::from_secs(20),
+        || finished_notices(&calls, "paned") != calls_before,
+    )
+    .await;
 }
 
 /// With `when_focused = "hold"`, an approval's notice waits too while its
@@ -184,18 +186,17 @@ async fn with_when_focused_hold_an_approval_in_front_gets_no_notice() {
     let mut behind = session(&socket, "behind", behind_pid);
     ask(&mut front, "f1", "make front");
     // Held: the log says so for the approval's notice.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        if text
-            .lines()
-            .any(|l| l.contains("terminal is in front") && l.contains("Approval"))
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "never held: {text}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let said = || std::fs::read_to_string(&log).unwrap_or_default();
+    poll::until_async(
+        || format!("the approval's notice held: {}", said()),
+        Duration::from_secs(20),
+        || {
+            said()
+                .lines()
+                .any(|l| l.contains("terminal is in front") && l.contains("Approval"))
+        },
+    )
+    .await;
     ask(&mut behind, "b1", "make behind");
     wait_for(
         &calls,

@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::Running;
+use island_test_support::poll;
 
 fn island(args: &[&str], socket: &std::path::Path) -> Output {
     Command::new(common::island())
@@ -54,12 +55,9 @@ fn every_client_command_against_a_headless_island() {
             .spawn()
             .unwrap(),
     );
-    for _ in 0..500 {
-        if island(&["status"], &socket).status.success() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll::until("the headless Island up", Duration::from_secs(5), || {
+        island(&["status"], &socket).status.success()
+    });
     assert!(
         dir.path().join("config.toml").exists(),
         "the commented config is written on first run"
@@ -107,12 +105,9 @@ fn every_client_command_against_a_headless_island() {
             .spawn()
             .unwrap(),
     );
-    for _ in 0..500 {
-        if text(&island(&["status", "--json"], &socket).stdout).contains("cli-1") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll::until("the agent's approval cli-1", Duration::from_secs(5), || {
+        text(&island(&["status", "--json"], &socket).stdout).contains("cli-1")
+    });
 
     let out = island(&["status", "--json"], &socket);
     let json: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();

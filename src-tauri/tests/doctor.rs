@@ -42,12 +42,10 @@ async fn doctor_says_what_works_and_what_does_not() {
     .unwrap();
     let island = start_island(dir.path(), &bus);
     let socket = dir.path().join("run/island.sock");
-    for _ in 0..200 {
-        if island_core::client::status(&socket).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    island_test_support::poll::until_await("Island up", Duration::from_secs(5), async || {
+        island_core::client::status(&socket).await.is_ok()
+    })
+    .await;
 
     let out = doctor(&socket, &bus, &home);
     let text = String::from_utf8_lossy(&out.stdout);

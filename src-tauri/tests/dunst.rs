@@ -8,10 +8,12 @@
 mod common;
 
 use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use common::{Running, SessionBus, XServer, agent, start_island};
 use island_protocol::{ExecApprovalRequestEvent, ReviewDecision};
+use island_test_support::poll;
 
 fn dunstctl(bus: &SessionBus, args: &[&str]) -> Option<String> {
     let out = Command::new("dunstctl")
@@ -25,15 +27,23 @@ fn dunstctl(bus: &SessionBus, args: &[&str]) -> Option<String> {
 }
 
 async fn wait_count(bus: &SessionBus, which: &str, want: &str) {
-    let mut last = None;
-    for _ in 0..500 {
-        last = dunstctl(bus, &["count", which]);
-        if last.as_deref() == Some(want) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("dunst shows {last:?} {which} notifications, not {want}");
+    let last = Mutex::new(None);
+    poll::until_async(
+        || {
+            format!(
+                "dunst to show {want} {which} notifications, it shows {:?}",
+                last.lock().unwrap()
+            )
+        },
+        Duration::from_secs(10),
+        || {
+            let now = dunstctl(bus, &["count", which]);
+            let shown = now.as_deref() == Some(want);
+            *last.lock().unwrap() = now;
+            shown
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

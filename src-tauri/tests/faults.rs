@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use common::{
     Call, Running, SessionBus, agent, invoke_action, serve_recorder, start_island,
-    start_island_with, wait_for,
+    start_island_with, wait_for, wait_status,
 };
 use island_core::client;
 use island_protocol::{DecisionSource, ExecApprovalRequestEvent, ReviewDecision, SessionState};
+use island_test_support::poll;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn island_killed_with_an_open_approval_shows_it_again_after_a_restart() {
@@ -77,9 +78,7 @@ async fn an_agent_killed_with_an_open_approval_leaves_no_card_and_no_ghost_sessi
         &bus,
         "[sessions]\ndisconnected_grace_secs = 1\n",
     );
-    while client::status(&socket).await.is_err() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_status(&socket, "Island up", |_| true).await;
     // A real agent process: a hello, an approval, then it waits.
     let script = "import socket,sys,time\n\
 s=socket.socket(socket.AF_UNIX)\n\
@@ -112,16 +111,22 @@ time.sleep(600)\n";
         snapshot.sessions[0].approvals.is_empty(),
         "no card for an approval nobody can answer"
     );
-    // Past the grace period the session is gone.
-    loop {
-        let s = client::status(&socket).await.unwrap();
-        if s.sessions.is_empty() {
-            break;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(5),
-            "a ghost session stayed: {s:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Past the grace period (within 5 s of the kill) the session is gone.
+    let last = std::sync::Mutex::new(None);
+    poll::until_await(
+        || {
+            format!(
+                "the session gone, a ghost session stayed: {:?}",
+                last.lock().unwrap()
+            )
+        },
+        Duration::from_secs(5).saturating_sub(killed.elapsed()),
+        async || {
+            let s = client::status(&socket).await.unwrap();
+            let gone = s.sessions.is_empty();
+            *last.lock().unwrap() = Some(s);
+            gone
+        },
+    )
+    .await;
 }

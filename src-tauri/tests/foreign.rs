@@ -11,7 +11,7 @@ mod common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A hostile "Island" of uid 65534 at argv[1]: every connection gets an
 /// allow for the usual approval ids, and every byte it receives is
@@ -83,18 +83,16 @@ impl Hostile {
             .spawn()
             .expect("setpriv (util-linux) and python3 are installed by scripts/test");
         let mut hostile = Self { child, count };
-        let start = Instant::now();
-        while !ready.exists() {
+        island_test_support::poll::until("the listener to start", Duration::from_secs(20), || {
+            if ready.exists() {
+                return true;
+            }
             assert!(
                 hostile.child.try_wait().unwrap().is_none(),
                 "the listener failed to start"
             );
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "the listener never started"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            false
+        });
         hostile
     }
 

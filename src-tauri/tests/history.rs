@@ -9,12 +9,14 @@
 
 mod common;
 
+use std::cell::RefCell;
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{SessionBus, agent, approval_request, start_island};
 use island_protocol::{ApprovalPhase, DecisionSource, HookEvent, ReviewDecision};
+use island_test_support::poll;
 
 fn island(args: &[&str], dir: &std::path::Path) -> Output {
     Command::new(common::island())
@@ -28,32 +30,37 @@ fn island(args: &[&str], dir: &std::path::Path) -> Output {
 
 /// The history's JSON lines, once `n` are there.
 fn entries(dir: &std::path::Path, n: usize) -> Vec<serde_json::Value> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let out = island(&["history", "--json"], dir);
-        assert!(out.status.success(), "{out:?}");
-        let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        if lines.len() >= n {
-            return lines;
-        }
-        assert!(Instant::now() < deadline, "only {lines:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let last = RefCell::new(Vec::new());
+    poll::value(
+        || format!("{n} history entries, only {:?}", last.borrow()),
+        Duration::from_secs(20),
+        || {
+            let out = island(&["history", "--json"], dir);
+            assert!(out.status.success(), "{out:?}");
+            let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            if lines.len() >= n {
+                return Some(lines);
+            }
+            *last.borrow_mut() = lines;
+            None
+        },
+    )
 }
 
 fn wait_open(dir: &std::path::Path, id: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !String::from_utf8(island(&["status"], dir).stdout)
-        .unwrap()
-        .contains(&format!("approval {id}:"))
-    {
-        assert!(Instant::now() < deadline, "approval {id} never showed");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    poll::until(
+        format!("approval {id} to show"),
+        Duration::from_secs(20),
+        || {
+            String::from_utf8(island(&["status"], dir).stdout)
+                .unwrap()
+                .contains(&format!("approval {id}:"))
+        },
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

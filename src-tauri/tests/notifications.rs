@@ -19,6 +19,7 @@ use common::{
     start_island, wait_for, wait_status,
 };
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
+use island_test_support::poll;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_agent() {
@@ -162,14 +163,10 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
     let hooks = agent(&socket);
     // No service on the bus: the approval still reaches Island.
     hooks.request_approval(approval_request("b1", "make deploy"));
-    let snapshot = loop {
-        if let Ok(s) = island_core::client::status(&socket).await {
-            if s.sessions.first().is_some_and(|s| !s.approvals.is_empty()) {
-                break s;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let snapshot = wait_status(&socket, "the approval at Island", |s| {
+        s.sessions.first().is_some_and(|s| !s.approvals.is_empty())
+    })
+    .await;
     assert_eq!(snapshot.sessions[0].approvals[0].approval_id, "b1");
     // The service appears: the next notice is shown.
     let (server, calls) = serve_recorder(&bus).await;
@@ -211,13 +208,12 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
             .deserialize::<bool>()
             .unwrap()
     };
-    for _ in 0..1000 {
-        if !has_owner().await {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(!has_owner().await, "the service's name was never released");
+    poll::until_await(
+        "the service's name to be released",
+        Duration::from_secs(10),
+        async || !has_owner().await,
+    )
+    .await;
     // Island tries the next notice and says that it cannot (once per
     // outage: this is the second).
     let log = dir.path().join("state/island/island.log");
@@ -229,16 +225,12 @@ async fn island_keeps_working_without_a_notification_service_and_resumes_when_it
     };
     let before = said();
     hooks.request_approval(approval_request("b3", "make clean"));
-    for _ in 0..1000 {
-        if said() > before {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        said() > before,
-        "Island never tried the notice without a service"
-    );
+    poll::until_async(
+        "Island to try the notice without a service",
+        Duration::from_secs(10),
+        || said() > before,
+    )
+    .await;
     let (_server, calls) = serve_recorder(&bus).await;
     hooks.request_approval(approval_request("b4", "make docs"));
     wait_for(
@@ -355,22 +347,16 @@ async fn sounds_follow_the_settings_and_the_servers_own_do_not_disturb_holds_not
     // Off again: the held notice goes out.
     let before = calls.lock().unwrap().len();
     set_inhibited(&server, false).await;
-    for _ in 0..500 {
-        if calls.lock().unwrap()[before..]
-            .iter()
-            .any(|c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished"))
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert!(
-        calls.lock().unwrap()[before..]
-            .iter()
-            .any(|c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished")),
-        "the held turn notice never came: {:#?}",
-        calls.lock().unwrap()
-    );
+    poll::until_async(
+        || format!("the held turn notice: {:#?}", calls.lock().unwrap()),
+        Duration::from_secs(5),
+        || {
+            calls.lock().unwrap()[before..]
+                .iter()
+                .any(|c| matches!(c, Call::Notify { summary, .. } if summary == "demo finished"))
+        },
+    )
+    .await;
     wait_status(&socket, "notices no longer held", |s| s.holding.is_none()).await;
 }
 

@@ -84,18 +84,16 @@ async fn after_a_restart_an_upstream_approval_comes_back_while_its_process_lives
 
     // Both are in the state file, which only this user may read.
     let state = socket.with_file_name("island-state.json");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let text = std::fs::read_to_string(&state).unwrap_or_default();
-        if text.contains("keep-1") && text.contains("gone-1") && text.contains("make deploy") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the state file never held both: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let text = || std::fs::read_to_string(&state).unwrap_or_default();
+    island_test_support::poll::until_async(
+        || format!("the state file to hold both: {}", text()),
+        Duration::from_secs(10),
+        || {
+            let text = text();
+            text.contains("keep-1") && text.contains("gone-1") && text.contains("make deploy")
+        },
+    )
+    .await;
     let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use common::sni::Tray;
 use common::{Desktop, agent, approval_request};
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
+use island_test_support::poll;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
@@ -63,18 +64,18 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
         "{history}"
     );
     // Answered: the entries go.
-    for _ in 0..100 {
-        if !tray
-            .entries()
-            .await
-            .iter()
-            .any(|(_, l)| l.contains("Approve: cargo publish"))
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the answered approval is still in the menu");
+    poll::until_await(
+        "the answered approval gone from the menu",
+        Duration::from_secs(10),
+        async || {
+            !tray
+                .entries()
+                .await
+                .iter()
+                .any(|(_, l)| l.contains("Approve: cargo publish"))
+        },
+    )
+    .await;
 }
 
 /// With `answers_from = "ui"`, the tray menu shows this run's terminal

@@ -11,13 +11,14 @@
 mod common;
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::compositor::Session;
 use common::wayland_agents::{
     built, install_tray_app, island, session, start_island, turn, wait_answered,
 };
 use common::{Call, Running, finished_notices, hello_line, serve_recorder, wait_for, wait_held};
+use island_test_support::poll;
 
 /// Click-through and the in-front hold on this compositor: two agents in
 /// two terminals, the one made last focused.
@@ -166,15 +167,17 @@ async fn on_sway_the_tray_item_and_notification_buttons_answer_approvals() {
             })
             .collect()
     };
-    let start = Instant::now();
-    while approvals(&calls).len() < 2 {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no second approval notification: {:#?}",
-            calls.lock().unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll::until_async(
+        || {
+            format!(
+                "a second approval notification: {:#?}",
+                calls.lock().unwrap()
+            )
+        },
+        Duration::from_secs(30),
+        || approvals(&calls).len() >= 2,
+    )
+    .await;
     let second = *approvals(&calls).last().unwrap();
     common::invoke_action(&server, second, "approve").await;
     wait_answered(&demo_log, "Notification");

@@ -21,6 +21,7 @@ use common::wayland_agents::{built, install_tray_app, island, start_island, wait
 use common::webdriver::{self, click, displayed, free_port, wait_count};
 use fantoccini::Locator;
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+use island_test_support::poll;
 
 /// The widget's margin from the output's edges, and a box around where a
 /// collapsed widget (356x56 with its shadow margin) lies in each corner of
@@ -30,18 +31,10 @@ const BOTTOM_LEFT: (usize, usize, usize, usize) = (16, 800 - 16 - 56, 356, 56);
 
 /// Waits until a screenshot satisfies `check`.
 fn wait_screen(sway: &Session, what: &str, check: impl Fn(&Shot) -> bool) -> Shot {
-    let start = Instant::now();
-    loop {
+    poll::value(what, Duration::from_secs(30), || {
         let shot = sway.screenshot();
-        if check(&shot) {
-            return shot;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        check(&shot).then_some(shot)
+    })
 }
 
 /// A screenshot once two taken one after the other are the same (the
@@ -49,19 +42,16 @@ fn wait_screen(sway: &Session, what: &str, check: impl Fn(&Shot) -> bool) -> Sho
 fn stable_screen(sway: &Session) -> Shot {
     let whole = |s: &Shot| (0, 0, s.width, s.height);
     let mut last = sway.screenshot();
-    let start = Instant::now();
-    loop {
+    poll::value("the screen to settle", Duration::from_secs(30), || {
+        // The two compared are a tenth of a second apart.
         std::thread::sleep(Duration::from_millis(100));
         let now = sway.screenshot();
         if now.same_in(&last, whole(&now)) {
-            return now;
+            return Some(now);
         }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the screen never settled"
-        );
         last = now;
-    }
+        None
+    })
 }
 
 /// Keeps a PNG screenshot for people when `ISLAND_SCREENSHOTS` names a
@@ -182,24 +172,19 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
     // Escape closes it, the pointer coming onto it and a click open it, as
     // on X11 (once the agent's turn is over, so that no new approval opens
     // it meanwhile).
-    island_test_support::poll::until_async(
-        "the agent's turn over",
-        Duration::from_secs(30),
-        || {
-            std::fs::read_to_string(&demo_log)
-                .unwrap_or_default()
-                .contains("turn 1 complete")
-        },
-    )
+    poll::until_async("the agent's turn over", Duration::from_secs(30), || {
+        std::fs::read_to_string(&demo_log)
+            .unwrap_or_default()
+            .contains("turn 1 complete")
+    })
     .await;
     let shown = |open: bool, what: &'static str| {
         let client = client.clone();
         async move {
-            let start = Instant::now();
-            while displayed(&client, "#cards").await != open {
-                assert!(start.elapsed() < Duration::from_secs(10), "{what}");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            poll::until_await(what, Duration::from_secs(10), async || {
+                displayed(&client, "#cards").await == open
+            })
+            .await;
         }
     };
     let escape = || async {
@@ -288,20 +273,15 @@ async fn on_sway_the_widget_is_an_overlay_at_its_corner_and_answers_approvals() 
         .dir
         .path()
         .join("home/.local/state/island/widget-positions.json");
-    let start = Instant::now();
-    loop {
-        let kept: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default())
-                .unwrap_or_default();
-        if kept["displays"]["layer-shell focused"] == serde_json::json!([1000, 0]) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the snapped place was not kept: {kept}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let kept = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    poll::until(
+        || format!("the snapped place kept: {}", kept()),
+        Duration::from_secs(20),
+        || kept()["displays"]["layer-shell focused"] == serde_json::json!([1000, 0]),
+    );
 }
 
 #[test]
@@ -337,18 +317,14 @@ fn on_kwin_the_widget_is_an_overlay_surface_at_its_corner_that_takes_no_focus() 
         "16 px from the bottom: {w}"
     );
     // On screen at that corner, over the terminal, and nowhere else.
-    let start = Instant::now();
-    let shown = loop {
-        let shot = kwin.kwin_screenshot();
-        if !shot.same_in(&empty, BOTTOM_LEFT) {
-            break shot;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the widget never drew at the bottom left"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let shown = poll::value(
+        "the widget drawn at the bottom left",
+        Duration::from_secs(30),
+        || {
+            let shot = kwin.kwin_screenshot();
+            (!shot.same_in(&empty, BOTTOM_LEFT)).then_some(shot)
+        },
+    );
     assert!(shown.same_in(&empty, TOP_RIGHT), "nothing at the top right");
     if let Some(dir) = std::env::var_os("ISLAND_SCREENSHOTS") {
         shown.save_png(&Path::new(&dir).join("kwin-widget.png"));

@@ -15,6 +15,7 @@ use common::webdriver::{self, click, displayed, free_port, text, wait_count};
 use common::{Desktop, Running, agent, approval_request};
 use fantoccini::{Client, Locator};
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
+use island_test_support::poll;
 
 /// `tauri-driver` on this desktop, with the app's config and state in `dir`.
 fn start_driver(desktop: &Desktop, dir: &Path, port: u16) -> Running {
@@ -163,32 +164,26 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     let (settings, _) = tray.wait_for("Settings…", |l| l == "Settings…").await;
     tray.click(settings).await;
     let widget = client.window().await.unwrap();
-    let mut other = None;
-    for _ in 0..100 {
+    let other = poll::value_await("a settings window", Duration::from_secs(10), async || {
         let windows = client.windows().await.unwrap();
-        other = windows.into_iter().find(|w| *w != widget);
-        if other.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    client
-        .switch_to_window(other.expect("a settings window"))
-        .await
-        .unwrap();
-    for _ in 0..100 {
-        let path = client.find(Locator::Id("config-path")).await;
-        if let Ok(path) = path
-            && path
-                .prop("textContent")
+        windows.into_iter().find(|w| *w != widget)
+    })
+    .await;
+    client.switch_to_window(other).await.unwrap();
+    poll::until_await(
+        "the settings form's config path",
+        Duration::from_secs(5),
+        async || {
+            let Ok(path) = client.find(Locator::Id("config-path")).await else {
+                return false;
+            };
+            path.prop("textContent")
                 .await
                 .unwrap()
                 .is_some_and(|t| !t.is_empty())
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        },
+    )
+    .await;
     let min = client
         .find(Locator::Css("input[name='turn_complete_min_secs']"))
         .await
@@ -220,16 +215,12 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
         .unwrap();
     click(&client, "button[type='submit']").await;
     let result = client.find(Locator::Id("result")).await.unwrap();
-    for _ in 0..100 {
-        if result.prop("textContent").await.unwrap().as_deref() == Some("Saved.") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(
-        result.prop("textContent").await.unwrap().as_deref(),
-        Some("Saved.")
-    );
+    poll::until_await(
+        "the form to say \"Saved.\"",
+        Duration::from_secs(5),
+        async || result.prop("textContent").await.unwrap().as_deref() == Some("Saved."),
+    )
+    .await;
     let file = std::fs::read_to_string(dir.path().join("config.toml")).unwrap();
     assert!(file.contains("turn_complete_min_secs = 42"), "{file}");
     assert!(file.contains("do_not_disturb = true"), "{file}");
@@ -249,12 +240,19 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     // XDG_CONFIG_HOME).
     let autostart = dir.path().join("home/.config/autostart");
     // Written right after the save returns.
-    for _ in 0..100 {
-        if autostart.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll::until_async(
+        || {
+            format!(
+                "{}; the app's log: {}",
+                autostart.display(),
+                std::fs::read_to_string(dir.path().join("state/island/island.log"))
+                    .unwrap_or_default()
+            )
+        },
+        Duration::from_secs(5),
+        || autostart.exists(),
+    )
+    .await;
     let entries: Vec<_> = std::fs::read_dir(&autostart)
         .unwrap_or_else(|e| {
             panic!(
@@ -271,13 +269,12 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     assert!(entry.contains("[Desktop Entry]"), "{entry}");
     assert!(entry.contains(env!("CARGO_BIN_EXE_island-app")), "{entry}");
     // In force at once: the tray's check item follows.
-    for _ in 0..100 {
-        if tray.toggle_state("Do not disturb").await == Some(1) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(tray.toggle_state("Do not disturb").await, Some(1));
+    poll::until_await(
+        "the tray's Do not disturb checked",
+        Duration::from_secs(5),
+        async || tray.toggle_state("Do not disturb").await == Some(1),
+    )
+    .await;
 
     // The widget's × hides it: its window (and webview) goes.
     client.switch_to_window(widget).await.unwrap();
@@ -285,22 +282,20 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
     // is the window.
     let close = client.find(Locator::Id("close")).await.unwrap();
     let _ = close.click().await;
-    let mut windows = usize::MAX;
-    for _ in 0..100 {
-        let out = std::process::Command::new("xwininfo")
-            .args(["-root", "-tree", "-display", &desktop.x.display])
-            .output()
-            .unwrap();
-        windows = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter(|l| l.contains("\"Island\": ("))
-            .count();
-        if windows == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(windows, 0, "the widget's window is gone");
+    poll::until_async(
+        "the widget's window to be gone",
+        Duration::from_secs(5),
+        || {
+            let out = std::process::Command::new("xwininfo")
+                .args(["-root", "-tree", "-display", &desktop.x.display])
+                .output()
+                .unwrap();
+            !String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .any(|l| l.contains("\"Island\": ("))
+        },
+    )
+    .await;
     // Its webview is gone with it, so the session may not close cleanly.
     let _ = client.close().await;
 }

@@ -131,7 +131,7 @@ fn end_remote_processes() {
     for user in [REMOTE, OTHER] {
         let _ = run("pkill", &["-KILL", "-u", user]);
         until(
-            &format!("the processes of {user} to end"),
+            format!("the processes of {user} to end"),
             Duration::from_secs(10),
             || !run("pgrep", &["-u", user]).status.success(),
         );
@@ -587,14 +587,11 @@ fn a_remote_agent_reports_over_ssh_is_answered_here_and_comes_back_after_a_drop(
             .spawn()
             .unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::os::unix::net::UnixStream::connect(&forwarded).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the printed forward never came up"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    until(
+        "the printed forward to come up",
+        Duration::from_secs(20),
+        || std::os::unix::net::UnixStream::connect(&forwarded).is_ok(),
+    );
     run_remote_hook(&world, &hook, "remote-2");
     let here = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     world.session_where("a session naming its own host", |s| {

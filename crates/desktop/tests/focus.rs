@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use island_desktop::focus::{Desktop, FocusOutcome, FocusSettings, FocusTarget, focus, in_front};
 use island_protocol::TerminalInfo;
 
-use island_test_support::screen;
+use island_test_support::{poll, screen};
 
 use screen::{Kill, Screen};
 
@@ -784,14 +784,11 @@ sys.stdin.read()
 ";
 
 fn wait_file(path: &Path) {
-    let start = Instant::now();
-    while !path.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{path:?} never appeared"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    poll::until(
+        || format!("{path:?} to appear"),
+        Duration::from_secs(20),
+        || path.exists(),
+    );
 }
 
 /// A shared, world-writable (sticky) folder, as /tmp is.
@@ -965,14 +962,9 @@ fn kitty_fake_takes_the_agents_own_environment_over_the_hellos_claims() {
     // Until it has exec'd, the child is a copy of this test, environment
     // and all.
     let comm = format!("/proc/{}/comm", agent.0.id());
-    let start = Instant::now();
-    while std::fs::read_to_string(&comm).unwrap_or_default().trim() != "sleep" {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "sleep never started"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    poll::until("sleep to start", Duration::from_secs(10), || {
+        std::fs::read_to_string(&comm).unwrap_or_default().trim() == "sleep"
+    });
     let claimed = TerminalInfo {
         kitty_window_id: Some("9".into()),
         kitty_listen_on: Some("tcp:127.0.0.1:9".into()),

@@ -43,19 +43,16 @@ async fn island_absent_costs_the_agent_nothing_and_memory_stays_bounded() {
     // Every event is settled or held for Island (the backlog and the open
     // approval); the held ones keep a flush from completing.
     assert!(!hooks.flush(Duration::from_millis(500)).await);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let c = hooks.counters_of("unix-socket").unwrap();
-        if c.settled() + c.held == c.emitted {
-            assert_eq!(c.held, 1024 + 2, "a full backlog and the approval: {c:?}");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "events not settled: {c:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let c = island_test_support::poll::value_await(
+        "every event settled or held",
+        Duration::from_secs(30),
+        async || {
+            let c = hooks.counters_of("unix-socket").unwrap();
+            (c.settled() + c.held == c.emitted).then_some(c)
+        },
+    )
+    .await;
+    assert_eq!(c.held, 1024 + 2, "a full backlog and the approval: {c:?}");
     let grown = rss_kib().saturating_sub(rss_before);
     assert!(
         grown < 64 * 1024,

@@ -16,6 +16,7 @@ use common::{ListenerStandIn, json, kind, session};
 use island_protocol::{
     ApprovalPhase, DecisionSource, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
 };
+use island_test_support::poll;
 
 fn options(path: &std::path::Path, id: &str) -> UnixSocketOptions {
     let mut o = UnixSocketOptions::new(path, session(id));
@@ -499,25 +500,28 @@ async fn an_island_socket_of_another_user_gets_nothing() {
         .arg(&received)
         .spawn()
         .unwrap();
-    while !path.exists() {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll::until_async("the other user's listener", Duration::from_secs(10), || {
+        path.exists()
+    })
+    .await;
     let hooks = dispatcher(options(&path, "sess_private"));
     hooks.request_approval(request("secret"));
     hooks.emit(start(1));
     // The refusal is counted once the sink has tried.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let c = loop {
-        let c = hooks.counters_of("unix-socket").unwrap();
-        if c.errors >= 1 {
-            break c;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no refusal counted: {c:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
+    let c = poll::value_await(
+        || {
+            format!(
+                "a refusal counted: {:?}",
+                hooks.counters_of("unix-socket").unwrap()
+            )
+        },
+        Duration::from_secs(10),
+        async || {
+            let c = hooks.counters_of("unix-socket").unwrap();
+            (c.errors >= 1).then_some(c)
+        },
+    )
+    .await;
     assert_eq!(c.sent, 0, "{c:?}");
     drop(hooks);
     let status = tokio::task::spawn_blocking(move || listener.wait())
@@ -539,7 +543,7 @@ async fn sink_counters_reach(
     what: &str,
     check: impl Fn(&codewhale_hooks::SinkCounters) -> bool,
 ) {
-    island_test_support::poll::until_async(what, Duration::from_secs(10), || {
+    poll::until_async(what, Duration::from_secs(10), || {
         check(&hooks.counters_of("unix-socket").unwrap())
     })
     .await;

@@ -91,18 +91,14 @@ fn card(world: &OpencodeWorld, command: &str) -> String {
 }
 
 fn turn_over(world: &OpencodeWorld) {
-    let start = Instant::now();
-    loop {
-        let sessions = world.sessions();
-        if sessions.len() == 1 && sessions[0]["state"] == "done" {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "the turn did not end: {sessions:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for(
+        || format!("the turn to end: {:#?}", world.sessions()),
+        Duration::from_secs(30),
+        || {
+            let sessions = world.sessions();
+            (sessions.len() == 1 && sessions[0]["state"] == "done").then_some(())
+        },
+    );
 }
 
 #[test]

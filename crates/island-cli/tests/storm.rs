@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::cell::{Cell, RefCell};
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::path::Path;
@@ -12,6 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use island_test_support::poll;
 
 struct Island(Child);
 
@@ -48,7 +51,7 @@ fn a_storm_of_one_line_connections_loses_nothing_and_status_stays_answered() {
             .spawn()
             .unwrap(),
     );
-    island_test_support::poll::until("Island to come up", Duration::from_secs(20), || {
+    poll::until("Island to come up", Duration::from_secs(20), || {
         status_json(&socket).is_some()
     });
     assert!(
@@ -114,22 +117,28 @@ fn a_storm_of_one_line_connections_loses_nothing_and_status_stays_answered() {
     // Every line arrived: the storm's and the status requests' (each
     // status counts its own line).
     let expected = base + (4 * PER_THREAD) as u64 + asked;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut lines = 0;
-    let mut statuses = 0;
-    let mut counters = serde_json::Value::Null;
-    while Instant::now() < deadline {
-        statuses += 1;
-        counters = status_json(&socket).unwrap()["snapshot"]["counters"].take();
-        lines = counters["lines"].as_u64().unwrap();
-        if lines >= expected + statuses {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let statuses = Cell::new(0);
+    let counters = RefCell::new(serde_json::Value::Null);
+    let lines = poll::value(
+        || {
+            format!(
+                "{} lines counted by Island; its counters: {}",
+                expected + statuses.get(),
+                counters.borrow()
+            )
+        },
+        Duration::from_secs(30),
+        || {
+            statuses.set(statuses.get() + 1);
+            *counters.borrow_mut() = status_json(&socket).unwrap()["snapshot"]["counters"].take();
+            let lines = counters.borrow()["lines"].as_u64().unwrap();
+            (lines >= expected + statuses.get()).then_some(lines)
+        },
+    );
     assert_eq!(
         lines,
-        expected + statuses,
-        "lines counted by Island; its counters: {counters}"
+        expected + statuses.get(),
+        "lines counted by Island; its counters: {}",
+        counters.borrow()
     );
 }

@@ -25,6 +25,7 @@ use island_core::tracker::{ApprovalRef, NoticeKey, Policy};
 use island_protocol::{
     DecisionSource, ExecApprovalRequestEvent, FocusRequest, HookEvent, ReviewDecision, SessionState,
 };
+use island_test_support::poll;
 
 fn limits() -> ServerLimits {
     ServerLimits {
@@ -253,9 +254,12 @@ async fn the_upstream_fixture_sent_line_by_line_makes_one_session() {
         // the upstream one-line sink). This test checks the session, not
         // that race: it waits until Island has read each line.
         let read = u64::try_from(i + 1).unwrap();
-        while island.counters.lines.load(Ordering::Relaxed) < read {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        poll::until_async(
+            || format!("Island to read line {read}"),
+            Duration::from_secs(5),
+            || island.counters.lines.load(Ordering::Relaxed) >= read,
+        )
+        .await;
     }
     let snapshot = eventually("the fixture's session", async || {
         let s = client::status(&island.path).await.ok()?;
@@ -592,21 +596,23 @@ async fn past_the_connection_cap_agents_wait_unread_and_lose_nothing() {
     let mut watchers = Vec::new();
     // The status clients above may not have been counted out yet: a
     // watcher refused for that tries again.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while watchers.len() < 2 {
-        let mut w = UnixStream::connect(&ctl).unwrap();
-        w.write_all(b"{\"watch\":{}}\n").unwrap();
-        let mut first = [0u8; 1];
-        if w.read_exact(&mut first).is_ok() {
-            watchers.push(w);
-        } else {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "no room for two watchers on the control socket"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
+    poll::until_async(
+        "room for two watchers on the control socket",
+        Duration::from_secs(10),
+        || {
+            while watchers.len() < 2 {
+                let mut w = UnixStream::connect(&ctl).unwrap();
+                w.write_all(b"{\"watch\":{}}\n").unwrap();
+                let mut first = [0u8; 1];
+                if w.read_exact(&mut first).is_err() {
+                    return false;
+                }
+                watchers.push(w);
+            }
+            true
+        },
+    )
+    .await;
     let mut refused = UnixStream::connect(&ctl).unwrap();
     refused
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -684,21 +690,28 @@ async fn unfinished_lines_of_all_connections_share_one_bound() {
     for s in &conns {
         s.set_nonblocking(true).unwrap();
     }
-    let mut closed = vec![false; conns.len()];
-    let start = std::time::Instant::now();
-    while closed.iter().filter(|c| **c).count() < 5 {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "connections over the bound were not closed: {closed:?}, {} bytes held",
-            island.counters.buffered_bytes()
-        );
-        for (s, c) in conns.iter_mut().zip(closed.iter_mut()) {
-            if matches!(s.read(&mut [0u8; 1]), Ok(0)) {
-                *c = true;
+    // Which were seen closed, kept across tries.
+    let closed = std::sync::Mutex::new(vec![false; conns.len()]);
+    poll::until_async(
+        || {
+            format!(
+                "connections over the bound to be closed: {:?}, {} bytes held",
+                closed.lock().unwrap(),
+                island.counters.buffered_bytes()
+            )
+        },
+        Duration::from_secs(10),
+        || {
+            let mut closed = closed.lock().unwrap();
+            for (s, c) in conns.iter_mut().zip(closed.iter_mut()) {
+                if matches!(s.read(&mut [0u8; 1]), Ok(0)) {
+                    *c = true;
+                }
             }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            closed.iter().filter(|c| **c).count() >= 5
+        },
+    )
+    .await;
     assert!(
         island.counters.buffered_bytes() <= 256 * 1024 + 100 * 1024,
         "{} bytes held",

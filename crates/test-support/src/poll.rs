@@ -77,7 +77,11 @@ pub async fn until_async(what: impl Awaited, limit: Duration, mut check: impl Fn
 ///
 /// # Panics
 /// When `limit` passes first, naming `what`.
-pub async fn until_await(what: impl Awaited, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+pub async fn until_await(
+    what: impl Awaited,
+    limit: Duration,
+    mut check: impl AsyncFnMut() -> bool,
+) {
     value_await(what, limit, async || check().await.then_some(())).await;
 }
 

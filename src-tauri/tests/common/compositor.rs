@@ -11,7 +11,9 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use island_test_support::poll;
 
 use super::{Running, SessionBus};
 
@@ -60,23 +62,25 @@ fn ensure_user() -> (u32, u32) {
         );
         // Another test binary may make it at the same moment (the loser
         // finds the password file locked): tried again until it exists.
-        let start = Instant::now();
-        while id("-u").is_none() {
-            let _ = Command::new("useradd")
-                .args([
-                    "--system",
-                    "--no-create-home",
-                    "--shell",
-                    "/usr/sbin/nologin",
-                    USER,
-                ])
-                .status();
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "useradd {USER} failed"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        poll::until(
+            || format!("useradd {USER} to succeed"),
+            Duration::from_secs(20),
+            || {
+                if id("-u").is_some() {
+                    return true;
+                }
+                let _ = Command::new("useradd")
+                    .args([
+                        "--system",
+                        "--no-create-home",
+                        "--shell",
+                        "/usr/sbin/nologin",
+                        USER,
+                    ])
+                    .status();
+                false
+            },
+        );
     }
     (id("-u").unwrap(), id("-g").unwrap())
 }
@@ -235,32 +239,31 @@ impl Session {
                 panic!("{program} does not run ({e}): scripts/test installs it")
             }));
         let runtime = d.join("runtime");
-        let start = Instant::now();
-        let (wayland, swaysock) = loop {
-            let names: Vec<String> = std::fs::read_dir(&runtime)
-                .map(|entries| {
-                    entries
-                        .filter_map(Result::ok)
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let wayland = names
-                .iter()
-                .find(|n| n.starts_with("wayland-") && !n.ends_with(".lock"));
-            let ipc = names.iter().find(|n| n.starts_with("sway-ipc."));
-            if let Some(w) = wayland
-                && (program != "sway" || ipc.is_some())
-            {
-                break (w.clone(), ipc.map(|i| runtime.join(i)));
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "{program} did not start: {}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
+        let (wayland, swaysock) = poll::value(
+            || {
+                format!(
+                    "{program} to start: {}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            },
+            Duration::from_secs(30),
+            || {
+                let names: Vec<String> = std::fs::read_dir(&runtime)
+                    .map(|entries| {
+                        entries
+                            .filter_map(Result::ok)
+                            .map(|e| e.file_name().to_string_lossy().into_owned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let wayland = names
+                    .iter()
+                    .find(|n| n.starts_with("wayland-") && !n.ends_with(".lock"))?;
+                let ipc = names.iter().find(|n| n.starts_with("sway-ipc."));
+                (program != "sway" || ipc.is_some())
+                    .then(|| (wayland.clone(), ipc.map(|i| runtime.join(i))))
+            },
+        );
         let session = Self {
             compositor,
             bus,
@@ -395,7 +398,7 @@ impl Session {
 
     /// Waits for `check`, up to 30 s.
     pub fn wait(&self, what: &str, check: impl Fn(&Self) -> bool) {
-        island_test_support::poll::until(what, Duration::from_secs(30), || check(self));
+        poll::until(what, Duration::from_secs(30), || check(self));
     }
 }
 

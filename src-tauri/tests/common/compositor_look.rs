@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::compositor::Session;
 
@@ -111,23 +111,17 @@ impl Session {
             "org.kde.kwin.Script.run",
         ]);
         let line = format!("js: {mark} ");
-        let start = Instant::now();
-        let found = loop {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            // A line KWin is still writing does not parse yet.
-            if let Some(found) = log
-                .lines()
-                .find_map(|l| l.strip_prefix(&line))
-                .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(json).ok())
-            {
-                break found;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(10),
-                "KWin did not run the test's script"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let found = island_test_support::poll::value(
+            "KWin to run the test's script",
+            Duration::from_secs(10),
+            || {
+                let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+                // A line KWin is still writing does not parse yet.
+                log.lines()
+                    .find_map(|l| l.strip_prefix(&line))
+                    .and_then(|json| serde_json::from_str::<Vec<serde_json::Value>>(json).ok())
+            },
+        );
         gdbus(&[
             "--object-path",
             "/Scripting",

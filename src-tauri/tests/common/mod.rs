@@ -153,7 +153,7 @@ pub fn wait_held(log: &Path, id: &str, times: usize) {
             .count()
     };
     island_test_support::poll::until(
-        &format!("{id}'s notice held {times} times"),
+        format!("{id}'s notice held {times} times"),
         Duration::from_secs(20),
         || held() >= times,
     );
@@ -229,18 +229,20 @@ pub async fn wait_status(
     what: &str,
     check: impl Fn(&island_protocol::Snapshot) -> bool,
 ) -> island_protocol::Snapshot {
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let mut last = None;
-    while std::time::Instant::now() < deadline {
-        if let Ok(s) = island_core::client::status(socket).await {
+    let last = Mutex::new(None);
+    island_test_support::poll::value_await(
+        || format!("{what}: {:#?}", last.lock().unwrap()),
+        Duration::from_secs(10),
+        async || {
+            let s = island_core::client::status(socket).await.ok()?;
             if check(&s) {
-                return s;
+                return Some(s);
             }
-            last = Some(s);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{what}: {last:#?}");
+            *last.lock().unwrap() = Some(s);
+            None
+        },
+    )
+    .await
 }
 
 /// A desktop for the app: a private session bus, an X server, and the tray

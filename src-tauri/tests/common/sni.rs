@@ -5,8 +5,10 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use island_test_support::poll;
 use zbus::{OwnedObjectPath, OwnedVariant as OwnedValue, Variant as Value};
 
 /// One dbusmenu entry: id, label, enabled, children.
@@ -144,22 +146,24 @@ impl Tray {
             .build()
             .await
             .unwrap();
-        let mut items: Vec<String> = Vec::new();
-        for _ in 0..300 {
-            items = watcher
-                .get_property("RegisteredStatusNotifierItems")
-                .await
-                .unwrap_or_default();
-            if !items.is_empty() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let app_said = || std::fs::read_to_string(app_log).unwrap_or_default();
+        let items: Vec<String> = poll::value_await(
+            || format!("a registered tray item; the app said: {}", app_said()),
+            Duration::from_secs(30),
+            async || {
+                let items: Vec<String> = watcher
+                    .get_property("RegisteredStatusNotifierItems")
+                    .await
+                    .unwrap_or_default();
+                (!items.is_empty()).then_some(items)
+            },
+        )
+        .await;
         assert_eq!(
             items.len(),
             1,
             "one registered tray item: {items:?}; the app said: {}",
-            std::fs::read_to_string(app_log).unwrap_or_default()
+            app_said()
         );
         // "service/object/path", or a bare service (this watcher keeps
         // only the service; libayatana serves the item under its own
@@ -227,15 +231,18 @@ impl Tray {
 
     /// Waits until an entry's label satisfies `check`.
     pub async fn wait_for(&self, what: &str, check: impl Fn(&str) -> bool) -> (i32, String) {
-        let mut last = Vec::new();
-        for _ in 0..200 {
-            last = self.entries().await;
-            if let Some(found) = last.iter().find(|(_, label)| check(label)) {
-                return found.clone();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("no menu entry {what}; the menu: {last:#?}");
+        let last = Mutex::new(Vec::new());
+        poll::value_await(
+            || format!("a menu entry {what}; the menu: {:#?}", last.lock().unwrap()),
+            Duration::from_secs(20),
+            async || {
+                let entries = self.entries().await;
+                let found = entries.iter().find(|(_, label)| check(label)).cloned();
+                *last.lock().unwrap() = entries;
+                found
+            },
+        )
+        .await
     }
 
     pub async fn click(&self, id: i32) {

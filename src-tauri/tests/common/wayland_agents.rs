@@ -91,7 +91,7 @@ pub fn turn(agent: &mut Running, turn: &str) {
 pub fn wait_answered(log: &Path, from: &str) {
     let needle = format!("(from {from})");
     poll::until(
-        &format!("an answer {needle}"),
+        format!("an answer {needle}"),
         Duration::from_secs(30),
         || {
             std::fs::read_to_string(log)

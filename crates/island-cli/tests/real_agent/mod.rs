@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use island_test_support::poll;
 pub use island_test_support::poll::value as wait_for;
 
 /// The agent binary named by `var` (scripts/test installs the pinned one
@@ -191,14 +192,11 @@ impl World {
     /// Waits until Island shows no open approval, at most a second after
     /// `answered` (the agent's window, `screen`, is shown if not).
     pub fn cards_close_within_a_second(&self, answered: std::time::Instant, screen: &Tmux) {
-        while !self.approvals().is_empty() {
-            assert!(
-                answered.elapsed() < Duration::from_secs(10),
-                "the card stayed; the agent shows:\n{}",
-                screen.screen()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        poll::until(
+            || format!("the card to close; the agent shows:\n{}", screen.screen()),
+            Duration::from_secs(10).saturating_sub(answered.elapsed()),
+            || self.approvals().is_empty(),
+        );
         let took = answered.elapsed();
         assert!(
             took < Duration::from_secs(1),
@@ -295,15 +293,11 @@ impl Tmux {
 
     /// Waits until the screen shows `text`.
     pub fn wait_for_text(&self, text: &str, limit: Duration) {
-        let start = std::time::Instant::now();
-        while !self.screen().contains(text) {
-            assert!(
-                start.elapsed() < limit,
-                "timed out waiting for {text:?}; the screen shows:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        poll::until(
+            || format!("{text:?}; the screen shows:\n{}", self.screen()),
+            limit,
+            || self.screen().contains(text),
+        );
     }
 }
 

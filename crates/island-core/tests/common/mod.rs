@@ -14,6 +14,7 @@ use island_core::host::Host;
 use island_core::notify::{NoticeSink, UserAction};
 use island_core::server::{ServerCounters, ServerLimits, control_path, serve, serve_control};
 use island_core::tracker::{Notice, NoticeKey, Policy, SessionTracker};
+use island_test_support::poll;
 use tokio::sync::{mpsc, oneshot};
 
 /// What the recording sink saw.
@@ -123,13 +124,12 @@ impl TestIsland {
 
     /// Waits until `check` holds on the recorded notices.
     pub async fn wait_seen(&self, what: &str, check: impl Fn(&[Seen]) -> bool) {
-        for _ in 0..500 {
-            if check(&self.seen()) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("timed out waiting for {what}; seen: {:#?}", self.seen());
+        poll::until_async(
+            || format!("{what}; seen: {:#?}", self.seen()),
+            Duration::from_secs(5),
+            || check(&self.seen()),
+        )
+        .await;
     }
 
     /// Stops serving, as a dying Island would (the socket file stays when
@@ -181,12 +181,6 @@ pub fn recording(notices: RecordingNotices) -> Box<dyn NoticeSink> {
 }
 
 /// Waits until `check` holds, polling.
-pub async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..500 {
-        if let Some(v) = check().await {
-            return v;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting for {what}");
+pub async fn eventually<T>(what: &str, check: impl AsyncFnMut() -> Option<T>) -> T {
+    poll::value_await(what, Duration::from_secs(5), check).await
 }
