@@ -18,6 +18,8 @@ export interface ApprovalCard {
   cwd: string | null;
   reason: string | null;
   for_session: boolean;
+  /** A question's options, where the agent asks the user to choose. */
+  choices: Choice[];
   answerable: boolean;
   requested_ms: number;
 }
@@ -67,8 +69,14 @@ export interface RecentCard {
   closed_ms: number;
 }
 
-// Island's answers: the same ids as the notification buttons and tray items.
-export type Decision = "approve" | "approve_for_session" | "deny";
+export interface Choice {
+  label: string;
+  answer: Decision;
+}
+
+// Island's answers: the same ids as the notification buttons and tray items
+// (a question's option is "choose:" and its label).
+export type Decision = "approve" | "approve_for_session" | "deny" | `choose:${string}`;
 
 export type Corner = "auto" | "top-right" | "top-left" | "bottom-right" | "bottom-left";
 

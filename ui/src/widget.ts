@@ -150,8 +150,13 @@ function approvalCard(a: ApprovalCard, sessionId: string): HTMLElement {
     });
     buttons.append(b);
   };
-  button("Approve", "approve", "approve");
-  if (a.for_session) button("For session", "for-session", "approve_for_session");
+  if (a.choices.length > 0) {
+    // A question: its options, each an answer.
+    for (const c of a.choices) button(c.label, "choice", c.answer);
+  } else {
+    button("Approve", "approve", "approve");
+    if (a.for_session) button("For session", "for-session", "approve_for_session");
+  }
   button("Deny", "deny", "deny");
   return approvalSection(a, buttons);
 }

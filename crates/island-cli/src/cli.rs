@@ -56,6 +56,17 @@ pub enum Command {
         #[arg(long)]
         token_stdin: bool,
     },
+    /// Answer a question an agent asks (see `island status`): pick one of
+    /// its options by its label.
+    Answer {
+        /// The approval id.
+        approval_id: String,
+        /// The option's label, as `island status` shows it.
+        choice: String,
+        /// As for `approve`.
+        #[arg(long)]
+        token_stdin: bool,
+    },
     /// Deny an approval.
     Deny {
         /// The approval id.

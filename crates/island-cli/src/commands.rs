@@ -57,6 +57,14 @@ pub async fn dispatch(args: Args) -> anyhow::Result<ExitCode> {
             };
             return answer(&socket, &approval_id, decision, token_stdin, "approved").await;
         }
+        Command::Answer {
+            approval_id,
+            choice,
+            token_stdin,
+        } => {
+            let decision = ReviewDecision::Chosen { label: choice };
+            return answer(&socket, &approval_id, decision, token_stdin, "answered").await;
+        }
         Command::Deny {
             approval_id,
             token_stdin,

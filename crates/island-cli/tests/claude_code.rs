@@ -7,7 +7,9 @@
 //! the card closes within a second, Claude's permission_prompt notification
 //! adds no second card, a later `island approve` is refused, and the session
 //! goes when Claude exits; denied there, the card closes within a second
-//! too. When Claude changes its hooks, this fails.
+//! too. A question Claude asks (AskUserQuestion) is answered from Island
+//! with one of its options, which Claude and the model take. When Claude
+//! changes its hooks, this fails.
 //!
 //! Over 400 lines: one agent's whole contract and the world it runs in;
 //! the stub model server is apart already (`stub_anthropic`).
@@ -278,18 +280,83 @@ fn approved_for_the_session_from_island_claude_takes_its_own_rule() {
     assert!(out.status.success(), "{out:?}");
     // Claude took the answer with its rule (a malformed one would leave
     // its dialog up): the command ran once, by the hook's leave.
-    let start = Instant::now();
-    while !tmux.screen().contains("Allowed by PermissionRequest hook") {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "Claude shows:\n{}",
-            tmux.screen()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_for_text("Allowed by PermissionRequest hook", Duration::from_secs(30));
     wait_for("the command to run", Duration::from_secs(30), || {
         (std::fs::read_to_string(&count).ok()? == "ran\n").then_some(())
     });
+    wait_for("the card to close", Duration::from_secs(10), || {
+        world.approvals().is_empty().then_some(())
+    });
+}
+
+#[test]
+fn a_question_claude_asks_is_answered_from_island_with_an_option() {
+    let Some(claude) = claude_bin() else {
+        return;
+    };
+    let mut world = ClaudeWorld::new(claude.clone());
+    world.set_up();
+    let question = "Which database should the project use?";
+    world.stub.ask_question(json!({"questions": [{
+        "question": question, "header": "Database", "multiSelect": false,
+        "options": [
+            {"label": "Postgres", "description": "A server"},
+            {"label": "SQLite", "description": "A file"}
+        ]
+    }]}));
+    let tmux = Tmux::start(&world, "claude", &world.launcher("claude", &claude, &[]));
+    wait_for("Claude's prompt", Duration::from_secs(60), || {
+        tmux.screen().contains("? for shortcuts").then_some(())
+    });
+    tmux.submit("pick a database", Duration::from_secs(3), |_| {
+        !world.approvals().is_empty()
+    });
+    let (_, id, command, reason) = wait_for("the question", Duration::from_secs(60), || {
+        world.approvals().into_iter().next()
+    });
+    assert_eq!(command, question);
+    assert_eq!(reason, "Claude Code asks (Database)");
+    let offered = world.snapshot().unwrap()["sessions"][0]["approvals"][0]["decisions"].clone();
+    assert_eq!(
+        offered,
+        json!([{"type": "chosen", "label": "Postgres"}, {"type": "chosen", "label": "SQLite"}, {"type": "denied"}])
+    );
+    let status = world.island(&["status"]);
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.contains(&format!(
+            "choose with `island answer {id} CHOICE`: \"Postgres\", \"SQLite\""
+        )),
+        "{status}"
+    );
+    // A question is not approved, nor answered with what it does not offer.
+    for args in [
+        vec!["approve", id.as_str()],
+        vec!["answer", id.as_str(), "MySQL"],
+    ] {
+        let out = world.island(&args);
+        assert!(!out.status.success(), "{args:?} is refused: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("does not offer"),
+            "{out:?}"
+        );
+    }
+    let out = world.island(&["answer", &id, "SQLite"]);
+    assert!(out.status.success(), "{out:?}");
+    // Claude took it as its own dialog's answer, and the model reads it.
+    tmux.wait_for_text("→ SQLite", Duration::from_secs(30));
+    wait_for(
+        "the answer to reach the model",
+        Duration::from_secs(30),
+        || {
+            world
+                .stub
+                .tool_results()
+                .iter()
+                .any(|r| r.contains(question) && r.contains("SQLite"))
+                .then_some(())
+        },
+    );
     wait_for("the card to close", Duration::from_secs(10), || {
         world.approvals().is_empty().then_some(())
     });

@@ -8,8 +8,8 @@ use island_protocol::ReviewDecision;
 use serde::{Deserialize, Serialize};
 
 /// An answer a person gives from Island.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub enum Answer {
     /// Approve once.
     Approve,
@@ -17,45 +17,60 @@ pub enum Answer {
     ApproveForSession,
     /// Deny.
     Deny,
+    /// One of a question's options, by its label (where the agent asks
+    /// the user to choose).
+    Choose(String),
 }
 
+/// The id of a choice starts with this, then the option's label.
+const CHOOSE: &str = "choose:";
+
 impl Answer {
-    /// Every answer, in the order they are shown.
-    pub const ALL: [Self; 3] = [Self::Approve, Self::ApproveForSession, Self::Deny];
+    /// The fixed answers, in the order they are shown (a question's
+    /// options come before them).
+    pub const FIXED: [Self; 3] = [Self::Approve, Self::ApproveForSession, Self::Deny];
 
     /// Its id: the notification action, the menu item's kind, its JSON.
     #[must_use]
-    pub const fn id(self) -> &'static str {
+    pub fn id(&self) -> String {
         match self {
-            Self::Approve => "approve",
-            Self::ApproveForSession => "approve_for_session",
-            Self::Deny => "deny",
+            Self::Approve => "approve".into(),
+            Self::ApproveForSession => "approve_for_session".into(),
+            Self::Deny => "deny".into(),
+            Self::Choose(label) => format!("{CHOOSE}{label}"),
         }
     }
 
     /// Its label on a notification button.
     #[must_use]
-    pub const fn label(self) -> &'static str {
+    pub fn label(&self) -> String {
         match self {
-            Self::Approve => "Approve",
-            Self::ApproveForSession => "Approve for session",
-            Self::Deny => "Deny",
+            Self::Approve => "Approve".into(),
+            Self::ApproveForSession => "Approve for session".into(),
+            Self::Deny => "Deny".into(),
+            Self::Choose(label) => label.clone(),
         }
     }
 
     /// The answer an id names.
     #[must_use]
     pub fn parse(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| a.id() == id)
+        if let Some(label) = id.strip_prefix(CHOOSE) {
+            return Some(Self::Choose(label.to_owned()));
+        }
+        Self::FIXED.into_iter().find(|a| a.id() == id)
     }
 
     /// The protocol's decision for it.
     #[must_use]
-    pub const fn decision(self) -> ReviewDecision {
+    pub fn decision(&self) -> ReviewDecision {
         match self {
             Self::Approve => ReviewDecision::Approved,
             Self::ApproveForSession => ReviewDecision::ApprovedForSession,
             Self::Deny => ReviewDecision::Denied,
+            Self::Choose(label) => ReviewDecision::Chosen {
+                label: label.clone(),
+            },
         }
     }
 
@@ -63,7 +78,42 @@ impl Answer {
     /// offer.
     #[must_use]
     pub fn of(decision: &ReviewDecision) -> Option<Self> {
-        Self::ALL.into_iter().find(|a| &a.decision() == decision)
+        if let ReviewDecision::Chosen { label } = decision {
+            return Some(Self::Choose(label.clone()));
+        }
+        Self::FIXED.into_iter().find(|a| &a.decision() == decision)
+    }
+
+    /// The answers Island offers for an approval that lists `decisions`:
+    /// a question's options, then approve, approve for the session and
+    /// deny, each where the agent lists it. Before the agent lists any,
+    /// the two every agent takes: approve and deny.
+    #[must_use]
+    pub fn offered(decisions: &[ReviewDecision]) -> Vec<Self> {
+        if decisions.is_empty() {
+            return vec![Self::Approve, Self::Deny];
+        }
+        let choices = decisions.iter().filter_map(|d| match d {
+            ReviewDecision::Chosen { label } => Some(Self::Choose(label.clone())),
+            _ => None,
+        });
+        let fixed = Self::FIXED
+            .into_iter()
+            .filter(|a| decisions.contains(&a.decision()));
+        choices.chain(fixed).collect()
+    }
+}
+
+impl From<Answer> for String {
+    fn from(answer: Answer) -> Self {
+        answer.id()
+    }
+}
+
+impl TryFrom<String> for Answer {
+    type Error = String;
+    fn try_from(id: String) -> Result<Self, Self::Error> {
+        Self::parse(&id).ok_or_else(|| format!("no such answer: {id:?}"))
     }
 }
 
@@ -73,15 +123,38 @@ mod tests {
 
     #[test]
     fn every_answer_round_trips_through_its_id_json_and_decision() {
-        for answer in Answer::ALL {
-            assert_eq!(Answer::parse(answer.id()), Some(answer));
-            assert_eq!(Answer::of(&answer.decision()), Some(answer));
+        let choice = Answer::Choose("deny: no, \"SQLite\"".into());
+        for answer in Answer::FIXED.into_iter().chain([choice]) {
+            assert_eq!(Answer::parse(&answer.id()), Some(answer.clone()));
+            assert_eq!(Answer::of(&answer.decision()), Some(answer.clone()));
+            let json = serde_json::to_value(&answer).ok();
+            assert_eq!(json, Some(serde_json::Value::from(answer.id())));
             assert_eq!(
-                serde_json::to_value(answer).ok(),
-                Some(serde_json::Value::from(answer.id()))
+                json.and_then(|j| serde_json::from_value::<Answer>(j).ok()),
+                Some(answer)
             );
         }
         assert_eq!(Answer::of(&ReviewDecision::Abort), None);
         assert_eq!(Answer::parse("abort"), None);
+        assert!(serde_json::from_str::<Answer>("\"abort\"").is_err());
+    }
+
+    #[test]
+    fn what_is_offered_follows_what_the_agent_lists() {
+        use ReviewDecision::{Approved, ApprovedForSession, Denied};
+        let chosen = |l: &str| ReviewDecision::Chosen { label: l.into() };
+        assert_eq!(Answer::offered(&[]), [Answer::Approve, Answer::Deny]);
+        assert_eq!(
+            Answer::offered(&[Denied, ApprovedForSession, Approved]),
+            Answer::FIXED
+        );
+        assert_eq!(
+            Answer::offered(&[chosen("Postgres"), chosen("SQLite"), Denied]),
+            [
+                Answer::Choose("Postgres".into()),
+                Answer::Choose("SQLite".into()),
+                Answer::Deny
+            ]
+        );
     }
 }

@@ -362,6 +362,21 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
                     .map_or_else(|| "(command not known yet)".to_owned(), safe),
                 short_duration(now.unix_millis() - a.requested_at.unix_millis())
             ));
+            let choices: Vec<String> = a
+                .decisions
+                .iter()
+                .filter_map(|d| match d {
+                    ReviewDecision::Chosen { label } => Some(format!("\"{}\"", safe(label))),
+                    _ => None,
+                })
+                .collect();
+            if !choices.is_empty() {
+                out.push_str(&format!(
+                    "      choose with `island answer {} CHOICE`: {}\n",
+                    safe(&a.approval_id),
+                    choices.join(", ")
+                ));
+            }
         }
     }
     out

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use island_core::actions::Answer;
 use island_core::tracker::{TrayState, TraySummary};
-use island_core::view::{ApprovalCard, Board, RecentCard, SessionCard};
+use island_core::view::{ApprovalCard, Board, Choice, RecentCard, SessionCard};
 use island_protocol::SessionState;
 use serde_json::{Value, json};
 
@@ -44,6 +44,10 @@ fn filled() -> Board {
                 cwd: Some("/src/api".into()),
                 reason: Some("Run the tests".into()),
                 for_session: true,
+                choices: vec![Choice {
+                    label: "SQLite".into(),
+                    answer: Answer::Choose("SQLite".into()),
+                }],
                 answerable: true,
                 requested_ms: 1_500,
             }],
@@ -73,7 +77,8 @@ fn a_filled_board_has_its_pinned_json() {
             "turn_started_ms": 1000, "last_activity_ms": 2000,
             "approvals": [{
                 "id": "a1", "command": "cargo test", "cwd": "/src/api",
-                "reason": "Run the tests", "for_session": true, "answerable": true,
+                "reason": "Run the tests", "for_session": true,
+                "choices": [{"label": "SQLite", "answer": "choose:SQLite"}], "answerable": true,
                 "requested_ms": 1500
             }]
         }],
@@ -168,6 +173,11 @@ fn types_ts_has_the_fields_of_the_pinned_board() {
         "ApprovalCard"
     );
     assert_eq!(
+        fields(&ts, "Choice", None),
+        keys(&board["sessions"][0]["approvals"][0]["choices"][0]),
+        "Choice"
+    );
+    assert_eq!(
         fields(&ts, "RecentCard", None),
         keys(&board["recent"][0]),
         "RecentCard"
@@ -215,6 +225,15 @@ fn types_ts_names_every_state_and_decision_as_serde_does() {
     .map(tray)
     .collect();
     assert_eq!(literals(&ts, "TrayState"), trays);
-    let decisions: BTreeSet<String> = Answer::ALL.into_iter().map(|a| a.id().to_owned()).collect();
+    // Exhaustive too; a question's option is the template literal.
+    let fixed = |a: Answer| match a {
+        Answer::Approve | Answer::ApproveForSession | Answer::Deny => Some(a.id()),
+        Answer::Choose(_) => None,
+    };
+    let decisions: BTreeSet<String> = Answer::FIXED.into_iter().filter_map(fixed).collect();
     assert_eq!(literals(&ts, "Decision"), decisions);
+    assert!(
+        ts.contains("| `choose:${string}`;") && Answer::parse("choose:x").is_some(),
+        "a choice is \"choose:\" and its label on both sides"
+    );
 }

@@ -112,10 +112,10 @@ fn cards_and_menu_follow_the_sessions() {
         [
             ("focus:s-a".into(), "alpha — needs you · 2 min".into()),
             (
-                r#"approve:["s-a","ap-1"]"#.into(),
+                r#"decide:["approve","s-a","ap-1"]"#.into(),
                 "    Approve: rm -rf /tmp/x".into()
             ),
-            (r#"deny:["s-a","ap-1"]"#.into(), "    Deny".into()),
+            (r#"decide:["deny","s-a","ap-1"]"#.into(), "    Deny".into()),
             ("focus:s-b".into(), "beta — working · 3 min".into()),
             ("show_widget".into(), "Show widget".into()),
             ("settings".into(), "Settings…".into()),
@@ -254,4 +254,68 @@ fn status_shows_the_tool_the_jobs_the_model_and_the_mode() {
         text.contains("    running Bash; Explore subagent; claude-sonnet-4-5, default mode\n"),
         "{text}"
     );
+}
+
+#[test]
+fn a_question_offers_its_options_on_the_card_and_in_the_menu() {
+    let mut tracker = SessionTracker::new(Policy::default());
+    session(&mut tracker, 1, "s-q", "quiz");
+    // An option's label is the agent's text: shown made safe, answered as
+    // the agent wrote it.
+    line(
+        &mut tracker,
+        1,
+        r#"{"type":"generic_event_frame","frame":{"event":"exec_approval_request","request":{"call_id":"c1","approval_id":"q1","turn_id":"t1","command":"Which database?","cwd":"/src/quiz","reason":"Claude Code asks (DB)","available_decisions":[{"type":"chosen","label":"Postgres"},{"type":"chosen","label":"SQL\u202eite"},{"type":"denied"}]}}}"#,
+        1_000,
+    );
+    let b = board(&tracker);
+    let card = &b.sessions[0].approvals[0];
+    assert!(!card.for_session);
+    let answers: Vec<(String, String)> = card
+        .answers()
+        .into_iter()
+        .map(|(a, label)| (a.id(), label))
+        .collect();
+    assert_eq!(
+        answers,
+        [
+            ("choose:Postgres".into(), "Postgres".into()),
+            ("choose:SQL\u{202e}ite".into(), "SQL<U+202E>ite".into()),
+            ("deny".into(), "Deny".into()),
+        ]
+    );
+    let menu = tray_menu(&b, at(2_000));
+    let decide: Vec<(MenuCommand, String)> = menu
+        .into_iter()
+        .filter_map(|e| match e {
+            MenuEntry::Item {
+                command: command @ MenuCommand::Decide(..),
+                label,
+            } => Some((command, label)),
+            _ => None,
+        })
+        .collect();
+    let chosen = |l: &str| ReviewDecision::Chosen { label: l.into() };
+    let q1 = island_core::tracker::ApprovalRef::new("s-q", "q1");
+    assert_eq!(
+        decide,
+        [
+            (
+                MenuCommand::Decide(q1.clone(), chosen("Postgres")),
+                "    Postgres: Which database?".into()
+            ),
+            (
+                MenuCommand::Decide(q1.clone(), chosen("SQL\u{202e}ite")),
+                "    SQL<U+202E>ite".into()
+            ),
+            (
+                MenuCommand::Decide(q1, ReviewDecision::Denied),
+                "    Deny".into()
+            ),
+        ]
+    );
+    // Every item's id maps back to its answer.
+    for (command, _) in &decide {
+        assert_eq!(MenuCommand::parse(&command.id(), false).as_ref(), Some(command));
+    }
 }

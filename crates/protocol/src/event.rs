@@ -180,7 +180,8 @@ impl ApprovalPhase {
         match decision {
             ReviewDecision::Approved
             | ReviewDecision::ApprovedExecpolicyAmendment
-            | ReviewDecision::NetworkPolicyAmendment { .. } => Self::Approved,
+            | ReviewDecision::NetworkPolicyAmendment { .. }
+            | ReviewDecision::Chosen { .. } => Self::Approved,
             ReviewDecision::ApprovedForSession => Self::ApprovedForSession,
             ReviewDecision::Denied | ReviewDecision::Unknown => Self::Denied,
             ReviewDecision::Abort => Self::Aborted,
@@ -388,6 +389,14 @@ pub enum ReviewDecision {
         /// `allow` or `deny`.
         action: String,
     },
+    /// One of the options a question offers, by its label (this project's
+    /// extension: an agent that asks the user to choose, such as Claude
+    /// Code's AskUserQuestion, lists one per option in
+    /// `available_decisions`).
+    Chosen {
+        /// The option's label, as the agent gave it.
+        label: String,
+    },
     /// A decision this version does not know.
     #[serde(other)]
     Unknown,
@@ -404,6 +413,7 @@ impl ReviewDecision {
             Self::Denied => "Deny".into(),
             Self::Abort => "Abort turn".into(),
             Self::NetworkPolicyAmendment { host, action } => format!("{action} {host}"),
+            Self::Chosen { label } => label.clone(),
             Self::Unknown => "Unknown".into(),
         }
     }

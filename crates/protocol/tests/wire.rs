@@ -374,6 +374,12 @@ fn every_review_decision_has_its_exact_json() -> TestResult {
             },
             r#"{"type":"network_policy_amendment","host":"h","action":"deny"}"#,
         ),
+        (
+            ReviewDecision::Chosen {
+                label: "SQLite".into(),
+            },
+            r#"{"type":"chosen","label":"SQLite"}"#,
+        ),
     ];
     for (decision, expected) in cases {
         assert_eq!(serde_json::to_string(&decision)?, expected);

@@ -16,9 +16,10 @@ use island_protocol::{
 use serde_json::Value;
 
 use super::Plan;
+use super::claude_question as question;
 
 /// Every turn of a Claude session has this id: Claude runs one at a time.
-const TURN: &str = "turn";
+pub(super) const TURN: &str = "turn";
 
 /// Whose Claude-shaped hooks these are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,10 +94,16 @@ pub fn plan(
     }
     let tool = text("tool_name");
     let prefix = flavor.prefix;
-    // AskUserQuestion is answered with the user's choices, which Island
-    // does not collect: asked in the terminal, and shown as such.
+    // AskUserQuestion is answered with the user's choices: Island offers
+    // the options of a single-choice question; others (several questions,
+    // several picks) are asked in the terminal, and shown as such.
     let question = tool.as_deref() == Some("AskUserQuestion");
-    let waits = event == "PermissionRequest" && !question;
+    let choice = if question {
+        question::single_choice(input.get("tool_input"))
+    } else {
+        None
+    };
+    let waits = event == "PermissionRequest" && (!question || choice.is_some());
     let mut hello = super::hook_hello(
         flavor.agent,
         format!("{prefix}-{session}"),
@@ -191,8 +198,14 @@ pub fn plan(
                 reason: Some("answered in the terminal".into()),
             })]
         }
+        "PermissionRequest" if choice.is_some() => {
+            let id = format!("{prefix}-question-{unique}");
+            wait_for = Some(id.clone());
+            let choice = choice.unwrap_or_default();
+            question::request(flavor.label, input, id, cwd.unwrap_or_default(), choice)
+        }
         "PermissionRequest" if question => {
-            let asked = first_question(input.get("tool_input"));
+            let asked = question::first_question(input.get("tool_input"));
             vec![requested(
                 format!("{prefix}-question-{unique}"),
                 Some(match asked {
@@ -288,17 +301,6 @@ fn elicitation_id(prefix: &str, input: &Value) -> String {
     format!("{prefix}-elicitation-{}", short_hash(key))
 }
 
-/// AskUserQuestion's first question, for the card.
-fn first_question(input: Option<&Value>) -> Option<String> {
-    input?
-        .get("questions")?
-        .as_array()?
-        .first()?
-        .get("question")?
-        .as_str()
-        .map(str::to_owned)
-}
-
 /// Ends when the prompt of a `PermissionRequest` payload is answered in
 /// Claude's own dialog (see [`super::claude_transcript`]); never for
 /// another payload.
@@ -338,6 +340,18 @@ pub fn output(decision: &ReviewDecision, input: &Value) -> String {
             None => serde_json::json!({ "behavior": "allow" }),
         },
         ReviewDecision::Approved => serde_json::json!({ "behavior": "allow" }),
+        // A question's option: its input with the answer, as Claude's own
+        // dialog fills it in.
+        ReviewDecision::Chosen { label } => {
+            match question::answered(input.get("tool_input"), label) {
+                Some(updated) => {
+                    serde_json::json!({ "behavior": "allow", "updatedInput": updated })
+                }
+                None => {
+                    serde_json::json!({ "behavior": "deny", "message": "Not answered in Island" })
+                }
+            }
+        }
         _ => serde_json::json!({ "behavior": "deny", "message": "Denied in Island" }),
     };
     serde_json::json!({
@@ -346,7 +360,7 @@ pub fn output(decision: &ReviewDecision, input: &Value) -> String {
     .to_string()
 }
 
-fn requested(approval_id: String, reason: Option<String>) -> EventEnvelope {
+pub(super) fn requested(approval_id: String, reason: Option<String>) -> EventEnvelope {
     EventEnvelope::now(HookEvent::ApprovalLifecycle {
         approval_id,
         phase: ApprovalPhase::Requested,
@@ -359,6 +373,18 @@ fn requested(approval_id: String, reason: Option<String>) -> EventEnvelope {
 /// and input, which `PreToolUse`, `PermissionRequest` and `PostToolUse`
 /// all carry alike; Claude asks about one call at a time.
 pub(crate) fn call_key(tool: Option<&str>, input: Option<&Value>) -> String {
+    // A question's answers are added to its input once answered: the call
+    // is the question.
+    let asked = match (tool, input) {
+        (Some("AskUserQuestion"), Some(Value::Object(fields))) => {
+            let mut fields = fields.clone();
+            fields.remove("answers");
+            fields.remove("annotations");
+            Some(Value::Object(fields))
+        }
+        _ => None,
+    };
+    let input = asked.as_ref().or(input);
     let key = format!(
         "{}\0{}",
         tool.unwrap_or(""),

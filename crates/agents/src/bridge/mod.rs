@@ -9,6 +9,7 @@
 //! "no answer", and the agent asks in its terminal as usual.
 
 pub mod claude;
+mod claude_question;
 pub mod claude_transcript;
 pub mod gemini;
 pub mod opencode;

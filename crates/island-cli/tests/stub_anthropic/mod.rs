@@ -1,11 +1,13 @@
 //! A stub of Anthropic's Messages API on 127.0.0.1, enough for Claude Code
 //! to run a turn: to a prompt it answers with one Bash tool call (the
-//! command the test sets, with a description), to that call's result with
-//! "All done.". Streamed as server-sent events when asked to stream, one
+//! command the test sets, with a description) or, once the test asks for
+//! it, one AskUserQuestion call; to that call's result with "All done.",
+//! keeping the result's text for the test to read. Streamed as server-sent events when asked to stream, one
 //! JSON message otherwise. One request per connection (`Connection:
 //! close`). A stub, not a model: it exists because no model runs here.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -14,6 +16,8 @@ use crate::stub_http;
 pub struct Stub {
     port: u16,
     asked: stub_http::Asked,
+    question: Arc<Mutex<Option<Value>>>,
+    results: Arc<Mutex<Vec<String>>>,
 }
 
 impl Stub {
@@ -21,17 +25,46 @@ impl Stub {
         let asked = stub_http::Asked::new();
         let calls = AtomicU64::new(0);
         let command_now = asked.clone();
+        let question = Arc::new(Mutex::new(None));
+        let results = Arc::new(Mutex::new(Vec::new()));
+        let (question_now, results_seen) = (question.clone(), results.clone());
         let port = stub_http::serve(move |request_line, body| {
             if !request_line.starts_with("POST /v1/messages") {
                 return ("200 OK", "application/json", "{}".to_owned());
             }
             let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-            let command = command_now.command();
+            results_seen
+                .lock()
+                .expect("the stub's lock")
+                .extend(tool_results(&request));
+            let call = match question_now.lock().expect("the stub's lock").clone() {
+                Some(input) => ("AskUserQuestion", input),
+                None => (
+                    "Bash",
+                    json!({"command": command_now.command(), "description": "Create the marker file"}),
+                ),
+            };
             let n = calls.fetch_add(1, Ordering::Relaxed);
-            let (content_type, text) = reply(&request, &command, n);
+            let (content_type, text) = reply(&request, &call, n);
             ("200 OK", content_type, text)
         });
-        Self { port, asked }
+        Self {
+            port,
+            asked,
+            question,
+            results,
+        }
+    }
+
+    /// The next prompts ask the user this AskUserQuestion input instead of
+    /// running a command.
+    pub fn ask_question(&self, input: Value) {
+        *self.question.lock().expect("the stub's lock") = Some(input);
+    }
+
+    /// The text of every tool result Claude has sent back so far.
+    pub fn tool_results(&self) -> Vec<String> {
+        self.results.lock().expect("the stub's lock").clone()
     }
 
     pub fn url(&self) -> String {
@@ -44,10 +77,25 @@ impl Stub {
     }
 }
 
-/// A tool call for a new prompt (Claude merges a tool's result and the
-/// next prompt into one message, and adds reminders of its own), text after
-/// a tool's result.
-fn reply(request: &Value, command: &str, n: u64) -> (&'static str, String) {
+/// The text of the tool results in a request's last message.
+fn tool_results(request: &Value) -> Vec<String> {
+    let last = request["messages"].as_array().and_then(|m| m.last());
+    let blocks = last.and_then(|m| m["content"].as_array());
+    blocks
+        .into_iter()
+        .flatten()
+        .filter(|b| b["type"] == "tool_result")
+        .map(|b| match &b["content"] {
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// A tool call (`call`: the tool and its input) for a new prompt (Claude
+/// merges a tool's result and the next prompt into one message, and adds
+/// reminders of its own), text after a tool's result.
+fn reply(request: &Value, call: &(&str, Value), n: u64) -> (&'static str, String) {
     // The last message's blocks after its last tool result: a new prompt
     // is a text there that is not one of Claude's own reminders.
     let blocks_after_result: Vec<Value> = request["messages"]
@@ -72,14 +120,14 @@ fn reply(request: &Value, command: &str, n: u64) -> (&'static str, String) {
                 .trim_start()
                 .starts_with("<system-reminder>")
     });
-    let has_bash = request["tools"]
+    let (tool, input) = call;
+    let has_tool = request["tools"]
         .as_array()
-        .is_some_and(|t| t.iter().any(|t| t["name"] == "Bash"));
-    let (blocks, stop) = if has_bash && new_prompt {
-        let input = json!({"command": command, "description": "Create the marker file"});
+        .is_some_and(|t| t.iter().any(|t| t["name"] == *tool));
+    let (blocks, stop) = if has_tool && new_prompt {
         (
             vec![
-                json!({"type": "tool_use", "id": format!("toolu_{n:04}"), "name": "Bash", "input": input}),
+                json!({"type": "tool_use", "id": format!("toolu_{n:04}"), "name": tool, "input": input}),
             ],
             "tool_use",
         )

@@ -392,6 +392,9 @@ pub(super) fn remember_closed(session: &mut Session, approval_id: &str, now_ms: 
 
 /// A decision's wire name, for messages.
 pub(super) fn decision_name(decision: &ReviewDecision) -> String {
+    if let ReviewDecision::Chosen { label } = decision {
+        return format!("the option {:?}", crate::display::safe(label));
+    }
     serde_json::to_value(decision)
         .ok()
         .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))

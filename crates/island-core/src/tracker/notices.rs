@@ -30,10 +30,15 @@ pub(crate) fn duration(ms: i64) -> String {
 }
 
 pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -> Notice {
-    let title = if reminder {
-        format!("{} is still waiting for approval", session.label())
-    } else {
-        format!("{} needs approval", session.label())
+    let question = approval
+        .decisions
+        .iter()
+        .any(|d| matches!(d, ReviewDecision::Chosen { .. }));
+    let title = match (reminder, question) {
+        (true, false) => format!("{} is still waiting for approval", session.label()),
+        (false, false) => format!("{} needs approval", session.label()),
+        (true, true) => format!("{} is still waiting for your answer", session.label()),
+        (false, true) => format!("{} asks you to choose", session.label()),
     };
     let mut body = match &approval.command {
         Some(command) => shorten(command, 200),
@@ -47,17 +52,8 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
     if session.answer_conn(approval).is_some() {
         // Offer what the agent accepts; before the frame says, the two
         // answers every agent takes.
-        let offered =
-            |d: &ReviewDecision| approval.decisions.is_empty() || approval.decisions.contains(d);
-        // "For session" only where the agent says it takes it.
-        let shown = |d: &ReviewDecision| match d {
-            ReviewDecision::ApprovedForSession => approval.decisions.contains(d),
-            _ => offered(d),
-        };
-        for answer in crate::actions::Answer::ALL {
-            if shown(&answer.decision()) {
-                actions.push((answer.id().to_owned(), answer.label().to_owned()));
-            }
+        for answer in crate::actions::Answer::offered(&approval.decisions) {
+            actions.push((answer.id(), crate::display::safe(&answer.label())));
         }
     }
     Notice {

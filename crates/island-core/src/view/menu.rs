@@ -2,6 +2,7 @@
 //! [`MenuCommand`]s their ids stand for, and the labels they use.
 
 use super::*;
+use crate::actions::Answer;
 
 /// What a menu entry or a widget button asks for. Its [`id`](Self::id) is
 /// the menu item id, so that a click maps back without a lookup table.
@@ -28,14 +29,14 @@ impl MenuCommand {
         match self {
             Self::Focus(session) => format!("focus:{session}"),
             Self::Decide(approval, decision) => {
-                // The session and the approval as a JSON pair: either may
-                // hold any character.
-                let pair =
-                    serde_json::to_string(&(&approval.session, &approval.id)).unwrap_or_default();
-                let kind = crate::actions::Answer::of(decision)
+                // The answer, the session and the approval as a JSON
+                // triple: each may hold any character.
+                let answer = crate::actions::Answer::of(decision)
                     .unwrap_or(crate::actions::Answer::Deny)
                     .id();
-                format!("{kind}:{pair}")
+                let triple = serde_json::to_string(&(answer, &approval.session, &approval.id))
+                    .unwrap_or_default();
+                format!("decide:{triple}")
             }
             Self::DoNotDisturb(_) => "dnd".into(),
             Self::ShowWidget => "show_widget".into(),
@@ -49,16 +50,16 @@ impl MenuCommand {
     #[must_use]
     pub fn parse(id: &str, dnd_now: bool) -> Option<Self> {
         if let Some((kind, arg)) = id.split_once(':') {
-            let approval = || {
-                serde_json::from_str::<(String, String)>(arg)
-                    .ok()
-                    .map(|(session, id)| ApprovalRef { session, id })
+            return match kind {
+                "focus" => Some(Self::Focus(arg.to_owned())),
+                "decide" => {
+                    let (answer, session, id) =
+                        serde_json::from_str::<(String, String, String)>(arg).ok()?;
+                    let answer = crate::actions::Answer::parse(&answer)?;
+                    Some(Self::Decide(ApprovalRef { session, id }, answer.decision()))
+                }
+                _ => None,
             };
-            if kind == "focus" {
-                return Some(Self::Focus(arg.to_owned()));
-            }
-            return crate::actions::Answer::parse(kind)
-                .and_then(|answer| Some(Self::Decide(approval()?, answer.decision())));
         }
         match id {
             "dnd" => Some(Self::DoNotDisturb(!dnd_now)),
@@ -138,29 +139,22 @@ pub fn tray_menu(board: &Board, now: Timestamp) -> Vec<MenuEntry> {
                 });
                 continue;
             }
-            menu.push(MenuEntry::Item {
-                command: MenuCommand::Decide(
-                    ApprovalRef::new(&session.id, &approval.id),
-                    ReviewDecision::Approved,
-                ),
-                label: cut(&format!("    Approve: {what}")),
-            });
-            if approval.for_session {
+            // The first answer names what it answers; a question's
+            // options come first, then approve, for the session, deny.
+            for (i, (answer, label)) in approval.answers().into_iter().enumerate() {
+                let label = match (&answer, i) {
+                    (Answer::ApproveForSession, _) => "Approve for this session".to_owned(),
+                    (_, 0) => format!("{label}: {what}"),
+                    _ => label,
+                };
                 menu.push(MenuEntry::Item {
                     command: MenuCommand::Decide(
                         ApprovalRef::new(&session.id, &approval.id),
-                        ReviewDecision::ApprovedForSession,
+                        answer.decision(),
                     ),
-                    label: "    Approve for this session".into(),
+                    label: cut(&format!("    {label}")),
                 });
             }
-            menu.push(MenuEntry::Item {
-                command: MenuCommand::Decide(
-                    ApprovalRef::new(&session.id, &approval.id),
-                    ReviewDecision::Denied,
-                ),
-                label: "    Deny".into(),
-            });
         }
     }
     menu.extend([
@@ -258,6 +252,12 @@ mod tests {
                 ReviewDecision::ApprovedForSession,
             ),
             MenuCommand::Decide(ApprovalRef::new("s", "a"), ReviewDecision::Denied),
+            MenuCommand::Decide(
+                ApprovalRef::new("s", "a"),
+                ReviewDecision::Chosen {
+                    label: "deny:[\"x\"]".into(),
+                },
+            ),
             MenuCommand::ShowWidget,
             MenuCommand::Settings,
             MenuCommand::Quit,

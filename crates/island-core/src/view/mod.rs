@@ -12,6 +12,7 @@ pub use menu::{
     MenuCommand, MenuEntry, elapsed, menu_ticks, state_label, tray_menu, with_answer_token,
 };
 
+use crate::actions::Answer;
 use crate::tracker::{SessionTracker, TraySummary};
 
 /// Everything the widget renders, in one piece. Times are Unix
@@ -101,11 +102,49 @@ pub struct ApprovalCard {
     pub reason: Option<String>,
     /// "Approve for session" is offered.
     pub for_session: bool,
+    /// A question's options, where the agent asks the user to choose
+    /// (then "Approve" is not offered).
+    #[serde(default)]
+    pub choices: Vec<Choice>,
     /// Island can deliver an answer (the agent takes decisions from it);
     /// otherwise it is answered in the agent's terminal.
     pub answerable: bool,
     /// When it was asked (Unix ms).
     pub requested_ms: i64,
+}
+
+/// One option of a question, on its card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    /// The option for people.
+    pub label: String,
+    /// The answer that picks it (its id routes back as the agent wrote it).
+    pub answer: Answer,
+}
+
+impl ApprovalCard {
+    /// The answers its buttons and menu items offer, with their labels: a
+    /// question's options and "Deny", or "Approve", "Approve for session"
+    /// where offered, and "Deny".
+    #[must_use]
+    pub fn answers(&self) -> Vec<(Answer, String)> {
+        if !self.choices.is_empty() {
+            return self
+                .choices
+                .iter()
+                .map(|c| (c.answer.clone(), c.label.clone()))
+                .chain([(Answer::Deny, Answer::Deny.label())])
+                .collect();
+        }
+        Answer::FIXED
+            .into_iter()
+            .filter(|a| *a != Answer::ApproveForSession || self.for_session)
+            .map(|a| {
+                let label = a.label();
+                (a, label)
+            })
+            .collect()
+    }
 }
 
 use crate::display::safe;
@@ -150,6 +189,17 @@ pub fn board(tracker: &SessionTracker) -> Board {
                     // this one out.
                     for_session: a.decisions.is_empty()
                         || a.decisions.contains(&ReviewDecision::ApprovedForSession),
+                    choices: a
+                        .decisions
+                        .iter()
+                        .filter_map(|d| match d {
+                            ReviewDecision::Chosen { label } => Some(Choice {
+                                label: safe(label),
+                                answer: Answer::Choose(label.clone()),
+                            }),
+                            _ => None,
+                        })
+                        .collect(),
                     answerable: s.answer_conn(a).is_some(),
                     requested_ms: a.requested_at.unix_millis(),
                 })
