@@ -316,6 +316,9 @@ fn a_question_offers_its_options_on_the_card_and_in_the_menu() {
     );
     // Every item's id maps back to its answer.
     for (command, _) in &decide {
-        assert_eq!(MenuCommand::parse(&command.id(), false).as_ref(), Some(command));
+        assert_eq!(
+            MenuCommand::parse(&command.id(), false).as_ref(),
+            Some(command)
+        );
     }
 }
