@@ -8,8 +8,11 @@
 //! default daemon: the approval shows with its justification and the tool
 //! running, one session (no side thread), approved from Island the command
 //! runs, and the session ends when the TUI quits though the daemon that ran
-//! its hooks lives on. In exec mode: approved runs, denied does not, and
-//! the session ends with the run. When Codex changes its hooks, this fails.
+//! its hooks lives on. Unanswered in Island, Codex asks in its own dialog
+//! once the hook gives up, Island refuses a late answer, and the answer in
+//! the TUI closes the card within a second. In exec mode: approved runs,
+//! denied does not, and the session ends with the run. When Codex changes
+//! its hooks, this fails.
 
 #![allow(clippy::unwrap_used)]
 
@@ -23,6 +26,9 @@ use std::time::Duration;
 
 use real_agent::{Tmux, World, agent_bin, wait_for};
 use serde_json::Value;
+
+/// What Codex's own approval dialog asks.
+const CODEX_ASKS: &str = "Would you like to run the following command?";
 
 /// A world for Codex: its own CODEX_HOME with a model provider that is the
 /// stub, the project trusted.
@@ -72,6 +78,12 @@ trust_level = "trusted"
     /// word); `island doctor` says which. Returns that TUI, ready for a
     /// prompt.
     fn set_up(&mut self) -> Tmux {
+        self.set_up_waiting(None)
+    }
+
+    /// [`Self::set_up`], with the permission hook waiting `wait` seconds
+    /// for Island (set before the trust step: a changed hook asks again).
+    fn set_up_waiting(&mut self, wait: Option<u64>) -> Tmux {
         let out = self.island(&["setup", "codex", "--yes"]);
         assert!(out.status.success(), "{out:?}");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -82,6 +94,12 @@ trust_level = "trusted"
         .unwrap();
         for event in ["PermissionRequest", "PreToolUse", "Stop", "SessionEnd"] {
             assert!(hooks["hooks"][event].is_array(), "{event}: {hooks}");
+        }
+        if let Some(secs) = wait {
+            let mut hooks = hooks;
+            let command = &mut hooks["hooks"]["PermissionRequest"][0]["hooks"][0]["command"];
+            *command = format!("{} --wait-secs {secs}", command.as_str().unwrap()).into();
+            std::fs::write(self.path("home/.codex/hooks.json"), hooks.to_string()).unwrap();
         }
         assert!(
             self.doctor().contains("runs no hook you have not trusted"),
@@ -260,4 +278,34 @@ fn exec_approved_in_island_runs_denied_does_not_and_each_session_ends_with_its_r
             world.sessions().is_empty().then_some(())
         });
     }
+}
+
+#[test]
+fn unanswered_in_island_codex_asks_in_its_tui_and_that_answer_closes_the_card() {
+    let Some(codex) = agent_bin("CODEX_BIN") else {
+        return;
+    };
+    let mut world = CodexWorld::new(codex);
+    // Codex shows its own dialog once the hook gives up: made short here.
+    let tui = world.set_up_waiting(Some(4));
+    let marker = world.path("proj/marker");
+    world
+        .stub
+        .ask_to_run(&format!("touch {}", marker.display()));
+    tui.submit("make the marker", Duration::from_secs(2), |t| {
+        t.screen().contains("esc to interrupt")
+    });
+    let (_, id, _, _) = wait_for("the approval", Duration::from_secs(60), || {
+        world.approvals().into_iter().next()
+    });
+    tui.wait_for_text(CODEX_ASKS, Duration::from_secs(30));
+    let out = world.island(&["approve", &id]);
+    assert!(!out.status.success(), "no hook waits any more: {out:?}");
+    // Its first choice runs the command once.
+    tui.keys(&["Enter"]);
+    world.cards_close_within_a_second(std::time::Instant::now(), &tui);
+    wait_for("the command to run", Duration::from_secs(30), || {
+        marker.exists().then_some(())
+    });
+    quit(&tui);
 }
