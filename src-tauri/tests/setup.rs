@@ -3,6 +3,9 @@
 //! keeps the user's hooks, refuses what it would have to overwrite, and
 //! `--undo` gives the file back. Then the hooks it wrote are run the way
 //! each agent runs them, against a real `island --headless`.
+//!
+//! Over 400 lines: every agent's setup, side by side, so that one change
+//! to setup is checked against all of them.
 
 #![allow(clippy::unwrap_used)]
 

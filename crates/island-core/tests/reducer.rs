@@ -13,6 +13,9 @@
 //! `approvals` {session: [ids]}, `titles` {session: title}, `snapshot`
 //! {session: {field: value}} (those fields of its PROTOCOL 5b snapshot;
 //! `null` for one left out), `sessions` (count), `tray` (state).
+//!
+//! Over 400 lines: one harness with its typed steps and their checks;
+//! the cases themselves are data.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -7,6 +7,9 @@
 //! test itself (root) reads the screen and Sway's tree through the same
 //! user's programs, asks KWin through its scripting API, and joins the
 //! session bus, which lets root in.
+//!
+//! Over 400 lines: two desktops, their user and the readers every Wayland
+//! test shares, kept together so that each starts them one way.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
