@@ -157,21 +157,28 @@ CODEX_VERSION=0.169.0
 GEMINI_VERSION=0.61.0
 OPENCODE_VERSION=1.18.33
 QWEN_VERSION=0.24.4
+DROID_VERSION=0.225.2
 
 # ensure_npm_tool NAME PACKAGE VERSION BIN VAR [NPM FLAG...]: PACKAGE at
-# exactly VERSION in its tools folder; exports VAR, the path of its BIN.
+# exactly VERSION in its tools folder; exports VAR, the path of its BIN (a
+# name in node_modules/.bin, or a path under node_modules for a package
+# that declares no bin).
 ensure_npm_tool() {
   local name="$1" package="$2" version="$3" bin="$4" var="$5"
   shift 5
   command -v npm >/dev/null || ensure_debs nodejs npm
-  local key dir
+  local key dir path
   key="$( { declare -f _npm_tool_into; echo "$package@$version $*"; } | sha256sum | cut -c1-12)"
   dir="$TOOLS_DIR/$name-$version-$key"
-  if [ ! -x "$dir/node_modules/.bin/$bin" ]; then
+  case "$bin" in
+    */*) path="$dir/node_modules/$bin" ;;
+    *) path="$dir/node_modules/.bin/$bin" ;;
+  esac
+  if [ ! -x "$path" ]; then
     log "installing $package $version into $dir"
     install_into "$dir" _npm_tool_into "$package@$version" "$@"
   fi
-  export "$var=$dir/node_modules/.bin/$bin"
+  export "$var=$path"
 }
 # _npm_tool_into SPEC [NPM FLAG...] DIR (DIR last, as install_into passes it).
 _npm_tool_into() {
@@ -199,6 +206,13 @@ ensure_opencode() {
 }
 ensure_qwen() {
   ensure_npm_tool qwen-code @qwen-code/qwen-code "$QWEN_VERSION" qwen QWEN_BIN --omit=optional
+}
+# Factory Droid: @factory/cli is a launcher whose platform packages carry
+# the binary, and its latest (0.225.1) names a linux-x64 package the
+# registry does not have; the platform package itself (0.225.2) is the
+# agent, and declares no bin.
+ensure_droid() {
+  ensure_npm_tool droid @factory/cli-linux-x64 "$DROID_VERSION" @factory/cli-linux-x64/bin/droid DROID_BIN
 }
 
 # ensure_cargo_fuzz: the libFuzzer driver scripts/fuzz runs; exports
@@ -261,6 +275,8 @@ fresh_setup_check() {
     check_pinned "$OPENCODE_BIN" "$OPENCODE_VERSION"
     ensure_qwen
     check_pinned "$QWEN_BIN" "$QWEN_VERSION"
+    ensure_droid
+    check_pinned "$DROID_BIN" "$DROID_VERSION"
     case "$TAURI_DRIVER" in "$ISLAND_TOOLS_DIR"/*) ;; *) echo "error: tauri-driver is not the pinned one: $TAURI_DRIVER" >&2; exit 1 ;; esac
   )
   log "fresh set-up check passed"

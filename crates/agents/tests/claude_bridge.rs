@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use island_agents::bridge::Plan;
-use island_agents::bridge::claude::{CLAUDE, CODEX, output, plan};
+use island_agents::bridge::claude::{CLAUDE, CODEX, DROID, output, plan};
 use island_protocol::{
     EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision, TerminalInfo,
 };
@@ -281,123 +281,6 @@ fn a_denial_by_claudes_checker_closes_the_call_and_model_and_mode_are_said() {
     assert_eq!(denied.hello.permission_mode.as_deref(), Some("default"));
 }
 
-fn question(questions: Value) -> Value {
-    serde_json::json!({"session_id": "s1", "hook_event_name": "PermissionRequest",
-        "tool_name": "AskUserQuestion", "tool_input": {"questions": questions}})
-}
-
-#[test]
-fn a_single_choice_question_is_answered_from_island_with_its_option() {
-    let input = question(serde_json::json!([
-        {"question": "Which database?", "header": "DB", "multiSelect": false,
-         "options": [{"label": "Postgres", "description": "A server"}, {"label": "SQLite", "description": "A file"}]}
-    ]));
-    let asked = plan(CLAUDE, &input, None, TerminalInfo::default(), 3).unwrap();
-    assert_eq!(asked.wait_for.as_deref(), Some("claude-question-3"));
-    assert!(asked.hello.accepts_decisions);
-    let request = request_of(&asked);
-    assert_eq!(request.command.as_str(), "Which database?");
-    assert_eq!(request.reason.as_deref(), Some("Claude Code asks (DB)"));
-    let chosen = |l: &str| ReviewDecision::Chosen { label: l.into() };
-    assert_eq!(
-        request.available_decisions,
-        [chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied]
-    );
-    // Answered as Claude's own dialog answers: the input, and `answers`
-    // mapping the question to the label.
-    let out: Value = serde_json::from_str(&output(&chosen("SQLite"), &input)).unwrap();
-    let decision = &out["hookSpecificOutput"]["decision"];
-    assert_eq!(decision["behavior"], "allow");
-    assert_eq!(
-        decision["updatedInput"]["answers"],
-        serde_json::json!({"Which database?": "SQLite"})
-    );
-    assert_eq!(
-        decision["updatedInput"]["questions"],
-        input["tool_input"]["questions"]
-    );
-    // A label it does not offer is no answer.
-    let out: Value = serde_json::from_str(&output(&chosen("MySQL"), &input)).unwrap();
-    assert_eq!(out["hookSpecificOutput"]["decision"]["behavior"], "deny");
-    // Its result, with the answers added, closes the same call.
-    let mut result = input.clone();
-    result["hook_event_name"] = "PostToolUse".into();
-    result["tool_input"]["answers"] = serde_json::json!({"Which database?": "SQLite"});
-    let result = plan(CLAUDE, &result, None, TerminalInfo::default(), 4).unwrap();
-    assert!(
-        matches!(&result.events[..], [EventEnvelope { event: HookEvent::GenericEventFrame {
-            frame: EventFrame::ToolCallResult { call_id: Some(c), .. } }, .. }] if *c == request.call_id),
-        "{:?}",
-        result.events
-    );
-}
-
-#[test]
-fn a_question_and_an_elicitation_island_cannot_answer_are_answered_in_the_terminal() {
-    // Two questions, or several picks: Claude's dialog asks them.
-    let options = serde_json::json!([{"label": "Postgres", "description": ""}, {"label": "SQLite", "description": ""}]);
-    for questions in [
-        serde_json::json!([
-            {"question": "Which database?", "header": "DB", "multiSelect": false, "options": options},
-            {"question": "Which cache?", "header": "Cache", "multiSelect": false, "options": options}
-        ]),
-        serde_json::json!([{"question": "Which database?", "header": "DB", "multiSelect": true, "options": options}]),
-    ] {
-        let question = plan(
-            CLAUDE,
-            &question(questions),
-            None,
-            TerminalInfo::default(),
-            3,
-        )
-        .unwrap();
-        assert!(question.wait_for.is_none() && !question.hello.accepts_decisions);
-        assert!(
-            matches!(&question.events[..], [EventEnvelope { event: HookEvent::ApprovalLifecycle { reason: Some(r), .. }, .. }]
-                if r == "Claude Code asks: Which database?"),
-            "{:?}",
-            question.events
-        );
-    }
-    let asked = serde_json::json!({"session_id": "s1", "hook_event_name": "Elicitation",
-        "mcp_server_name": "tickets", "message": "Pick a board", "elicitation_id": "e1"});
-    let answered = serde_json::json!({"session_id": "s1", "hook_event_name": "ElicitationResult",
-        "mcp_server_name": "tickets", "elicitation_id": "e1", "action": "decline"});
-    let asked = plan(CLAUDE, &asked, None, TerminalInfo::default(), 1).unwrap();
-    let answered = plan(CLAUDE, &answered, None, TerminalInfo::default(), 2).unwrap();
-    let (
-        [
-            EventEnvelope {
-                event:
-                    HookEvent::ApprovalLifecycle {
-                        approval_id: opened,
-                        reason: Some(reason),
-                        ..
-                    },
-                ..
-            },
-        ],
-        [
-            EventEnvelope {
-                event:
-                    HookEvent::ApprovalLifecycle {
-                        approval_id: closed,
-                        phase,
-                        ..
-                    },
-                ..
-            },
-        ],
-    ) = (&asked.events[..], &answered.events[..])
-    else {
-        panic!("{:?} {:?}", asked.events, answered.events);
-    };
-    assert_eq!(opened, closed);
-    assert_eq!(reason, "tickets asks: Pick a board");
-    assert_eq!(*phase, island_protocol::ApprovalPhase::Denied);
-    assert!(asked.wait_for.is_none());
-}
-
 #[test]
 fn codex_hooks_make_codex_sessions_named_by_their_thread() {
     let mut input = call_payload("PermissionRequest");
@@ -424,4 +307,34 @@ fn a_codex_session_end_ends_the_session_and_claudes_sends_nothing() {
             if r == "other"
     ));
     assert!(plan(CLAUDE, &end, None, TerminalInfo::default(), 1).is_none());
+}
+
+#[test]
+fn droids_hooks_make_droid_sessions_and_its_prompt_a_card_for_its_terminal() {
+    // As Factory Droid 0.225.2 sent them (its permission prompt as its
+    // docs give it: Droid has no PermissionRequest).
+    let tool = serde_json::json!({"session_id": "15bc", "cwd": "/src/web",
+        "permission_mode": "auto-low", "hook_event_name": "PreToolUse", "tool_name": "Execute",
+        "tool_input": {"command": "npm test", "riskLevel": "low", "riskLevelReason": "tests"}});
+    let started = plan(DROID, &tool, None, TerminalInfo::default(), 1).unwrap();
+    assert_eq!(started.hello.agent.as_deref(), Some("droid"));
+    assert_eq!(started.hello.session_id, "droid-15bc");
+    assert_eq!(started.hello.permission_mode.as_deref(), Some("auto-low"));
+    assert!(
+        matches!(&started.events[..], [EventEnvelope { event: HookEvent::GenericEventFrame {
+            frame: EventFrame::ToolCallStart { tool_name: Some(t), .. } }, .. }] if t == "Execute"),
+        "{:?}",
+        started.events
+    );
+    let prompt = serde_json::json!({"session_id": "15bc", "hook_event_name": "Notification",
+        "notification_type": "permission_prompt", "message": "Droid needs your permission to use Execute"});
+    let asked = plan(DROID, &prompt, None, TerminalInfo::default(), 2).unwrap();
+    assert!(asked.wait_for.is_none() && !asked.hello.accepts_decisions);
+    assert!(
+        matches!(&asked.events[..], [EventEnvelope { event: HookEvent::ApprovalLifecycle {
+            approval_id, reason: Some(r), .. }, .. }]
+            if approval_id == "droid-prompt-2" && r == "Droid needs your permission to use Execute"),
+        "{:?}",
+        asked.events
+    );
 }

@@ -212,6 +212,8 @@ pub enum SetupAgent {
     Gemini,
     /// opencode, through a plugin of Island's.
     Opencode,
+    /// Factory Droid, whose hooks are Claude Code's.
+    Droid,
 }
 
 impl SetupAgent {
@@ -227,6 +229,7 @@ impl SetupAgent {
             SetupAgent::Qwen => Agent::Qwen,
             SetupAgent::Gemini => Agent::Gemini,
             SetupAgent::Opencode => Agent::Opencode,
+            SetupAgent::Droid => Agent::Droid,
         }
     }
 }
@@ -241,7 +244,7 @@ pub enum HookAgent {
         /// the hook's own timeout (Claude Code's default is 60).
         #[arg(long, default_value_t = 50)]
         wait_secs: u64,
-        /// Another agent whose hooks are Claude Code's: `qwen-code`.
+        /// Another agent whose hooks are Claude Code's: `qwen-code`, `droid`.
         #[arg(long, default_value = "claude-code")]
         agent: String,
     },

@@ -7,8 +7,10 @@
 //! the card closes within a second, Claude's permission_prompt notification
 //! adds no second card, a later `island approve` is refused, and the session
 //! goes when Claude exits; denied there, the card closes within a second
-//! too. A question Claude asks (AskUserQuestion) is answered from Island
-//! with one of its options, which Claude and the model take. When Claude
+//! too. A question Claude asks (AskUserQuestion) and an MCP server's
+//! elicitation (a stdio MCP server the test writes) are answered from
+//! Island with one of their options, which Claude, the server and the
+//! model take. When Claude
 //! changes its hooks, this fails.
 //!
 //! Over 400 lines: one agent's whole contract and the world it runs in;
@@ -297,7 +299,7 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
     let mut world = ClaudeWorld::new(claude.clone());
     world.set_up();
     let question = "Which database should the project use?";
-    world.stub.ask_question(json!({"questions": [{
+    world.stub.ask_tool("AskUserQuestion", json!({"questions": [{
         "question": question, "header": "Database", "multiSelect": false,
         "options": [
             {"label": "Postgres", "description": "A server"},
@@ -358,6 +360,91 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
         },
     );
     wait_for("the card to close", Duration::from_secs(10), || {
+        world.approvals().is_empty().then_some(())
+    });
+}
+
+/// A stdio MCP server with one tool, `pick_board`, that asks the user
+/// (an elicitation) to pick a board, and returns what it was told.
+const TICKETS_MCP: &str = r#"import json, sys
+def send(m):
+    sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
+def read():
+    line = sys.stdin.readline()
+    if not line: sys.exit(0)
+    return json.loads(line)
+while True:
+    m = read()
+    method = m.get("method")
+    if method == "initialize":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"protocolVersion": m["params"]["protocolVersion"],
+              "capabilities": {"tools": {}}, "serverInfo": {"name": "tickets", "version": "1"}}})
+    elif method == "tools/list":
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"tools": [{"name": "pick_board",
+              "description": "Pick a board", "inputSchema": {"type": "object", "properties": {}}}]}})
+    elif method == "tools/call":
+        send({"jsonrpc": "2.0", "id": "ask-1", "method": "elicitation/create", "params": {
+              "message": "Pick a board", "requestedSchema": {"type": "object", "properties": {
+              "board": {"type": "string", "enum": ["Backlog", "Sprint"]}}, "required": ["board"]}}})
+        while True:
+            r = read()
+            if r.get("id") == "ask-1" and "method" not in r: break
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {"content": [{"type": "text",
+              "text": "told " + json.dumps(r.get("result"), sort_keys=True)}]}})
+    elif "id" in m and method:
+        send({"jsonrpc": "2.0", "id": m["id"], "result": {}})
+"#;
+
+#[test]
+fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
+    let Some(claude) = claude_bin() else {
+        return;
+    };
+    let mut world = ClaudeWorld::new(claude.clone());
+    world.set_up();
+    // The server's tools in the model's tool list, not behind a search.
+    world.world.set_env("ENABLE_TOOL_SEARCH", "false");
+    std::fs::write(world.path("tickets_mcp.py"), TICKETS_MCP).unwrap();
+    let config = json!({"mcpServers": {"tickets": {"type": "stdio", "command": "python3",
+        "args": [world.path("tickets_mcp.py")]}}});
+    std::fs::write(world.path("mcp.json"), config.to_string()).unwrap();
+    world.stub.ask_tool("mcp__tickets__pick_board", json!({}));
+    let mcp_config = world.path("mcp.json").display().to_string();
+    let tmux = Tmux::start(
+        &world,
+        "claude",
+        &world.launcher("claude", &claude, &["--mcp-config", &mcp_config]),
+    );
+    wait_for("Claude's prompt", Duration::from_secs(60), || {
+        tmux.screen().contains("? for shortcuts").then_some(())
+    });
+    tmux.submit("pick a board", Duration::from_secs(3), |_| {
+        !world.approvals().is_empty()
+    });
+    // Calling the server's tool asks first.
+    let (_, id, command, _) = wait_for("the tool's approval", Duration::from_secs(60), || {
+        world.approvals().into_iter().next()
+    });
+    assert!(command.contains("pick_board"), "{command}");
+    let out = world.island(&["approve", &id]);
+    assert!(out.status.success(), "{out:?}");
+    // Then the server asks, through Claude, and Island answers.
+    let (_, id, command, reason) = wait_for("the elicitation", Duration::from_secs(60), || {
+        world.approvals().into_iter().find(|(_, a, _, _)| *a != id)
+    });
+    assert_eq!(command, "Pick a board");
+    assert_eq!(reason, "tickets asks (MCP server)");
+    let out = world.island(&["answer", &id, "Sprint"]);
+    assert!(out.status.success(), "{out:?}");
+    wait_for("the answer to reach the server and the model", Duration::from_secs(30), || {
+        world
+            .stub
+            .tool_results()
+            .iter()
+            .any(|r| r.contains("told") && r.contains("accept") && r.contains("Sprint"))
+            .then_some(())
+    });
+    wait_for("the cards to close", Duration::from_secs(10), || {
         world.approvals().is_empty().then_some(())
     });
 }

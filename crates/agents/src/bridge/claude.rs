@@ -4,9 +4,10 @@
 //! `UserPromptSubmit` starts a turn, `PreToolUse`/`PostToolUse` are tool
 //! calls, `Stop` ends the turn, `StopFailure` aborts it, subagents and a
 //! compaction are jobs beside the turn, `Notification` `permission_prompt`
-//! and `Elicitation` are approvals answered in the terminal, and
-//! `PermissionRequest` is an approval Island may answer: the hook waits,
-//! and prints the agent's allow/deny output. The prompt text is never
+//! is an approval answered in the terminal, and `PermissionRequest` (a
+//! single-choice question too) and an `Elicitation` of a simple form are
+//! approvals Island may answer: the hook waits, and prints the agent's
+//! output for the answer. The prompt text is never
 //! sent.
 
 use island_protocol::{
@@ -16,6 +17,9 @@ use island_protocol::{
 use serde_json::Value;
 
 use super::Plan;
+pub use super::claude_answer::output;
+use super::claude_answer::session_rule;
+use super::claude_elicitation as elicitation;
 use super::claude_question as question;
 
 /// Every turn of a Claude session has this id: Claude runs one at a time.
@@ -61,11 +65,21 @@ pub const QWEN: Flavor = Flavor {
     session_end_is_final: false,
 };
 
+/// Factory Droid (`droid`), whose hooks are Claude Code's without
+/// `PermissionRequest`: its permission prompts come as a `Notification`,
+/// answered in its terminal.
+pub const DROID: Flavor = Flavor {
+    agent: "droid",
+    prefix: "droid",
+    label: "Droid",
+    session_end_is_final: false,
+};
+
 impl Flavor {
     /// The flavor `island hook claude --agent NAME` names.
     #[must_use]
     pub fn named(name: &str) -> Option<Self> {
-        [CLAUDE, CODEX, QWEN]
+        [CLAUDE, CODEX, QWEN, DROID]
             .into_iter()
             .find(|f| f.agent == name || f.prefix == name)
     }
@@ -103,7 +117,13 @@ pub fn plan(
     } else {
         None
     };
-    let waits = event == "PermissionRequest" && (!question || choice.is_some());
+    let elicited = if event == "Elicitation" {
+        elicitation::form(input)
+    } else {
+        None
+    };
+    let waits = (event == "PermissionRequest" && (!question || choice.is_some()))
+        || elicited.is_some();
     let mut hello = super::hook_hello(
         flavor.agent,
         format!("{prefix}-{session}"),
@@ -176,6 +196,17 @@ pub fn plan(
             frame(EventFrame::UserInputRequest {
                 request: Value::Null,
             })
+        }
+        "Elicitation" if elicited.is_some() => {
+            // An MCP server asks for what Island can answer: the hook
+            // waits. Its own id: Claude sends no ElicitationResult for a
+            // hook's answer.
+            let id = format!("{prefix}-elicitation-{unique}");
+            wait_for = Some(id.clone());
+            let server = text("mcp_server_name").unwrap_or_else(|| "An MCP server".into());
+            let message = text("message").unwrap_or_default();
+            let form = elicited.unwrap_or(elicitation::Form::Confirm);
+            elicitation::request(&server, &message, id, cwd.unwrap_or_default(), &form)
         }
         "Elicitation" => {
             // An MCP server asks the user for input, in the terminal.
@@ -312,52 +343,6 @@ pub async fn answered_in_terminal(input: &Value) -> ApprovalPhase {
     };
     super::claude_transcript::answered_in_terminal(std::path::Path::new(path), tool, tool_input)
         .await
-}
-
-/// The rule Claude offers to keep for the rest of the session in a
-/// `PermissionRequest`'s `permission_suggestions` (its dialog's "Yes, and
-/// always allow ..."): the first with destination `session` that is not a
-/// change of permission mode.
-fn session_rule(input: &Value) -> Option<&Value> {
-    input
-        .get("permission_suggestions")?
-        .as_array()?
-        .iter()
-        .find(|s| {
-            s.get("destination").and_then(Value::as_str) == Some("session")
-                && s.get("type").and_then(Value::as_str) != Some("setMode")
-        })
-}
-
-/// What Claude reads from a `PermissionRequest` hook (`input`) for
-/// Island's answer. Approved for the session, it carries the rule Claude
-/// offered (`updatedPermissions`); with none, a plain allow.
-#[must_use]
-pub fn output(decision: &ReviewDecision, input: &Value) -> String {
-    let decision = match decision {
-        ReviewDecision::ApprovedForSession => match session_rule(input) {
-            Some(rule) => serde_json::json!({ "behavior": "allow", "updatedPermissions": [rule] }),
-            None => serde_json::json!({ "behavior": "allow" }),
-        },
-        ReviewDecision::Approved => serde_json::json!({ "behavior": "allow" }),
-        // A question's option: its input with the answer, as Claude's own
-        // dialog fills it in.
-        ReviewDecision::Chosen { label } => {
-            match question::answered(input.get("tool_input"), label) {
-                Some(updated) => {
-                    serde_json::json!({ "behavior": "allow", "updatedInput": updated })
-                }
-                None => {
-                    serde_json::json!({ "behavior": "deny", "message": "Not answered in Island" })
-                }
-            }
-        }
-        _ => serde_json::json!({ "behavior": "deny", "message": "Denied in Island" }),
-    };
-    serde_json::json!({
-        "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": decision }
-    })
-    .to_string()
 }
 
 pub(super) fn requested(approval_id: String, reason: Option<String>) -> EventEnvelope {

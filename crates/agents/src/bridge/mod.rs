@@ -1,14 +1,18 @@
 //! Hook bridges: an agent's own hook runs `island hook AGENT` once per
 //! event; the bridge maps the agent's payload to PROTOCOL lines (a
 //! `transient` hello, then events) and, for a permission request, waits
-//! for Island's answer. Mapping is pure ([`claude`]); [`deliver`] does the
-//! I/O. [`gemini`] maps Gemini CLI's hooks, [`opencode`] the events of
+//! for Island's answer. Mapping is pure ([`claude`], with Claude's
+//! questions, MCP elicitations and the answers its hooks print in
+//! `claude_question`, `claude_elicitation` and `claude_answer`);
+//! [`deliver`] does the I/O. [`gemini`] maps Gemini CLI's hooks, [`opencode`] the events of
 //! Island's opencode plugin, [`others`] Codex's `notify`
 //! and CodeWhale's command hooks.
 //! A bridge never stands in the agent's way: any failure means
 //! "no answer", and the agent asks in its terminal as usual.
 
 pub mod claude;
+mod claude_answer;
+mod claude_elicitation;
 mod claude_question;
 pub mod claude_transcript;
 pub mod gemini;

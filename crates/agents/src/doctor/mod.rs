@@ -203,6 +203,14 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
                         path.display()
                     ),
                 ),
+                Ok(text) if agent.is_configured(&text) && agent == Agent::Droid => Check::new(
+                    Level::Ok,
+                    name,
+                    format!(
+                        "{} runs `island {words}` (Island shows Droid's permission prompts;                          Droid has no hook that answers one, so they are answered in its                          terminal)",
+                        path.display()
+                    ),
+                ),
                 Ok(text) if agent.is_configured(&text) && agent == Agent::Claude => {
                     match crate::setup::claude::unanswerable_mode(&text) {
                         Some(why) => Check::new(

@@ -22,17 +22,21 @@ pub enum Agent {
     Gemini,
     /// opencode: Island's plugin, `~/.config/opencode/plugin/island.js`.
     Opencode,
+    /// Factory Droid: `~/.factory/settings.json`, Claude Code's hooks
+    /// without `PermissionRequest`.
+    Droid,
 }
 
 impl Agent {
     /// Every agent, in the order `island doctor` lists them.
-    pub const ALL: [Agent; 7] = [
+    pub const ALL: [Agent; 8] = [
         Agent::Claude,
         Agent::Codex,
         Agent::CodexNotify,
         Agent::Gemini,
         Agent::Opencode,
         Agent::Qwen,
+        Agent::Droid,
         Agent::Codewhale,
     ];
 
@@ -47,6 +51,7 @@ impl Agent {
             Agent::Qwen => "qwen",
             Agent::Gemini => "gemini",
             Agent::Opencode => "opencode",
+            Agent::Droid => "droid",
         }
     }
 
@@ -59,6 +64,7 @@ impl Agent {
             Agent::Codex | Agent::CodexNotify => ("codex", None),
             Agent::Codewhale => ("codewhale", None),
             Agent::Qwen => ("claude", Some("qwen-code")),
+            Agent::Droid => ("claude", Some("droid")),
             Agent::Gemini => ("gemini", None),
             Agent::Opencode => ("opencode", None),
         }
@@ -86,13 +92,15 @@ impl Agent {
             Agent::Qwen => "Qwen Code",
             Agent::Gemini => "Gemini CLI",
             Agent::Opencode => "opencode",
+            Agent::Droid => "Factory Droid",
         }
     }
 
     /// The agent's config file, as the agent itself finds it: `env` looks
     /// up an environment variable (`CLAUDE_CONFIG_DIR`, `CODEX_HOME`,
-    /// `CODEWHALE_HOME`, `QWEN_HOME`; `GEMINI_CLI_HOME` stands for the
-    /// home the `.gemini` folder is in, `XDG_CONFIG_HOME` for `~/.config`),
+    /// `CODEWHALE_HOME`, `QWEN_HOME`; `GEMINI_CLI_HOME` and
+    /// `FACTORY_HOME_OVERRIDE` stand for the home the `.gemini` or
+    /// `.factory` folder is in, `XDG_CONFIG_HOME` for `~/.config`),
     /// else the file is under `home`.
     #[must_use]
     pub fn config_path(self, home: &Path, env: impl Fn(&str) -> Option<String>) -> PathBuf {
@@ -104,6 +112,7 @@ impl Agent {
             Agent::CodexNotify => ("CODEX_HOME", ".codex", "config.toml"),
             Agent::Codewhale => ("CODEWHALE_HOME", ".codewhale", "config.toml"),
             Agent::Qwen => ("QWEN_HOME", ".qwen", "settings.json"),
+            Agent::Droid => ("FACTORY_HOME_OVERRIDE", "", ".factory/settings.json"),
         };
         env(var)
             .filter(|v| !v.is_empty())
@@ -115,7 +124,7 @@ impl Agent {
     #[must_use]
     pub fn is_configured(self, text: &str) -> bool {
         match self {
-            Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini => {
+            Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini | Agent::Droid => {
                 claude::configured(text, self)
             }
             Agent::CodexNotify => toml_agents::codex_configured(text),

@@ -28,7 +28,7 @@ const CLAUDE_EVENTS: [Event; 17] = [
     ("SubagentStop", false, None, None),
     ("PreCompact", false, None, None),
     ("PostCompact", false, None, None),
-    ("Elicitation", false, None, None),
+    ("Elicitation", false, Some(60), None),
     ("ElicitationResult", false, None, None),
     ("Stop", false, None, None),
     ("StopFailure", false, None, None),
@@ -89,10 +89,26 @@ const GEMINI_EVENTS: [Event; 7] = [
     ("SessionEnd", false, None, None),
 ];
 
+/// Factory Droid 0.225's hook events (docs.factory.ai, "Hooks reference",
+/// and what the real one ran): no `PermissionRequest`, so none waits; its
+/// permission prompt arrives as a `Notification`.
+const DROID_EVENTS: [Event; 9] = [
+    ("SessionStart", false, None, None),
+    ("UserPromptSubmit", false, None, None),
+    ("PreToolUse", true, None, None),
+    ("PostToolUse", true, None, None),
+    ("Notification", false, None, None),
+    ("SubagentStop", false, None, None),
+    ("PreCompact", false, None, None),
+    ("Stop", false, None, None),
+    ("SessionEnd", false, None, None),
+];
+
 fn events(agent: Agent) -> &'static [Event] {
     match agent {
         Agent::Codex => &CODEX_EVENTS,
         Agent::Qwen => &QWEN_EVENTS,
+        Agent::Droid => &DROID_EVENTS,
         Agent::Gemini => &GEMINI_EVENTS,
         _ => &CLAUDE_EVENTS,
     }

@@ -65,10 +65,10 @@ mod main_tests {
         assert_eq!(pre[1]["matcher"], "*");
         assert_eq!(pre[1]["hooks"][0]["command"], "island hook claude");
         assert_eq!(root["hooks"]["Stop"][0]["hooks"][0]["command"], "say done");
-        assert_eq!(
-            root["hooks"]["PermissionRequest"][0]["hooks"][0]["timeout"],
-            60
-        );
+        // The two that wait for Island outlast its 50 s wait.
+        for waits in ["PermissionRequest", "Elicitation"] {
+            assert_eq!(root["hooks"][waits][0]["hooks"][0]["timeout"], 60, "{waits}");
+        }
         assert_eq!(root["permissions"]["allow"][0], "Bash(npm test)");
         // Keys keep their order: model, hooks, permissions.
         let keys: Vec<&String> = root.as_object().unwrap().keys().collect();
@@ -190,5 +190,30 @@ mod main_tests {
         assert!(!configured(&claude, Agent::Qwen));
         assert_eq!(remove(&claude, Agent::Qwen).unwrap().0, claude);
         assert_eq!(remove(&qwen, Agent::Qwen).unwrap().0, "{}\n");
+        // Droid: its own events (no PermissionRequest), its own --agent.
+        let (droid, _) = add("", "island", Agent::Droid).unwrap();
+        let root: Value = serde_json::from_str(&droid).unwrap();
+        assert_eq!(
+            root["hooks"]["Notification"][0]["hooks"][0]["command"],
+            "island hook claude --agent droid"
+        );
+        assert!(root["hooks"].get("PermissionRequest").is_none());
+        assert!(configured(&droid, Agent::Droid) && !configured(&droid, Agent::Qwen));
+        assert_eq!(remove(&droid, Agent::Droid).unwrap().0, "{}\n");
+    }
+
+    #[test]
+    fn droids_settings_are_under_its_home_override() {
+        let home = std::path::Path::new("/home/me");
+        let none = |_: &str| None;
+        assert_eq!(
+            Agent::Droid.config_path(home, none),
+            home.join(".factory/settings.json")
+        );
+        let set = |k: &str| (k == "FACTORY_HOME_OVERRIDE").then(|| "/srv/me".to_owned());
+        assert_eq!(
+            Agent::Droid.config_path(home, set),
+            std::path::Path::new("/srv/me/.factory/settings.json")
+        );
     }
 }

@@ -201,10 +201,10 @@ pub fn plan(agent: Agent, path: &Path, program: &str, undo: bool) -> Result<Edit
     let text = before.as_deref().unwrap_or("");
     let conflict = |why: String| SetupError::Conflict(path.to_owned(), why);
     let outcome = match (agent, undo) {
-        (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini, false) => {
+        (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini | Agent::Droid, false) => {
             claude::add(text, program, agent)
         }
-        (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini, true) => {
+        (Agent::Claude | Agent::Codex | Agent::Qwen | Agent::Gemini | Agent::Droid, true) => {
             claude::remove(text, agent)
         }
         (Agent::Opencode, false) => opencode::add(text, program),

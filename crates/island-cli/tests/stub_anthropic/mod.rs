@@ -1,7 +1,7 @@
 //! A stub of Anthropic's Messages API on 127.0.0.1, enough for Claude Code
 //! to run a turn: to a prompt it answers with one Bash tool call (the
 //! command the test sets, with a description) or, once the test asks for
-//! it, one AskUserQuestion call; to that call's result with "All done.",
+//! it, one call of another tool (AskUserQuestion, an MCP server's tool); to that call's result with "All done.",
 //! keeping the result's text for the test to read. Streamed as server-sent events when asked to stream, one
 //! JSON message otherwise. One request per connection (`Connection:
 //! close`). A stub, not a model: it exists because no model runs here.
@@ -16,7 +16,7 @@ use crate::stub_http;
 pub struct Stub {
     port: u16,
     asked: stub_http::Asked,
-    question: Arc<Mutex<Option<Value>>>,
+    tool: Arc<Mutex<Option<(String, Value)>>>,
     results: Arc<Mutex<Vec<String>>>,
 }
 
@@ -25,9 +25,9 @@ impl Stub {
         let asked = stub_http::Asked::new();
         let calls = AtomicU64::new(0);
         let command_now = asked.clone();
-        let question = Arc::new(Mutex::new(None));
+        let tool = Arc::new(Mutex::new(None));
         let results = Arc::new(Mutex::new(Vec::new()));
-        let (question_now, results_seen) = (question.clone(), results.clone());
+        let (tool_now, results_seen) = (tool.clone(), results.clone());
         let port = stub_http::serve(move |request_line, body| {
             if !request_line.starts_with("POST /v1/messages") {
                 return ("200 OK", "application/json", "{}".to_owned());
@@ -37,10 +37,10 @@ impl Stub {
                 .lock()
                 .expect("the stub's lock")
                 .extend(tool_results(&request));
-            let call = match question_now.lock().expect("the stub's lock").clone() {
-                Some(input) => ("AskUserQuestion", input),
+            let call = match tool_now.lock().expect("the stub's lock").clone() {
+                Some(call) => call,
                 None => (
-                    "Bash",
+                    "Bash".to_owned(),
                     json!({"command": command_now.command(), "description": "Create the marker file"}),
                 ),
             };
@@ -51,15 +51,15 @@ impl Stub {
         Self {
             port,
             asked,
-            question,
+            tool,
             results,
         }
     }
 
-    /// The next prompts ask the user this AskUserQuestion input instead of
-    /// running a command.
-    pub fn ask_question(&self, input: Value) {
-        *self.question.lock().expect("the stub's lock") = Some(input);
+    /// The next prompts call `tool` with `input` instead of running a
+    /// command.
+    pub fn ask_tool(&self, tool: &str, input: Value) {
+        *self.tool.lock().expect("the stub's lock") = Some((tool.to_owned(), input));
     }
 
     /// The text of every tool result Claude has sent back so far.
@@ -95,7 +95,7 @@ fn tool_results(request: &Value) -> Vec<String> {
 /// A tool call (`call`: the tool and its input) for a new prompt (Claude
 /// merges a tool's result and the next prompt into one message, and adds
 /// reminders of its own), text after a tool's result.
-fn reply(request: &Value, call: &(&str, Value), n: u64) -> (&'static str, String) {
+fn reply(request: &Value, call: &(String, Value), n: u64) -> (&'static str, String) {
     // The last message's blocks after its last tool result: a new prompt
     // is a text there that is not one of Claude's own reminders.
     let blocks_after_result: Vec<Value> = request["messages"]

@@ -1,8 +1,10 @@
 //! A stub of the OpenAI chat completions API on 127.0.0.1 (what opencode's
-//! `@ai-sdk/openai-compatible` provider and Qwen Code speak), enough for an
-//! agent to run a turn: when the request offers the agent's shell tool
-//! (`bash`, `run_shell_command`) and its last message is the user's, it
-//! streams one call of it (the test's command, with a description);
+//! `@ai-sdk/openai-compatible` provider, Qwen Code and Factory Droid's
+//! custom models speak), enough for an agent to run a turn: when the
+//! request offers the agent's shell tool (`bash`, `run_shell_command`,
+//! `Execute`) and its last message is the user's, it streams one call of it
+//! (the test's command, with a description and the fields that agent's
+//! tool also wants);
 //! anything else (a tool's result, the agent's own title request) gets a
 //! short text. A stub, not a model: it exists because no model runs here.
 
@@ -20,6 +22,11 @@ pub struct Stub {
 impl Stub {
     /// A stub whose model calls `shell`, the agent's shell tool.
     pub fn start(shell: &'static str) -> Self {
+        Self::start_with(shell, json!({}))
+    }
+
+    /// [`Self::start`], the call also giving `extra`'s fields.
+    pub fn start_with(shell: &'static str, extra: Value) -> Self {
         let asked = stub_http::Asked::new();
         let calls = AtomicU64::new(0);
         let command_now = asked.clone();
@@ -33,7 +40,7 @@ impl Stub {
             (
                 "200 OK",
                 "text/event-stream",
-                reply(&request, shell, &command, n),
+                reply(&request, shell, &command, &extra, n),
             )
         });
         Self { port, asked }
@@ -50,7 +57,7 @@ impl Stub {
     }
 }
 
-fn reply(request: &Value, shell: &str, command: &str, n: u64) -> String {
+fn reply(request: &Value, shell: &str, command: &str, extra: &Value, n: u64) -> String {
     let offers_shell = request["tools"]
         .as_array()
         .is_some_and(|t| t.iter().any(|t| t["function"]["name"] == shell));
@@ -59,7 +66,10 @@ fn reply(request: &Value, shell: &str, command: &str, n: u64) -> String {
         .and_then(|m| m.last())
         .is_some_and(|m| m["role"] == "user");
     let (delta, finish) = if offers_shell && from_user {
-        let arguments = json!({"command": command, "description": "Create the marker file"});
+        let mut arguments = json!({"command": command, "description": "Create the marker file"});
+        if let (Some(all), Some(extra)) = (arguments.as_object_mut(), extra.as_object()) {
+            all.extend(extra.clone());
+        }
         (
             json!({"role": "assistant", "tool_calls": [{"index": 0, "id": format!("call_{n}"),
                 "type": "function", "function": {"name": shell, "arguments": arguments.to_string()}}]}),

@@ -1,0 +1,62 @@
+//! What a waiting Claude-shaped hook prints for Island's answer: the
+//! `hookSpecificOutput` of a `PermissionRequest` (allow, with the rule
+//! Claude offered for the session or a question's answers, or deny) or of
+//! an `Elicitation` (accept with content, or decline).
+
+use island_protocol::ReviewDecision;
+use serde_json::Value;
+
+use super::claude_elicitation as elicitation;
+use super::claude_question as question;
+
+/// The rule Claude offers to keep for the rest of the session in a
+/// `PermissionRequest`'s `permission_suggestions` (its dialog's "Yes, and
+/// always allow ..."): the first with destination `session` that is not a
+/// change of permission mode.
+pub(super) fn session_rule(input: &Value) -> Option<&Value> {
+    input
+        .get("permission_suggestions")?
+        .as_array()?
+        .iter()
+        .find(|s| {
+            s.get("destination").and_then(Value::as_str) == Some("session")
+                && s.get("type").and_then(Value::as_str) != Some("setMode")
+        })
+}
+
+/// What Claude reads from a waiting hook (`input`: its payload) for
+/// Island's answer. For a `PermissionRequest`: approved for the session,
+/// it carries the rule Claude offered (`updatedPermissions`), with none a
+/// plain allow; a question's option, the tool's input with the answer.
+/// For an `Elicitation`: accept with the option, or decline.
+#[must_use]
+pub fn output(decision: &ReviewDecision, input: &Value) -> String {
+    if input.get("hook_event_name").and_then(Value::as_str) == Some("Elicitation") {
+        return elicitation::output(decision, input).to_string();
+    }
+    let decision = match decision {
+        ReviewDecision::ApprovedForSession => match session_rule(input) {
+            Some(rule) => serde_json::json!({ "behavior": "allow", "updatedPermissions": [rule] }),
+            None => serde_json::json!({ "behavior": "allow" }),
+        },
+        ReviewDecision::Approved => serde_json::json!({ "behavior": "allow" }),
+        // A question's option: its input with the answer, as Claude's own
+        // dialog fills it in.
+        ReviewDecision::Chosen { label } => {
+            match question::answered(input.get("tool_input"), label) {
+                Some(updated) => {
+                    serde_json::json!({ "behavior": "allow", "updatedInput": updated })
+                }
+                None => {
+                    serde_json::json!({ "behavior": "deny", "message": "Not answered in Island" })
+                }
+            }
+        }
+        _ => serde_json::json!({ "behavior": "deny", "message": "Denied in Island" }),
+    };
+    serde_json::json!({
+        "hookSpecificOutput": { "hookEventName": "PermissionRequest", "decision": decision }
+    })
+    .to_string()
+}
+
