@@ -195,8 +195,14 @@ fn an_elicitation_of_one_choice_is_answered_from_island_with_its_value() {
         let answer = elicitation_answer(&chosen(labels[1]), &input);
         assert_eq!(answer["action"], "accept");
         assert_eq!(answer["content"], serde_json::json!({"board": second}));
-        assert_eq!(elicitation_answer(&chosen("Other"), &input)["action"], "decline");
-        assert_eq!(elicitation_answer(&ReviewDecision::Denied, &input)["action"], "decline");
+        assert_eq!(
+            elicitation_answer(&chosen("Other"), &input)["action"],
+            "decline"
+        );
+        assert_eq!(
+            elicitation_answer(&ReviewDecision::Denied, &input)["action"],
+            "decline"
+        );
     }
     // No fields: a confirmation, approved or denied.
     let input = elicitation(serde_json::json!({"type": "object", "properties": {}}));
@@ -213,11 +219,18 @@ fn an_elicitation_of_one_choice_is_answered_from_island_with_its_value() {
         serde_json::json!({"session_id": "s1", "hook_event_name": "Elicitation",
             "mcp_server_name": "tickets", "message": "Sign in", "mode": "url",
             "url": "https://example.com", "elicitation_id": "e2"}),
-        elicitation(serde_json::json!({"type": "object", "properties": {"name": {"type": "string"}}})),
-        elicitation(serde_json::json!({"type": "object", "properties": {"board": {
-            "type": "string", "enum": ["a", "b"], "enumNames": ["Same", "Same"]}}})),
+        elicitation(
+            serde_json::json!({"type": "object", "properties": {"name": {"type": "string"}}}),
+        ),
+        elicitation(
+            serde_json::json!({"type": "object", "properties": {"board": {
+            "type": "string", "enum": ["a", "b"], "enumNames": ["Same", "Same"]}}}),
+        ),
     ] {
         let asked = plan(CLAUDE, &input, None, TerminalInfo::default(), 7).unwrap();
-        assert!(asked.wait_for.is_none() && !asked.hello.accepts_decisions, "{input}");
+        assert!(
+            asked.wait_for.is_none() && !asked.hello.accepts_decisions,
+            "{input}"
+        );
     }
 }

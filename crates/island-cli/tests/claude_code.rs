@@ -299,13 +299,16 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
     let mut world = ClaudeWorld::new(claude.clone());
     world.set_up();
     let question = "Which database should the project use?";
-    world.stub.ask_tool("AskUserQuestion", json!({"questions": [{
-        "question": question, "header": "Database", "multiSelect": false,
-        "options": [
-            {"label": "Postgres", "description": "A server"},
-            {"label": "SQLite", "description": "A file"}
-        ]
-    }]}));
+    world.stub.ask_tool(
+        "AskUserQuestion",
+        json!({"questions": [{
+            "question": question, "header": "Database", "multiSelect": false,
+            "options": [
+                {"label": "Postgres", "description": "A server"},
+                {"label": "SQLite", "description": "A file"}
+            ]
+        }]}),
+    );
     let tmux = Tmux::start(&world, "claude", &world.launcher("claude", &claude, &[]));
     wait_for("Claude's prompt", Duration::from_secs(60), || {
         tmux.screen().contains("? for shortcuts").then_some(())
@@ -365,7 +368,8 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
 }
 
 /// A stdio MCP server with one tool, `pick_board`, that asks the user
-/// (an elicitation) to pick a board, and returns what it was told.
+/// (an elicitation) to pick a board, and returns what it was told. It
+/// writes the file it is given once Claude has listed its tools.
 const TICKETS_MCP: &str = r#"import json, sys
 def send(m):
     sys.stdout.write(json.dumps(m) + "\n"); sys.stdout.flush()
@@ -382,6 +386,7 @@ while True:
     elif method == "tools/list":
         send({"jsonrpc": "2.0", "id": m["id"], "result": {"tools": [{"name": "pick_board",
               "description": "Pick a board", "inputSchema": {"type": "object", "properties": {}}}]}})
+        open(sys.argv[1], "w").close()
     elif method == "tools/call":
         send({"jsonrpc": "2.0", "id": "ask-1", "method": "elicitation/create", "params": {
               "message": "Pick a board", "requestedSchema": {"type": "object", "properties": {
@@ -405,8 +410,9 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
     // The server's tools in the model's tool list, not behind a search.
     world.world.set_env("ENABLE_TOOL_SEARCH", "false");
     std::fs::write(world.path("tickets_mcp.py"), TICKETS_MCP).unwrap();
+    let listed = world.path("tickets_listed");
     let config = json!({"mcpServers": {"tickets": {"type": "stdio", "command": "python3",
-        "args": [world.path("tickets_mcp.py")]}}});
+        "args": [world.path("tickets_mcp.py"), &listed]}}});
     std::fs::write(world.path("mcp.json"), config.to_string()).unwrap();
     world.stub.ask_tool("mcp__tickets__pick_board", json!({}));
     let mcp_config = world.path("mcp.json").display().to_string();
@@ -417,6 +423,10 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
     );
     wait_for("Claude's prompt", Duration::from_secs(60), || {
         tmux.screen().contains("? for shortcuts").then_some(())
+    });
+    // Its tools are the model's once Claude has them.
+    wait_for("Claude to list the server's tools", Duration::from_secs(30), || {
+        listed.exists().then_some(())
     });
     tmux.submit("pick a board", Duration::from_secs(3), |_| {
         !world.approvals().is_empty()
@@ -436,14 +446,18 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
     assert_eq!(reason, "tickets asks (MCP server)");
     let out = world.island(&["answer", &id, "Sprint"]);
     assert!(out.status.success(), "{out:?}");
-    wait_for("the answer to reach the server and the model", Duration::from_secs(30), || {
-        world
-            .stub
-            .tool_results()
-            .iter()
-            .any(|r| r.contains("told") && r.contains("accept") && r.contains("Sprint"))
-            .then_some(())
-    });
+    wait_for(
+        "the answer to reach the server and the model",
+        Duration::from_secs(30),
+        || {
+            world
+                .stub
+                .tool_results()
+                .iter()
+                .any(|r| r.contains("told") && r.contains("accept") && r.contains("Sprint"))
+                .then_some(())
+        },
+    );
     wait_for("the cards to close", Duration::from_secs(10), || {
         world.approvals().is_empty().then_some(())
     });

@@ -34,7 +34,10 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
         json!({"riskLevel": "low", "riskLevelReason": "It only creates a marker file"}),
     );
     let mut world = World::new();
-    world.set_env("FACTORY_HOME_OVERRIDE", world.path("home").display().to_string());
+    world.set_env(
+        "FACTORY_HOME_OVERRIDE",
+        world.path("home").display().to_string(),
+    );
     std::fs::create_dir_all(world.path("home/.factory")).unwrap();
     let settings = json!({"customModels": [{"model": "stub-model", "displayName": "Stub",
         "baseUrl": stub.url(), "apiKey": "island-test-key",
@@ -45,15 +48,22 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
     assert!(out.status.success(), "{out:?}");
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(written["customModels"], settings["customModels"], "kept");
-    for event in ["SessionStart", "PreToolUse", "PostToolUse", "Notification", "Stop"] {
+    for event in [
+        "SessionStart",
+        "PreToolUse",
+        "PostToolUse",
+        "Notification",
+        "Stop",
+    ] {
         assert_eq!(
-            written["hooks"][event][0]["hooks"][0]["command"],
-            "island hook claude --agent droid",
+            written["hooks"][event][0]["hooks"][0]["command"], "island hook claude --agent droid",
             "{event}: {written}"
         );
     }
     assert!(
-        world.doctor().contains("Island shows Droid's permission prompts"),
+        world
+            .doctor()
+            .contains("Island shows Droid's permission prompts"),
         "{}",
         world.doctor()
     );
@@ -78,7 +88,14 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
     let marker = world.path("proj/marker");
     stub.ask_to_run(&format!("touch {}", marker.display()));
     let run = Command::new(&droid)
-        .args(["exec", "-m", "custom:Stub-0", "--auto", "low", "make the marker"])
+        .args([
+            "exec",
+            "-m",
+            "custom:Stub-0",
+            "--auto",
+            "low",
+            "make the marker",
+        ])
         .current_dir(world.path("proj"))
         .envs(world.env())
         .stdin(Stdio::null())
@@ -91,16 +108,22 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
         world.sessions().is_empty().then_some(())
     });
     let _ = watch.kill();
+    let _ = watch.wait();
     let sessions: Vec<Value> = snapshots
         .try_iter()
         .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
-        .flat_map(|s| s["snapshot"]["sessions"].as_array().cloned().unwrap_or_default())
+        .flat_map(|s| {
+            s["snapshot"]["sessions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
         .collect();
-    let droid_sessions: Vec<&Value> = sessions
-        .iter()
-        .filter(|s| s["agent"] == "droid")
-        .collect();
-    assert!(!droid_sessions.is_empty(), "no Droid session: {sessions:#?}");
+    let droid_sessions: Vec<&Value> = sessions.iter().filter(|s| s["agent"] == "droid").collect();
+    assert!(
+        !droid_sessions.is_empty(),
+        "no Droid session: {sessions:#?}"
+    );
     assert!(
         droid_sessions
             .iter()
@@ -108,7 +131,9 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
         "{droid_sessions:#?}"
     );
     assert!(
-        droid_sessions.iter().any(|s| s["current_tool"] == "Execute"),
+        droid_sessions
+            .iter()
+            .any(|s| s["current_tool"] == "Execute"),
         "the tool running: {droid_sessions:#?}"
     );
     assert!(

@@ -122,8 +122,8 @@ pub fn plan(
     } else {
         None
     };
-    let waits = (event == "PermissionRequest" && (!question || choice.is_some()))
-        || elicited.is_some();
+    let waits =
+        (event == "PermissionRequest" && (!question || choice.is_some())) || elicited.is_some();
     let mut hello = super::hook_hello(
         flavor.agent,
         format!("{prefix}-{session}"),

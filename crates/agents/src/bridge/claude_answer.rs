@@ -59,4 +59,3 @@ pub fn output(decision: &ReviewDecision, input: &Value) -> String {
     })
     .to_string()
 }
-

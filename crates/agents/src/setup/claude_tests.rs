@@ -67,7 +67,10 @@ mod main_tests {
         assert_eq!(root["hooks"]["Stop"][0]["hooks"][0]["command"], "say done");
         // The two that wait for Island outlast its 50 s wait.
         for waits in ["PermissionRequest", "Elicitation"] {
-            assert_eq!(root["hooks"][waits][0]["hooks"][0]["timeout"], 60, "{waits}");
+            assert_eq!(
+                root["hooks"][waits][0]["hooks"][0]["timeout"], 60,
+                "{waits}"
+            );
         }
         assert_eq!(root["permissions"]["allow"][0], "Bash(npm test)");
         // Keys keep their order: model, hooks, permissions.

@@ -21,6 +21,7 @@ pub struct Stub {
 
 impl Stub {
     /// A stub whose model calls `shell`, the agent's shell tool.
+    #[allow(dead_code)] // Droid's test starts it with its extra fields
     pub fn start(shell: &'static str) -> Self {
         Self::start_with(shell, json!({}))
     }
