@@ -10,7 +10,8 @@
 //! too. A question Claude asks (AskUserQuestion) and an MCP server's
 //! elicitation (a stdio MCP server the test writes) are answered from
 //! Island with one of their options, which Claude, the server and the
-//! model take. When Claude
+//! model take. A subagent and a compaction show under their session while
+//! they run (seen in every snapshot `island watch` sends). When Claude
 //! changes its hooks, this fails.
 //!
 //! Over 400 lines: one agent's whole contract and the world it runs in;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use real_agent::{Tmux, World, agent_bin, wait_for};
+use real_agent::{Tmux, Watch, World, agent_bin, wait_for};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "sk-ant-island-test-000000";
@@ -425,9 +426,11 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
         tmux.screen().contains("? for shortcuts").then_some(())
     });
     // Its tools are the model's once Claude has them.
-    wait_for("Claude to list the server's tools", Duration::from_secs(30), || {
-        listed.exists().then_some(())
-    });
+    wait_for(
+        "Claude to list the server's tools",
+        Duration::from_secs(30),
+        || listed.exists().then_some(()),
+    );
     tmux.submit("pick a board", Duration::from_secs(3), |_| {
         !world.approvals().is_empty()
     });
@@ -461,4 +464,67 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
     wait_for("the cards to close", Duration::from_secs(10), || {
         world.approvals().is_empty().then_some(())
     });
+}
+
+#[test]
+fn a_subagent_and_a_compaction_show_under_their_session_while_they_run() {
+    let Some(claude) = claude_bin() else {
+        return;
+    };
+    let mut world = ClaudeWorld::new(claude.clone());
+    world.set_up();
+    // One Agent call: the subagent it starts asks the stub too, and gets
+    // text.
+    world.stub.ask_tool_once(
+        "Agent",
+        json!({"description": "Look around", "prompt": "Say hi", "subagent_type": "general-purpose"}),
+    );
+    let mut watch = Watch::start(&world);
+    let tmux = Tmux::start(&world, "claude", &world.launcher("claude", &claude, &[]));
+    wait_for("Claude's prompt", Duration::from_secs(60), || {
+        tmux.screen().contains("? for shortcuts").then_some(())
+    });
+    let job = |s: &Value, detail: &str| {
+        s["jobs"]
+            .as_array()
+            .is_some_and(|jobs| jobs.iter().any(|j| j["detail"] == detail))
+    };
+    tmux.submit("look around", Duration::from_secs(3), |_| {
+        watch
+            .sessions()
+            .iter()
+            .any(|s| job(s, "general-purpose subagent"))
+    });
+    let sessions = world.sessions();
+    assert_eq!(
+        sessions.len(),
+        1,
+        "the subagent is no session: {sessions:#?}"
+    );
+    wait_for("the subagent's end", Duration::from_secs(30), || {
+        let sessions = world.sessions();
+        (sessions.len() == 1 && !job(&sessions[0], "general-purpose subagent")).then_some(())
+    });
+    // Compaction: its own state, from PreCompact to PostCompact.
+    tmux.submit("/compact", Duration::from_secs(3), |_| {
+        watch
+            .sessions()
+            .iter()
+            .any(|s| job(s, "compacting the conversation"))
+    });
+    wait_for(
+        || {
+            format!(
+                "the compaction's end; Claude shows:\n{}\nIsland has: {:#?}",
+                tmux.screen(),
+                world.sessions()
+            )
+        },
+        Duration::from_secs(30),
+        || {
+            let sessions = world.sessions();
+            (sessions.len() == 1 && sessions[0]["jobs"].as_array().is_none_or(Vec::is_empty))
+                .then_some(())
+        },
+    );
 }

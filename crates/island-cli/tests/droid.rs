@@ -17,11 +17,10 @@ mod real_agent;
 mod stub_chat;
 mod stub_http;
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use real_agent::{World, agent_bin, wait_for};
+use real_agent::{Watch, World, agent_bin, wait_for};
 use serde_json::{Value, json};
 
 #[test]
@@ -69,22 +68,7 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
     );
     world.start_island();
 
-    // Every snapshot while Droid runs, as `island watch` prints them.
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_island"))
-        .args(["watch", "--json"])
-        .envs(world.env())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (seen, snapshots) = std::sync::mpsc::channel();
-    let lines = BufReader::new(watch.stdout.take().unwrap());
-    std::thread::spawn(move || {
-        for line in lines.lines().map_while(Result::ok) {
-            if seen.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let mut watch = Watch::start(&world);
     let marker = world.path("proj/marker");
     stub.ask_to_run(&format!("touch {}", marker.display()));
     let run = Command::new(&droid)
@@ -107,18 +91,7 @@ fn an_exec_run_shows_its_session_tool_and_turn_and_ends_with_droid() {
     wait_for("the session to end", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });
-    let _ = watch.kill();
-    let _ = watch.wait();
-    let sessions: Vec<Value> = snapshots
-        .try_iter()
-        .filter_map(|line| serde_json::from_str::<Value>(&line).ok())
-        .flat_map(|s| {
-            s["snapshot"]["sessions"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect();
+    let sessions = watch.sessions();
     let droid_sessions: Vec<&Value> = sessions.iter().filter(|s| s["agent"] == "droid").collect();
     assert!(
         !droid_sessions.is_empty(),

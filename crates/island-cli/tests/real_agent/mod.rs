@@ -1,8 +1,10 @@
 //! What the real-agent tests share: a world of their own for one agent and
 //! one `island --headless` (a HOME, a project, a runtime dir so that both
 //! find the same default socket, `island` on PATH as the hooks call it),
-//! Island's view of it through `island status --json`, and a tmux server
-//! of the test's own to drive an agent's terminal UI as a user would.
+//! Island's view of it through `island status --json` and, for states
+//! that come and go in a moment, every snapshot `island watch --json`
+//! prints ([`Watch`]), and a tmux server of the test's own to drive an
+//! agent's terminal UI as a user would.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -211,6 +213,77 @@ impl Drop for World {
             let _ = island.kill();
             let _ = island.wait();
         }
+    }
+}
+
+/// Every snapshot Island sends while it runs, as `island watch --json`
+/// prints them.
+pub struct Watch {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    seen: Vec<Value>,
+}
+
+impl Watch {
+    pub fn start(world: &World) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_island"))
+            .args(["watch", "--json"])
+            .envs(world.env())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in out.lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Watching once the first snapshot is in.
+        let first = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("island watch prints a snapshot");
+        let mut watch = Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        };
+        watch.take(&first);
+        watch
+    }
+
+    fn take(&mut self, line: &str) {
+        if let Ok(mut snapshot) = serde_json::from_str::<Value>(line)
+            && let Some(sessions) = snapshot["snapshot"]["sessions"].as_array_mut()
+        {
+            self.seen.append(sessions);
+        }
+    }
+
+    /// Every session in every snapshot so far, oldest first.
+    pub fn sessions(&mut self) -> Vec<Value> {
+        let lines: Vec<String> = self.lines.try_iter().collect();
+        for line in lines {
+            self.take(&line);
+        }
+        self.seen.clone()
+    }
+
+    /// Waits until some snapshot had a session for which `check` holds.
+    pub fn wait_for_session(&mut self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        wait_for(what, Duration::from_secs(30), || {
+            self.sessions().into_iter().find(|s| check(s))
+        })
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -16,7 +16,7 @@ use crate::stub_http;
 pub struct Stub {
     port: u16,
     asked: stub_http::Asked,
-    tool: Arc<Mutex<Option<(String, Value)>>>,
+    tool: Arc<Mutex<Option<Call>>>,
     results: Arc<Mutex<Vec<String>>>,
 }
 
@@ -37,15 +37,26 @@ impl Stub {
                 .lock()
                 .expect("the stub's lock")
                 .extend(tool_results(&request));
-            let call = match tool_now.lock().expect("the stub's lock").clone() {
+            let mut asked = tool_now.lock().expect("the stub's lock");
+            let call = match asked.clone() {
                 Some(call) => call,
-                None => (
-                    "Bash".to_owned(),
-                    json!({"command": command_now.command(), "description": "Create the marker file"}),
-                ),
+                None => Call {
+                    tool: "Bash".to_owned(),
+                    input: json!({"command": command_now.command(), "description": "Create the marker file"}),
+                    once: false,
+                },
             };
             let n = calls.fetch_add(1, Ordering::Relaxed);
-            let (content_type, text) = reply(&request, &call, n);
+            let (content_type, text, called) = reply(&request, &call, n);
+            if called && call.once {
+                // Asked once: from now on only text (a subagent, which
+                // has the same tools, would ask again).
+                *asked = Some(Call {
+                    tool: String::new(),
+                    input: Value::Null,
+                    once: false,
+                });
+            }
             ("200 OK", content_type, text)
         });
         Self {
@@ -59,7 +70,21 @@ impl Stub {
     /// The next prompts call `tool` with `input` instead of running a
     /// command.
     pub fn ask_tool(&self, tool: &str, input: Value) {
-        *self.tool.lock().expect("the stub's lock") = Some((tool.to_owned(), input));
+        self.ask(tool, input, false);
+    }
+
+    /// The next prompt calls `tool` with `input`; every request after that
+    /// one gets text.
+    pub fn ask_tool_once(&self, tool: &str, input: Value) {
+        self.ask(tool, input, true);
+    }
+
+    fn ask(&self, tool: &str, input: Value, once: bool) {
+        *self.tool.lock().expect("the stub's lock") = Some(Call {
+            tool: tool.to_owned(),
+            input,
+            once,
+        });
     }
 
     /// The text of every tool result Claude has sent back so far.
@@ -75,6 +100,14 @@ impl Stub {
     pub fn ask_to_run(&self, command: &str) {
         self.asked.ask_to_run(command);
     }
+}
+
+/// A tool call the stub's model makes.
+#[derive(Clone)]
+struct Call {
+    tool: String,
+    input: Value,
+    once: bool,
 }
 
 /// The text of the tool results in a request's last message.
@@ -95,7 +128,7 @@ fn tool_results(request: &Value) -> Vec<String> {
 /// A tool call (`call`: the tool and its input) for a new prompt (Claude
 /// merges a tool's result and the next prompt into one message, and adds
 /// reminders of its own), text after a tool's result.
-fn reply(request: &Value, call: &(String, Value), n: u64) -> (&'static str, String) {
+fn reply(request: &Value, call: &Call, n: u64) -> (&'static str, String, bool) {
     // The last message's blocks after its last tool result: a new prompt
     // is a text there that is not one of Claude's own reminders.
     let blocks_after_result: Vec<Value> = request["messages"]
@@ -120,11 +153,12 @@ fn reply(request: &Value, call: &(String, Value), n: u64) -> (&'static str, Stri
                 .trim_start()
                 .starts_with("<system-reminder>")
     });
-    let (tool, input) = call;
+    let Call { tool, input, .. } = call;
     let has_tool = request["tools"]
         .as_array()
         .is_some_and(|t| t.iter().any(|t| t["name"] == *tool));
-    let (blocks, stop) = if has_tool && new_prompt {
+    let called = has_tool && new_prompt;
+    let (blocks, stop) = if called {
         (
             vec![
                 json!({"type": "tool_use", "id": format!("toolu_{n:04}"), "name": tool, "input": input}),
@@ -143,7 +177,7 @@ fn reply(request: &Value, call: &(String, Value), n: u64) -> (&'static str, Stri
         let message = json!({"id": format!("msg_{n}"), "type": "message", "role": "assistant",
             "model": model, "content": blocks, "stop_reason": stop, "stop_sequence": null,
             "usage": usage});
-        return ("application/json", message.to_string());
+        return ("application/json", message.to_string(), called);
     }
     let mut events = vec![(
         "message_start",
@@ -186,5 +220,5 @@ fn reply(request: &Value, call: &(String, Value), n: u64) -> (&'static str, Stri
         .iter()
         .map(|(name, data)| format!("event: {name}\ndata: {data}\n\n"))
         .collect();
-    ("text/event-stream", text)
+    ("text/event-stream", text, called)
 }
