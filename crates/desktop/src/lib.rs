@@ -14,13 +14,13 @@
 //! - [`window_link`]: the messages between the tray app and its window
 //!   process, and the window process's supervisor.
 //! - [`settings`]: the settings window's form, written into the config text.
-//! - [`runtime`]: everything assembled, for `island --headless` and the
+//! - [`service`]: everything assembled, for `island --headless` and the
 //!   tray app.
 
 pub mod focus;
 pub mod notify;
 pub mod placement;
-pub mod runtime;
+pub mod service;
 pub mod settings;
 pub mod widget_backend;
 pub mod window_link;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use island_core::client;
 use island_core::config::IslandConfig;
-use island_desktop::runtime::{RunOptions, RunOutcome, run_headless};
+use island_desktop::service::{RunOptions, RunOutcome, run_headless};
 use island_protocol::{FocusRequest, ReviewDecision, Timestamp};
 
 use crate::cli::{Args, Command};

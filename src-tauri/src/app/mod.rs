@@ -16,7 +16,7 @@ mod window_supervisor;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use island_desktop::runtime::{RunOptions, Started, start};
+use island_desktop::service::{RunOptions, Started, start};
 use tauri::{App, AppHandle, Manager, RunEvent};
 
 use state::TrayApp;

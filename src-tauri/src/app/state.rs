@@ -12,7 +12,7 @@ use island_core::config::IslandConfig;
 use island_core::host::Published;
 use island_core::notify::UserAction;
 use island_core::view::{Board, MenuEntry, tray_menu, with_answer_token};
-use island_desktop::runtime::Running;
+use island_desktop::service::Running;
 use island_desktop::window_link::{WindowError, WindowErrorKind};
 use island_protocol::Timestamp;
 use tauri::{AppHandle, Manager};

@@ -1,5 +1,5 @@
 //! A real Island core for tests: bound in a temp dir, served on a real
-//! socket and its control socket beside it (as `runtime::start` does),
+//! socket and its control socket beside it (as `service::start` does),
 //! with notices recorded instead of shown (the D-Bus tests show them for
 //! real).
 

@@ -48,7 +48,7 @@ pub enum RunError {
     /// Binding the socket.
     #[error(transparent)]
     Bind(#[from] BindError),
-    /// Setting up the runtime.
+    /// Setting up the service.
     #[error("cannot {0}: {1}")]
     Io(&'static str, std::io::Error),
 }
