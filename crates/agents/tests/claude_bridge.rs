@@ -3,24 +3,13 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::request_of;
 use island_agents::bridge::Plan;
 use island_agents::bridge::claude::{CLAUDE, CODEX, DROID, output, plan};
-use island_protocol::{
-    EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision, TerminalInfo,
-};
+use island_protocol::{EventEnvelope, EventFrame, HookEvent, ReviewDecision, TerminalInfo};
 use serde_json::Value;
-
-fn request_of(plan: &Plan) -> &ExecApprovalRequestEvent {
-    plan.events
-        .iter()
-        .find_map(|e| match &e.event {
-            HookEvent::GenericEventFrame {
-                frame: EventFrame::ExecApprovalRequest { request },
-            } => Some(&**request),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no request in {:?}", plan.events))
-}
 
 #[test]
 fn a_permission_request_waits_and_shows_the_command() {

@@ -6,24 +6,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use island_agents::bridge::Plan;
-use island_agents::bridge::claude::{CLAUDE, output, plan};
-use island_protocol::{
-    EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision, TerminalInfo,
-};
-use serde_json::Value;
+mod common;
 
-fn request_of(plan: &Plan) -> &ExecApprovalRequestEvent {
-    plan.events
-        .iter()
-        .find_map(|e| match &e.event {
-            HookEvent::GenericEventFrame {
-                frame: EventFrame::ExecApprovalRequest { request },
-            } => Some(&**request),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no request in {:?}", plan.events))
-}
+use common::request_of;
+use island_agents::bridge::claude::{CLAUDE, output, plan};
+use island_protocol::{EventEnvelope, EventFrame, HookEvent, ReviewDecision, TerminalInfo};
+use serde_json::Value;
 
 fn question(questions: Value) -> Value {
     serde_json::json!({"session_id": "s1", "hook_event_name": "PermissionRequest",

@@ -23,7 +23,7 @@ mod real_agent;
 mod stub_anthropic;
 mod stub_http;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -119,6 +119,30 @@ impl ClaudeWorld {
         self.world.start_island();
     }
 
+    /// A world set up (see [`Self::set_up`]), or `None` (said) outside
+    /// scripts/test.
+    fn ready() -> Option<Self> {
+        let mut world = Self::new(claude_bin()?);
+        world.set_up();
+        Some(world)
+    }
+
+    /// Waits until Island shows no card.
+    fn no_cards_left(&self) {
+        wait_for("the cards to close", Duration::from_secs(10), || {
+            self.approvals().is_empty().then_some(())
+        });
+    }
+
+    /// Claude's terminal UI (with `args`) in a real tmux, at its prompt.
+    fn tui(&self, args: &[&str]) -> Tmux {
+        let tmux = Tmux::start(self, "claude", &self.launcher("claude", &self.claude, args));
+        wait_for("Claude's prompt", Duration::from_secs(60), || {
+            tmux.screen().contains("? for shortcuts").then_some(())
+        });
+        tmux
+    }
+
     fn claude(&self) -> Command {
         let mut command = Command::new(&self.claude);
         command.current_dir(self.path("proj")).envs(self.env());
@@ -128,11 +152,9 @@ impl ClaudeWorld {
 
 #[test]
 fn print_mode_approved_in_island_runs_and_denied_does_not() {
-    let Some(claude) = claude_bin() else {
+    let Some(world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude);
-    world.set_up();
     for (n, verb) in [(1, "approve"), (2, "deny")] {
         let marker = world.path(&format!("proj/marker-{n}"));
         world
@@ -169,12 +191,9 @@ fn print_mode_approved_in_island_runs_and_denied_does_not() {
 /// notification come (a few seconds into the dialog, on a hook connection
 /// of its own: two lines, besides this test's own status requests), so
 /// that the dialog takes keys. Returns the tmux and the approval's id.
-fn dialog_open(world: &ClaudeWorld, claude: &Path, command: &str) -> (Tmux, String) {
+fn dialog_open(world: &ClaudeWorld, command: &str) -> (Tmux, String) {
     world.stub.ask_to_run(command);
-    let tmux = Tmux::start(world, "claude", &world.launcher("claude", claude, &[]));
-    wait_for("Claude's prompt", Duration::from_secs(60), || {
-        tmux.screen().contains("? for shortcuts").then_some(())
-    });
+    let tmux = world.tui(&[]);
     tmux.submit("make the marker", Duration::from_secs(3), |t| {
         t.screen().contains("Do you want to proceed?")
     });
@@ -206,13 +225,11 @@ fn dialog_open(world: &ClaudeWorld, claude: &Path, command: &str) -> (Tmux, Stri
 
 #[test]
 fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
-    let Some(claude) = claude_bin() else {
+    let Some(world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude.clone());
-    world.set_up();
     let marker = world.path("proj/marker");
-    let (tmux, id) = dialog_open(&world, &claude, &format!("touch {}", marker.display()));
+    let (tmux, id) = dialog_open(&world, &format!("touch {}", marker.display()));
     // One card, though Claude announced the prompt twice.
     assert_eq!(world.approvals().len(), 1, "{:?}", world.approvals());
     // "1. Yes" is selected: Enter answers in the terminal.
@@ -242,13 +259,11 @@ fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
 
 #[test]
 fn denied_in_claudes_terminal_the_card_closes_within_a_second() {
-    let Some(claude) = claude_bin() else {
+    let Some(world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude.clone());
-    world.set_up();
     let marker = world.path("proj/marker");
-    let (tmux, id) = dialog_open(&world, &claude, &format!("touch {}", marker.display()));
+    let (tmux, id) = dialog_open(&world, &format!("touch {}", marker.display()));
     // "4. No": no hook runs for a denial; the waiting hook sees it in
     // Claude's transcript.
     tmux.keys(&["4"]);
@@ -264,14 +279,12 @@ fn denied_in_claudes_terminal_the_card_closes_within_a_second() {
 
 #[test]
 fn approved_for_the_session_from_island_claude_takes_its_own_rule() {
-    let Some(claude) = claude_bin() else {
+    let Some(world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude.clone());
-    world.set_up();
     let count = world.path("proj/count");
     let command = format!("echo ran >> {}", count.display());
-    let (tmux, id) = dialog_open(&world, &claude, &command);
+    let (tmux, id) = dialog_open(&world, &command);
     // Claude offers "Yes, and always allow access to DIR" for the session:
     // Island offers "for session", which answers with that very rule.
     let offered = world.snapshot().unwrap()["sessions"][0]["approvals"][0]["decisions"].clone();
@@ -287,18 +300,14 @@ fn approved_for_the_session_from_island_claude_takes_its_own_rule() {
     wait_for("the command to run", Duration::from_secs(30), || {
         (std::fs::read_to_string(&count).ok()? == "ran\n").then_some(())
     });
-    wait_for("the card to close", Duration::from_secs(10), || {
-        world.approvals().is_empty().then_some(())
-    });
+    world.no_cards_left();
 }
 
 #[test]
 fn a_question_claude_asks_is_answered_from_island_with_an_option() {
-    let Some(claude) = claude_bin() else {
+    let Some(world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude.clone());
-    world.set_up();
     let question = "Which database should the project use?";
     world.stub.ask_tool(
         "AskUserQuestion",
@@ -310,10 +319,7 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
             ]
         }]}),
     );
-    let tmux = Tmux::start(&world, "claude", &world.launcher("claude", &claude, &[]));
-    wait_for("Claude's prompt", Duration::from_secs(60), || {
-        tmux.screen().contains("? for shortcuts").then_some(())
-    });
+    let tmux = world.tui(&[]);
     tmux.submit("pick a database", Duration::from_secs(3), |_| {
         !world.approvals().is_empty()
     });
@@ -363,9 +369,7 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
                 .then_some(())
         },
     );
-    wait_for("the card to close", Duration::from_secs(10), || {
-        world.approvals().is_empty().then_some(())
-    });
+    world.no_cards_left();
 }
 
 /// A stdio MCP server with one tool, `pick_board`, that asks the user
@@ -403,11 +407,9 @@ while True:
 
 #[test]
 fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
-    let Some(claude) = claude_bin() else {
+    let Some(mut world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude.clone());
-    world.set_up();
     // The server's tools in the model's tool list, not behind a search.
     world.world.set_env("ENABLE_TOOL_SEARCH", "false");
     std::fs::write(world.path("tickets_mcp.py"), TICKETS_MCP).unwrap();
@@ -417,14 +419,7 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
     std::fs::write(world.path("mcp.json"), config.to_string()).unwrap();
     world.stub.ask_tool("mcp__tickets__pick_board", json!({}));
     let mcp_config = world.path("mcp.json").display().to_string();
-    let tmux = Tmux::start(
-        &world,
-        "claude",
-        &world.launcher("claude", &claude, &["--mcp-config", &mcp_config]),
-    );
-    wait_for("Claude's prompt", Duration::from_secs(60), || {
-        tmux.screen().contains("? for shortcuts").then_some(())
-    });
+    let tmux = world.tui(&["--mcp-config", &mcp_config]);
     // Its tools are the model's once Claude has them.
     wait_for(
         "Claude to list the server's tools",
@@ -461,18 +456,14 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
                 .then_some(())
         },
     );
-    wait_for("the cards to close", Duration::from_secs(10), || {
-        world.approvals().is_empty().then_some(())
-    });
+    world.no_cards_left();
 }
 
 #[test]
 fn a_subagent_and_a_compaction_show_under_their_session_while_they_run() {
-    let Some(claude) = claude_bin() else {
+    let Some(world) = ClaudeWorld::ready() else {
         return;
     };
-    let mut world = ClaudeWorld::new(claude.clone());
-    world.set_up();
     // One Agent call: the subagent it starts asks the stub too, and gets
     // text.
     world.stub.ask_tool_once(
@@ -480,10 +471,7 @@ fn a_subagent_and_a_compaction_show_under_their_session_while_they_run() {
         json!({"description": "Look around", "prompt": "Say hi", "subagent_type": "general-purpose"}),
     );
     let mut watch = Watch::start(&world);
-    let tmux = Tmux::start(&world, "claude", &world.launcher("claude", &claude, &[]));
-    wait_for("Claude's prompt", Duration::from_secs(60), || {
-        tmux.screen().contains("? for shortcuts").then_some(())
-    });
+    let tmux = world.tui(&[]);
     let job = |s: &Value, detail: &str| {
         s["jobs"]
             .as_array()

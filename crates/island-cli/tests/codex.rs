@@ -132,6 +132,14 @@ trust_level = "trusted"
         tui
     }
 
+    /// Prompts the TUI, its model asking to run `command`.
+    fn prompt(&self, tui: &Tmux, command: &str) {
+        self.stub.ask_to_run(command);
+        tui.submit("make the marker", Duration::from_secs(2), |t| {
+            t.screen().contains("esc to interrupt")
+        });
+    }
+
     /// The TUI in a real tmux, asking before it runs what the sandbox does
     /// not allow.
     fn tui(&self) -> Tmux {
@@ -189,12 +197,7 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
     let mut world = CodexWorld::new(codex);
     let tui = world.set_up();
     let marker = world.path("proj/marker");
-    world
-        .stub
-        .ask_to_run(&format!("touch {}", marker.display()));
-    tui.submit("make the marker", Duration::from_secs(2), |t| {
-        t.screen().contains("esc to interrupt")
-    });
+    world.prompt(&tui, &format!("touch {}", marker.display()));
     let (session, id, command, reason) = wait_for("the approval", Duration::from_secs(60), || {
         world.approvals().into_iter().next()
     });
@@ -289,12 +292,7 @@ fn unanswered_in_island_codex_asks_in_its_tui_and_that_answer_closes_the_card() 
     // Codex shows its own dialog once the hook gives up: made short here.
     let tui = world.set_up_waiting(Some(4));
     let marker = world.path("proj/marker");
-    world
-        .stub
-        .ask_to_run(&format!("touch {}", marker.display()));
-    tui.submit("make the marker", Duration::from_secs(2), |t| {
-        t.screen().contains("esc to interrupt")
-    });
+    world.prompt(&tui, &format!("touch {}", marker.display()));
     let (_, id, _, _) = wait_for("the approval", Duration::from_secs(60), || {
         world.approvals().into_iter().next()
     });
