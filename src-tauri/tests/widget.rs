@@ -157,6 +157,43 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
         ]
     );
 
+    // A question: its options are its buttons (no Approve), and the one
+    // clicked reaches the agent as the chosen option.
+    let chosen = |label: &str| ReviewDecision::Chosen {
+        label: label.into(),
+    };
+    let mut question = approval_request("w-3", "Which database?");
+    question.available_decisions =
+        vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied];
+    hooks.request_approval(question);
+    let card = "section.approval[data-approval='w-3']";
+    wait_count(
+        &client,
+        &format!("{card} button.choice"),
+        2,
+        "the question's options",
+    )
+    .await;
+    wait_count(
+        &client,
+        &format!("{card} button.approve"),
+        0,
+        "no Approve on a question",
+    )
+    .await;
+    let sqlite = format!("{card} button[data-decision='choose:SQLite']");
+    assert_eq!(webdriver::text(&client, &sqlite).await, "SQLite");
+    click(&client, &sqlite).await;
+    let got = hooks
+        .await_decision("w-3", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (chosen("SQLite"), DecisionSource::Widget)
+    );
+    wait_count(&client, card, 0, "the answered question gone").await;
+
     // Settings, opened from the tray menu: the form shows the file's
     // values, and Save writes the form into the file and puts it in force.
     let tray = Tray::find(&desktop.bus.address, &dir.path().join("island.stderr")).await;
