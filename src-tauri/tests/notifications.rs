@@ -111,6 +111,53 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
     })
     .await;
 
+    // A question: the notice asks to choose, its buttons are the options,
+    // and the one pressed reaches the agent as chosen.
+    let chosen = |label: &str| ReviewDecision::Chosen {
+        label: label.into(),
+    };
+    let mut question = approval_request("a3", "Which database?");
+    question.available_decisions =
+        vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied];
+    hooks.request_approval(question);
+    let Call::Notify {
+        id: id3,
+        summary,
+        actions,
+        ..
+    } = wait_for(
+        &calls,
+        "the question's notice",
+        |c| matches!(c, Call::Notify { body, .. } if body.starts_with("Which database?")),
+    )
+    .await
+    else {
+        unreachable!()
+    };
+    assert_eq!(summary, "demo asks you to choose");
+    assert_eq!(
+        actions,
+        [
+            "default",
+            "Show terminal",
+            "choose:Postgres",
+            "Postgres",
+            "choose:SQLite",
+            "SQLite",
+            "deny",
+            "Deny"
+        ]
+    );
+    invoke_action(&server, id3, "choose:SQLite").await;
+    let got = hooks
+        .await_decision("a3", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (chosen("SQLite"), DecisionSource::Notification)
+    );
+
     // A finished turn: a normal notice that names the project.
     hooks.emit(HookEvent::frame(EventFrame::TurnStarted {
         turn_id: "t1".into(),
@@ -133,7 +180,8 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
     assert!(urgency.contains("U8(1)"), "normal urgency: {urgency}");
     assert_eq!(actions, ["default", "Show terminal"]);
 
-    // The history says who answered each: the notification, the terminal.
+    // The history says who answered each and how: the notification, the
+    // terminal, the notification's option.
     let history =
         std::fs::read_to_string(dir.path().join("state/island/history.jsonl")).unwrap_or_default();
     let who: Vec<(String, String, String)> = history
@@ -148,7 +196,8 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
         who,
         [
             ("a1".into(), "notification".into(), "approved".into()),
-            ("a2".into(), "terminal".into(), "denied".into())
+            ("a2".into(), "terminal".into(), "denied".into()),
+            ("a3".into(), "notification".into(), "chosen".into())
         ]
     );
 }
