@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use island_agents::setup::Agent;
 
 /// Island: tells you when a coding agent waits for you.
 #[derive(Debug, Parser)]
@@ -95,7 +96,7 @@ pub enum Command {
     Setup {
         /// The agent.
         #[arg(value_enum)]
-        agent: SetupAgent,
+        agent: Agent,
         /// Apply without asking (for scripts).
         #[arg(long)]
         yes: bool,
@@ -106,7 +107,8 @@ pub enum Command {
         /// `~/.claude/settings.json`, `$CODEX_HOME/hooks.json` (its
         /// `config.toml` for codex-notify), `$CODEWHALE_HOME/config.toml`,
         /// `$QWEN_HOME/settings.json`, `~/.gemini/settings.json`,
-        /// `~/.config/opencode/plugin/island.js`).
+        /// `~/.config/opencode/plugin/island.js`,
+        /// `~/.factory/settings.json`).
         #[arg(long)]
         file: Option<PathBuf>,
     },
@@ -182,7 +184,7 @@ pub enum RemoteAction {
         /// The agents to set up there (default: those whose config
         /// directory exists there).
         #[arg(long = "agent", value_enum)]
-        agents: Vec<SetupAgent>,
+        agents: Vec<Agent>,
         /// Do it without asking.
         #[arg(long)]
         yes: bool,
@@ -193,45 +195,6 @@ pub enum RemoteAction {
         #[arg(last = true)]
         ssh_args: Vec<String>,
     },
-}
-
-/// Agents `island setup` configures.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum SetupAgent {
-    /// Claude Code.
-    Claude,
-    /// Codex CLI, through its own hooks (`hooks.json`).
-    Codex,
-    /// Codex CLI before its hooks, through its `notify` program.
-    CodexNotify,
-    /// The CodeWhale TUI.
-    Codewhale,
-    /// Qwen Code, whose hooks are Claude Code's.
-    Qwen,
-    /// Gemini CLI.
-    Gemini,
-    /// opencode, through a plugin of Island's.
-    Opencode,
-    /// Factory Droid, whose hooks are Claude Code's.
-    Droid,
-}
-
-impl SetupAgent {
-    /// The agent `island_agents::setup` knows it as.
-    #[must_use]
-    pub fn agent(self) -> island_agents::setup::Agent {
-        use island_agents::setup::Agent;
-        match self {
-            SetupAgent::Claude => Agent::Claude,
-            SetupAgent::Codex => Agent::Codex,
-            SetupAgent::CodexNotify => Agent::CodexNotify,
-            SetupAgent::Codewhale => Agent::Codewhale,
-            SetupAgent::Qwen => Agent::Qwen,
-            SetupAgent::Gemini => Agent::Gemini,
-            SetupAgent::Opencode => Agent::Opencode,
-            SetupAgent::Droid => Agent::Droid,
-        }
-    }
 }
 
 /// Agents whose hooks `island hook` speaks.
@@ -298,4 +261,25 @@ pub enum HookAgent {
         /// `turn_end`, `session_end`); default: the payload's `event`.
         event: Option<String>,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_agent_is_named_on_the_command_line_as_setup_spells_it() {
+        use clap::ValueEnum;
+        // Every agent once (doctor lists them in an order of its own).
+        assert_eq!(Agent::value_variants().len(), Agent::ALL.len());
+        assert!(
+            Agent::ALL
+                .iter()
+                .all(|a| Agent::value_variants().contains(a))
+        );
+        for agent in Agent::ALL {
+            let value = agent.to_possible_value().expect("a visible value");
+            assert_eq!(value.get_name(), agent.name());
+        }
+    }
 }

@@ -11,13 +11,13 @@ use anyhow::{Context, bail};
 use island_core::ssh::plain_host;
 use tokio::process::Command;
 
-use crate::cli::SetupAgent;
+use island_agents::setup::Agent;
 
 /// Where the copy goes, relative to the remote home.
 const REMOTE_BIN: &str = ".local/bin/island";
 
-fn agent_name(agent: SetupAgent) -> &'static str {
-    agent.agent().name()
+fn agent_name(agent: Agent) -> &'static str {
+    agent.name()
 }
 
 fn ssh(host: &str, ssh_args: &[String], tty: bool) -> Command {
@@ -74,7 +74,7 @@ fn needs_loader(elf: &[u8]) -> bool {
 
 pub async fn run(
     host: &str,
-    agents: &[SetupAgent],
+    agents: &[Agent],
     yes: bool,
     undo: bool,
     ssh_args: &[String],

@@ -9,20 +9,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use island_agents::setup::{self, Agent};
 
-use crate::cli::SetupAgent;
-
 /// Runs `island setup` (no async runtime: it asks on the terminal).
 ///
 /// # Errors
 /// A file that cannot be read, parsed, changed safely or written; it is
 /// left as it was.
-pub fn run(
-    agent: SetupAgent,
-    yes: bool,
-    undo: bool,
-    file: Option<PathBuf>,
-) -> anyhow::Result<ExitCode> {
-    let agent = agent.agent();
+pub fn run(agent: Agent, yes: bool, undo: bool, file: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let path = match file {
         Some(path) => path,
         None => {

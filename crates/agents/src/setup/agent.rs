@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::{claude, opencode, toml_agents};
 
-/// The agents `island setup` knows.
+/// The agents `island setup` knows. With the `cli` feature, each is a
+/// command-line value named as [`Agent::name`] spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Agent {
     /// Claude Code: `~/.claude/settings.json`, one hook per event.
     Claude,
