@@ -54,6 +54,16 @@ fn focused(outcome: &FocusOutcome) -> &str {
     }
 }
 
+/// Why focusing the session of `pid` in `terminal` (default settings)
+/// failed closed on `desktop`.
+fn refused(desktop: &Desktop, pid: Option<u32>, terminal: TerminalInfo) -> String {
+    not_focused(focus(
+        &target(pid, Some(terminal)),
+        desktop,
+        &FocusSettings::default(),
+    ))
+}
+
 fn not_focused(outcome: FocusOutcome) -> String {
     match outcome {
         FocusOutcome::NotFocused { reason } => reason,
@@ -119,11 +129,7 @@ fn x11_raises_the_agents_xterm_and_fails_closed_on_a_closed_window() {
         windowid: Some(windowid.clone()),
         ..TerminalInfo::default()
     };
-    let reason = not_focused(focus(
-        &target(None, Some(stale)),
-        &desktop,
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&desktop, None, stale);
     assert!(
         reason.contains("no longer exists") && reason.contains("/home/me/proj"),
         "{reason}"
@@ -249,11 +255,7 @@ fn tmux_selects_the_pane_switches_the_client_and_raises_its_terminal() {
     );
     // A stale pane: nothing is switched, and the reason says which pane.
     tmux(&socket, &["kill-pane", "-t", &pane]);
-    let reason = not_focused(focus(
-        &target(None, Some(terminal)),
-        &desktop,
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&desktop, None, terminal);
     assert!(
         reason.starts_with(&format!("tmux pane {pane} no longer exists")),
         "{reason}"
@@ -459,11 +461,7 @@ fn hyprland_fake_gets_focuswindow_by_pid_and_its_refusal_fails_closed() {
         ["dispatch", "focuswindow", &format!("pid:{me}")]
     );
     fake(bin.path(), "hyprctl", "No such window found");
-    let reason = not_focused(focus(
-        &target(Some(me), Some(terminal)),
-        &desktop,
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&desktop, Some(me), terminal);
     assert!(reason.contains("Hyprland has no window"), "{reason}");
 }
 
@@ -539,11 +537,7 @@ fn osascript_fake_selects_terminal_app_and_iterm_tabs_by_tty() {
         tty: Some("/dev/x\" & do shell script \"rm".into()),
         ..TerminalInfo::default()
     };
-    let reason = not_focused(focus(
-        &target(None, Some(hostile)),
-        &desktop,
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&desktop, None, hostile);
     assert!(reason.contains("is not a device path"), "{reason}");
 }
 
@@ -597,11 +591,7 @@ fn gnome_on_wayland_and_no_desktop_say_so_clearly() {
         term_program: Some("gnome-terminal".into()),
         ..TerminalInfo::default()
     };
-    let reason = not_focused(focus(
-        &target(Some(std::process::id()), Some(terminal.clone())),
-        &gnome,
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&gnome, Some(std::process::id()), terminal.clone());
     assert!(
         reason.contains("GNOME on Wayland lets no program raise another's window"),
         "{reason}"
@@ -610,11 +600,7 @@ fn gnome_on_wayland_and_no_desktop_say_so_clearly() {
         reason.ends_with("the session's directory is /home/me/proj"),
         "{reason}"
     );
-    let reason = not_focused(focus(
-        &target(Some(std::process::id()), Some(terminal)),
-        &Desktop::default(),
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&Desktop::default(), Some(std::process::id()), terminal);
     assert!(reason.contains("no way to reach the desktop"), "{reason}");
 }
 
@@ -720,11 +706,7 @@ fn kitty_for_real_under_xvfb_selects_the_agents_tab() {
         kitty_listen_on: Some(listen),
         ..TerminalInfo::default()
     };
-    let reason = not_focused(focus(
-        &target(None, Some(gone)),
-        &desktop,
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&desktop, None, gone);
     assert!(reason.starts_with("kitty window 99:"), "{reason}");
 }
 
@@ -838,11 +820,7 @@ fn a_tmux_server_of_another_user_is_never_spoken_to() {
         tmux_pane: Some("%0".into()),
         ..TerminalInfo::default()
     };
-    let reason = not_focused(focus(
-        &target(None, Some(terminal)),
-        &fake_desktop(bin.path()),
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&fake_desktop(bin.path()), None, terminal);
     assert!(reason.contains("not using the tmux server"), "{reason}");
     assert!(
         !record.exists(),
@@ -895,11 +873,7 @@ fn kitty_fake_is_never_pointed_at_tcp_a_descriptor_or_another_users_socket() {
             kitty_listen_on: Some(listen_on.clone()),
             ..TerminalInfo::default()
         };
-        let reason = not_focused(focus(
-            &target(None, Some(terminal)),
-            &fake_desktop(bin.path()),
-            &FocusSettings::default(),
-        ));
+        let reason = refused(&fake_desktop(bin.path()), None, terminal);
         assert!(reason.contains("kitty window 7"), "{listen_on}: {reason}");
         assert!(!record.exists(), "kitty was run for {listen_on}");
     }
@@ -931,11 +905,7 @@ fn wezterm_fake_is_never_given_another_users_socket() {
         wezterm_unix_socket: Some(sock.display().to_string()),
         ..TerminalInfo::default()
     };
-    let reason = not_focused(focus(
-        &target(None, Some(terminal)),
-        &fake_desktop(bin.path()),
-        &FocusSettings::default(),
-    ));
+    let reason = refused(&fake_desktop(bin.path()), None, terminal);
     assert!(reason.contains("WezTerm pane 12"), "{reason}");
     assert!(!record.exists(), "wezterm was run");
     drop(theirs.stdin.take());
