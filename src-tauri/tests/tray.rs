@@ -1,7 +1,8 @@
 //! The tray icon on a real desktop: Xvfb, a private session bus and the
 //! `status-notifier-watcher` tray host. The running app registers its
 //! StatusNotifierItem; the test reads its dbusmenu layout as a panel would,
-//! and clicks Approve through dbusmenu, which must reach the agent.
+//! and clicks Approve (and a question's option) through dbusmenu, which
+//! must reach the agent.
 
 #![allow(clippy::unwrap_used)]
 
@@ -76,6 +77,32 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
         },
     )
     .await;
+
+    // A question: its options are the entries, and the one clicked
+    // reaches the agent as chosen.
+    let chosen = |label: &str| ReviewDecision::Chosen {
+        label: label.into(),
+    };
+    let mut question = approval_request("tray-q", "Which database?");
+    question.available_decisions =
+        vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied];
+    hooks.request_approval(question);
+    tray.wait_for("the first option, with the question", |l| {
+        l.trim() == "Postgres: Which database?"
+    })
+    .await;
+    let (sqlite, _) = tray
+        .wait_for("the second option", |l| l.trim() == "SQLite")
+        .await;
+    tray.click(sqlite).await;
+    let got = hooks
+        .await_decision("tray-q", Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        (got.decision, got.source),
+        (chosen("SQLite"), DecisionSource::Tray)
+    );
 }
 
 /// With `answers_from = "ui"`, the tray menu shows this run's terminal
