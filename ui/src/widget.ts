@@ -140,7 +140,7 @@ function approvalCard(a: ApprovalCard, sessionId: string): HTMLElement {
     return approvalSection(a, buttons);
   }
   const button = (label: string, cls: string, decision: Decision) => {
-    const b = el("button", { class: cls, "data-decision": decision }, label);
+    const b = el("button", { class: cls, "data-decision": decision, title: label }, label);
     b.addEventListener("click", () => {
       for (const other of buttons.querySelectorAll("button")) other.disabled = true;
       ipc.decide(sessionId, a.id, decision).catch((e) => {

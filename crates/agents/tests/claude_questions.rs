@@ -48,9 +48,11 @@ fn a_single_choice_question_is_answered_from_island_with_its_option() {
         decision["updatedInput"]["questions"],
         input["tool_input"]["questions"]
     );
-    // A label it does not offer is no answer.
-    let out: Value = serde_json::from_str(&output(&chosen("MySQL"), &input)).unwrap();
-    assert_eq!(out["hookSpecificOutput"]["decision"]["behavior"], "deny");
+    // A label it does not offer is no answer, nor is a plain approve.
+    for decision in [chosen("MySQL"), ReviewDecision::Approved] {
+        let out: Value = serde_json::from_str(&output(&decision, &input)).unwrap();
+        assert_eq!(out["hookSpecificOutput"]["decision"]["behavior"], "deny");
+    }
     // Its result, with the answers added, closes the same call.
     let mut result = input.clone();
     result["hook_event_name"] = "PostToolUse".into();
@@ -74,6 +76,11 @@ fn a_question_and_an_elicitation_island_cannot_answer_are_answered_in_the_termin
             {"question": "Which cache?", "header": "Cache", "multiSelect": false, "options": options}
         ]),
         serde_json::json!([{"question": "Which database?", "header": "DB", "multiSelect": true, "options": options}]),
+        // Options that read alike, or as Island's own Deny.
+        serde_json::json!([{"question": "Which database?", "header": "DB", "multiSelect": false,
+            "options": [{"label": "SQLite"}, {"label": "sqlite "}]}]),
+        serde_json::json!([{"question": "Which database?", "header": "DB", "multiSelect": false,
+            "options": [{"label": "Allow"}, {"label": "Deny"}]}]),
     ] {
         let question = plan(
             CLAUDE,
@@ -221,4 +228,30 @@ fn an_elicitation_of_one_choice_is_answered_from_island_with_its_value() {
             "{input}"
         );
     }
+}
+
+#[test]
+fn a_terminal_elicitation_of_a_server_is_a_new_card_each_time() {
+    // No elicitation_id (a form): each gets an id of its own, so a server
+    // that asks again is shown again; its result names none, and the
+    // result hook's hello closes the card.
+    let asked = |unique| {
+        let input = elicitation(serde_json::json!({"type": "object", "properties": {
+            "board": {"type": "string"}, "owner": {"type": "string"}}}));
+        let plan = plan(CLAUDE, &input, None, TerminalInfo::default(), unique).unwrap();
+        match &plan.events[..] {
+            [
+                EventEnvelope {
+                    event: HookEvent::ApprovalLifecycle { approval_id, .. },
+                    ..
+                },
+            ] => approval_id.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_ne!(asked(1), asked(2));
+    let result = serde_json::json!({"session_id": "s1", "hook_event_name": "ElicitationResult",
+        "mcp_server_name": "tickets", "action": "accept"});
+    let result = plan(CLAUDE, &result, None, TerminalInfo::default(), 3).unwrap();
+    assert!(result.events.is_empty(), "{:?}", result.events);
 }

@@ -63,6 +63,7 @@ pub enum Command {
         /// The approval id.
         approval_id: String,
         /// The option's label, as `island status` shows it.
+        #[arg(allow_hyphen_values = true)]
         choice: String,
         /// As for `approve`.
         #[arg(long)]

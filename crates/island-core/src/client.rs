@@ -366,7 +366,7 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
                 .decisions
                 .iter()
                 .filter_map(|d| match d {
-                    ReviewDecision::Chosen { label } => Some(format!("\"{}\"", safe(label))),
+                    ReviewDecision::Chosen { label } => Some(format!("{:?}", safe(label))),
                     _ => None,
                 })
                 .collect();

@@ -212,10 +212,11 @@ pub fn plan(
             // An MCP server asks the user for input, in the terminal.
             let server = text("mcp_server_name").unwrap_or_else(|| "An MCP server".into());
             let message = text("message").unwrap_or_default();
-            vec![requested(
-                elicitation_id(prefix, input),
-                Some(format!("{server} asks: {message}")),
-            )]
+            // Its own id, unless Claude names the elicitation: a server
+            // asks again, and a closed id stays closed.
+            let id = elicitation_id(prefix, input)
+                .unwrap_or_else(|| format!("{prefix}-elicitation-{unique}"));
+            vec![requested(id, Some(format!("{server} asks: {message}")))]
         }
         "ElicitationResult" => {
             let phase = match text("action").as_deref() {
@@ -223,11 +224,18 @@ pub fn plan(
                 Some("decline") => ApprovalPhase::Denied,
                 _ => ApprovalPhase::Cancelled,
             };
-            vec![EventEnvelope::now(HookEvent::ApprovalLifecycle {
-                approval_id: elicitation_id(prefix, input),
-                phase,
-                reason: Some("answered in the terminal".into()),
-            })]
+            // Unnamed, its card is closed by this hook's hello (no hook
+            // waits for it any more: answered in the terminal).
+            elicitation_id(prefix, input)
+                .map(|approval_id| {
+                    EventEnvelope::now(HookEvent::ApprovalLifecycle {
+                        approval_id,
+                        phase,
+                        reason: Some("answered in the terminal".into()),
+                    })
+                })
+                .into_iter()
+                .collect()
         }
         "PermissionRequest" if choice.is_some() => {
             let id = format!("{prefix}-question-{unique}");
@@ -321,15 +329,14 @@ fn job(job_id: String, phase: &str, detail: Option<String>) -> EventEnvelope {
     })
 }
 
-/// One elicitation's approval id, the same for its request and its result.
-fn elicitation_id(prefix: &str, input: &Value) -> String {
-    let part = |k: &str| input.get(k).and_then(Value::as_str).unwrap_or("");
-    let key = if part("elicitation_id").is_empty() {
-        part("mcp_server_name")
-    } else {
-        part("elicitation_id")
-    };
-    format!("{prefix}-elicitation-{}", short_hash(key))
+/// One elicitation's approval id, the same for its request and its
+/// result, where Claude names the elicitation (`elicitation_id`).
+fn elicitation_id(prefix: &str, input: &Value) -> Option<String> {
+    let id = input
+        .get("elicitation_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())?;
+    Some(format!("{prefix}-elicitation-{}", short_hash(id)))
 }
 
 /// Ends when the prompt of a `PermissionRequest` payload is answered in

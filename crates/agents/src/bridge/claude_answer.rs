@@ -34,7 +34,12 @@ pub fn output(decision: &ReviewDecision, input: &Value) -> String {
     if input.get("hook_event_name").and_then(Value::as_str) == Some("Elicitation") {
         return elicitation::output(decision, input).to_string();
     }
+    let question = input.get("tool_name").and_then(Value::as_str) == Some("AskUserQuestion");
     let decision = match decision {
+        // A question is answered with an option, never a plain allow.
+        ReviewDecision::Approved | ReviewDecision::ApprovedForSession if question => {
+            serde_json::json!({ "behavior": "deny", "message": "Not answered in Island" })
+        }
         ReviewDecision::ApprovedForSession => match session_rule(input) {
             Some(rule) => serde_json::json!({ "behavior": "allow", "updatedPermissions": [rule] }),
             None => serde_json::json!({ "behavior": "allow" }),

@@ -82,11 +82,21 @@ fn options(schema: &Value) -> Option<Vec<(String, Value)>> {
     } else {
         return None;
     };
-    // Each label answers one option.
-    let mut labels: Vec<&String> = found.iter().map(|(l, _)| l).collect();
-    labels.sort();
-    labels.dedup();
-    (!found.is_empty() && labels.len() == found.len()).then_some(found)
+    distinct_options(found.iter().map(|(l, _)| l)).then_some(found)
+}
+
+/// Whether `labels` can be buttons: at least one, each answering one
+/// option, and none that reads as Island's own "Deny" beside it.
+pub(super) fn distinct_options<'a>(labels: impl Iterator<Item = &'a String>) -> bool {
+    let mut seen: Vec<String> = Vec::new();
+    for label in labels {
+        let key = label.trim().to_lowercase();
+        if key.is_empty() || key == "deny" || seen.contains(&key) {
+            return false;
+        }
+        seen.push(key);
+    }
+    !seen.is_empty()
 }
 
 /// The two lines of an elicitation Island answers: the card ("tickets

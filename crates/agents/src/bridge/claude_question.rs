@@ -32,7 +32,7 @@ pub(super) fn single_choice(input: Option<&Value>) -> Option<Choice> {
         .iter()
         .filter_map(|o| o.get("label").and_then(Value::as_str).map(str::to_owned))
         .collect();
-    if labels.is_empty() {
+    if !super::claude_elicitation::distinct_options(labels.iter()) {
         return None;
     }
     Some((text("question")?, text("header"), labels))

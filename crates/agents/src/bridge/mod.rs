@@ -145,11 +145,7 @@ pub async fn deliver_unless_answered(
     let (decision, phase, reason) = tokio::select! {
         answered = tokio::time::timeout(wait, answer) => {
             let decision = answered.map_err(|_| BridgeError::TimedOut(wait))??;
-            let phase = match decision {
-                ReviewDecision::Approved => ApprovalPhase::Approved,
-                ReviewDecision::ApprovedForSession => ApprovalPhase::ApprovedForSession,
-                _ => ApprovalPhase::Denied,
-            };
+            let phase = ApprovalPhase::closing_for(&decision);
             (Some(decision), phase, None)
         }
         phase = elsewhere => {

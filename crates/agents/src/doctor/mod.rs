@@ -207,7 +207,9 @@ fn agents(home: Option<&Path>) -> Vec<Check> {
                     Level::Ok,
                     name,
                     format!(
-                        "{} runs `island {words}` (Island shows Droid's permission prompts;                          Droid has no hook that answers one, so they are answered in its                          terminal)",
+                        "{} runs `island {words}` (Island shows Droid's permission prompts; \
+                         Droid has no hook that answers one, so they are answered in \
+                         its terminal)",
                         path.display()
                     ),
                 ),

@@ -316,8 +316,11 @@ impl SessionTracker {
             return refuse(format!("no open approval {}", target.id));
         };
         // An approval that lists its answers takes only those; one that
-        // lists none (no frame yet) takes any.
-        if !approval.decisions.is_empty() && !approval.decisions.contains(&decision) {
+        // lists none (no frame yet) takes any but an option, which only an
+        // agent that lists it knows.
+        let listed = approval.decisions.contains(&decision);
+        let chosen = matches!(decision, ReviewDecision::Chosen { .. });
+        if !listed && (chosen || !approval.decisions.is_empty()) {
             return refuse(format!(
                 "approval {} does not offer {}; nothing was sent",
                 target.id,

@@ -53,7 +53,7 @@ pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -
         // Offer what the agent accepts; before the frame says, the two
         // answers every agent takes.
         for answer in crate::actions::Answer::offered(&approval.decisions) {
-            actions.push((answer.id(), crate::display::safe(&answer.label())));
+            actions.push((answer.id(), crate::display::safe_cut(&answer.label(), 40)));
         }
     }
     Notice {
