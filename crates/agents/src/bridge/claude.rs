@@ -214,7 +214,7 @@ pub fn plan(
             let message = text("message").unwrap_or_default();
             // Its own id, unless Claude names the elicitation: a server
             // asks again, and a closed id stays closed.
-            let id = elicitation_id(prefix, input)
+            let id = elicitation::id(prefix, input)
                 .unwrap_or_else(|| format!("{prefix}-elicitation-{unique}"));
             vec![requested(id, Some(format!("{server} asks: {message}")))]
         }
@@ -226,7 +226,7 @@ pub fn plan(
             };
             // Unnamed, its card is closed by this hook's hello (no hook
             // waits for it any more: answered in the terminal).
-            elicitation_id(prefix, input)
+            elicitation::id(prefix, input)
                 .map(|approval_id| {
                     EventEnvelope::now(HookEvent::ApprovalLifecycle {
                         approval_id,
@@ -329,16 +329,6 @@ fn job(job_id: String, phase: &str, detail: Option<String>) -> EventEnvelope {
     })
 }
 
-/// One elicitation's approval id, the same for its request and its
-/// result, where Claude names the elicitation (`elicitation_id`).
-fn elicitation_id(prefix: &str, input: &Value) -> Option<String> {
-    let id = input
-        .get("elicitation_id")
-        .and_then(Value::as_str)
-        .filter(|id| !id.is_empty())?;
-    Some(format!("{prefix}-elicitation-{}", short_hash(id)))
-}
-
 /// Ends when the prompt of a `PermissionRequest` payload is answered in
 /// Claude's own dialog (see [`super::claude_transcript`]); never for
 /// another payload.
@@ -385,7 +375,7 @@ pub(crate) fn call_key(tool: Option<&str>, input: Option<&Value>) -> String {
     format!("claude-call-{}", short_hash(&key))
 }
 
-fn short_hash(text: &str) -> String {
+pub(super) fn short_hash(text: &str) -> String {
     use std::hash::{Hash, Hasher};
     // The same binary hashes every hook of a call: a fixed-key hasher.
     let mut hasher = std::hash::DefaultHasher::new();

@@ -14,6 +14,19 @@ use serde_json::{Map, Value, json};
 
 use super::claude::{TURN, requested};
 
+/// One elicitation's approval id, the same for its request and its
+/// result, where Claude names the elicitation (`elicitation_id`).
+pub(super) fn id(prefix: &str, input: &Value) -> Option<String> {
+    let id = input
+        .get("elicitation_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())?;
+    Some(format!(
+        "{prefix}-elicitation-{}",
+        super::claude::short_hash(id)
+    ))
+}
+
 /// A form Island can answer.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Form {
