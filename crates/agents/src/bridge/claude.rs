@@ -11,14 +11,13 @@
 //! sent.
 
 use island_protocol::{
-    ApprovalPhase, EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
-    TerminalInfo,
+    ApprovalPhase, EventEnvelope, EventFrame, HookEvent, ReviewDecision, TerminalInfo,
 };
 use serde_json::Value;
 
 use super::Plan;
 pub use super::claude_answer::output;
-use super::claude_answer::session_rule;
+use super::claude_answer::{asked, session_rule};
 use super::claude_elicitation as elicitation;
 use super::claude_question as question;
 
@@ -293,31 +292,19 @@ fn permission_request(
         Some(kind) if !kind.is_empty() => format!("{kind} subagent: {described}"),
         _ => described,
     };
-    vec![
-        requested(id.clone(), Some(reason.clone())),
-        EventEnvelope::now(HookEvent::frame(EventFrame::ExecApprovalRequest {
-            request: Box::new(ExecApprovalRequestEvent {
-                call_id: call_key(tool, tool_input),
-                approval_id: id,
-                turn_id: TURN.into(),
-                command: command.as_str().into(),
-                cwd,
-                reason: Some(reason),
-                // "For session" only where the agent itself offers a rule
-                // for the rest of the session.
-                available_decisions: if session_rule(input).is_some() {
-                    vec![
-                        ReviewDecision::Approved,
-                        ReviewDecision::ApprovedForSession,
-                        ReviewDecision::Denied,
-                    ]
-                } else {
-                    vec![ReviewDecision::Approved, ReviewDecision::Denied]
-                },
-                ..ExecApprovalRequestEvent::default()
-            }),
-        })),
-    ]
+    // "For session" only where the agent itself offers a rule for the
+    // rest of the session.
+    let decisions = if session_rule(input).is_some() {
+        vec![
+            ReviewDecision::Approved,
+            ReviewDecision::ApprovedForSession,
+            ReviewDecision::Denied,
+        ]
+    } else {
+        vec![ReviewDecision::Approved, ReviewDecision::Denied]
+    };
+    let call_id = call_key(tool, tool_input);
+    asked(id, call_id, &command, cwd, reason, decisions)
 }
 
 fn job(job_id: String, phase: &str, detail: Option<String>) -> EventEnvelope {

@@ -1,13 +1,59 @@
-//! What a waiting Claude-shaped hook prints for Island's answer: the
-//! `hookSpecificOutput` of a `PermissionRequest` (allow, with the rule
-//! Claude offered for the session or a question's answers, or deny) or of
-//! an `Elicitation` (accept with content, or decline).
+//! An approval Island answers for a Claude-shaped hook: the lines that
+//! ask it (the card and the request with the answers it takes), and what
+//! the waiting hook prints for Island's answer: the `hookSpecificOutput`
+//! of a `PermissionRequest` (allow, with the rule Claude offered for the
+//! session or a question's answers, or deny) or of an `Elicitation`
+//! (accept with content, or decline).
 
-use island_protocol::ReviewDecision;
+use island_protocol::{
+    EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
+};
 use serde_json::Value;
+
+use super::claude::{TURN, requested};
 
 use super::claude_elicitation as elicitation;
 use super::claude_question as question;
+
+/// The two lines of an approval Island answers: the card with its reason,
+/// and the request (what it runs or asks, and the answers it takes).
+pub(super) fn asked(
+    id: String,
+    call_id: String,
+    command: &str,
+    cwd: String,
+    reason: String,
+    decisions: Vec<ReviewDecision>,
+) -> Vec<EventEnvelope> {
+    vec![
+        requested(id.clone(), Some(reason.clone())),
+        EventEnvelope::now(HookEvent::frame(EventFrame::ExecApprovalRequest {
+            request: Box::new(ExecApprovalRequestEvent {
+                call_id,
+                approval_id: id,
+                turn_id: TURN.into(),
+                command: command.into(),
+                cwd,
+                reason: Some(reason),
+                available_decisions: decisions,
+                ..ExecApprovalRequestEvent::default()
+            }),
+        })),
+    ]
+}
+
+/// A question's answers: each option, then "Deny".
+pub(super) fn options_or_deny<'a>(
+    labels: impl IntoIterator<Item = &'a String>,
+) -> Vec<ReviewDecision> {
+    labels
+        .into_iter()
+        .map(|label| ReviewDecision::Chosen {
+            label: label.clone(),
+        })
+        .chain([ReviewDecision::Denied])
+        .collect()
+}
 
 /// The rule Claude offers to keep for the rest of the session in a
 /// `PermissionRequest`'s `permission_suggestions` (its dialog's "Yes, and

@@ -7,12 +7,10 @@
 //! are its answers. Anything else (several fields, free text, a URL to
 //! open) is a card to answer in Claude's form.
 
-use island_protocol::{
-    EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
-};
+use island_protocol::{EventEnvelope, ReviewDecision};
 use serde_json::{Map, Value, json};
 
-use super::claude::{TURN, requested};
+use super::claude_answer::{asked, options_or_deny};
 
 /// One elicitation's approval id, the same for its request and its
 /// result, where Claude names the elicitation (`elicitation_id`).
@@ -123,31 +121,11 @@ pub(super) fn request(
     form: &Form,
 ) -> Vec<EventEnvelope> {
     let reason = format!("{server} asks (MCP server)");
-    let available_decisions = match form {
+    let decisions = match form {
         Form::Confirm => vec![ReviewDecision::Approved, ReviewDecision::Denied],
-        Form::Pick { options, .. } => options
-            .iter()
-            .map(|(label, _)| ReviewDecision::Chosen {
-                label: label.clone(),
-            })
-            .chain([ReviewDecision::Denied])
-            .collect(),
+        Form::Pick { options, .. } => options_or_deny(options.iter().map(|(label, _)| label)),
     };
-    vec![
-        requested(id.clone(), Some(reason.clone())),
-        EventEnvelope::now(HookEvent::frame(EventFrame::ExecApprovalRequest {
-            request: Box::new(ExecApprovalRequestEvent {
-                call_id: id.clone(),
-                approval_id: id,
-                turn_id: TURN.into(),
-                command: message.into(),
-                cwd,
-                reason: Some(reason),
-                available_decisions,
-                ..ExecApprovalRequestEvent::default()
-            }),
-        })),
-    ]
+    asked(id.clone(), id, message, cwd, reason, decisions)
 }
 
 /// What Claude reads from an `Elicitation` hook for Island's answer:

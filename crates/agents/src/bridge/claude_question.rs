@@ -5,12 +5,11 @@
 //! as Claude's own dialog fills it in. Questions with several parts or
 //! several picks are asked in the terminal.
 
-use island_protocol::{
-    EventEnvelope, EventFrame, ExecApprovalRequestEvent, HookEvent, ReviewDecision,
-};
+use island_protocol::EventEnvelope;
 use serde_json::Value;
 
-use super::claude::{TURN, call_key, requested};
+use super::claude::call_key;
+use super::claude_answer::{asked, options_or_deny};
 
 /// A question Island can answer: its text, its header and its options'
 /// labels.
@@ -51,25 +50,15 @@ pub(super) fn request(
         Some(header) => format!("{label} asks ({header})"),
         None => format!("{label} asks"),
     };
-    vec![
-        requested(id.clone(), Some(reason.clone())),
-        EventEnvelope::now(HookEvent::frame(EventFrame::ExecApprovalRequest {
-            request: Box::new(ExecApprovalRequestEvent {
-                call_id: call_key(Some("AskUserQuestion"), input.get("tool_input")),
-                approval_id: id,
-                turn_id: TURN.into(),
-                command: question.as_str().into(),
-                cwd,
-                reason: Some(reason),
-                available_decisions: labels
-                    .into_iter()
-                    .map(|label| ReviewDecision::Chosen { label })
-                    .chain([ReviewDecision::Denied])
-                    .collect(),
-                ..ExecApprovalRequestEvent::default()
-            }),
-        })),
-    ]
+    let call_id = call_key(Some("AskUserQuestion"), input.get("tool_input"));
+    asked(
+        id,
+        call_id,
+        &question,
+        cwd,
+        reason,
+        options_or_deny(&labels),
+    )
 }
 
 /// AskUserQuestion's input with `label` picked for its one question;
