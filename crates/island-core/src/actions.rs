@@ -78,8 +78,8 @@ impl Answer {
     /// offer.
     #[must_use]
     pub fn of(decision: &ReviewDecision) -> Option<Self> {
-        if let ReviewDecision::Chosen { label } = decision {
-            return Some(Self::Choose(label.clone()));
+        if let Some(label) = decision.option() {
+            return Some(Self::Choose(label.to_owned()));
         }
         Self::FIXED.into_iter().find(|a| &a.decision() == decision)
     }
@@ -93,10 +93,10 @@ impl Answer {
         if decisions.is_empty() {
             return vec![Self::Approve, Self::Deny];
         }
-        let choices = decisions.iter().filter_map(|d| match d {
-            ReviewDecision::Chosen { label } => Some(Self::Choose(label.clone())),
-            _ => None,
-        });
+        let choices = decisions
+            .iter()
+            .filter_map(ReviewDecision::option)
+            .map(|label| Self::Choose(label.to_owned()));
         let fixed = Self::FIXED
             .into_iter()
             .filter(|a| decisions.contains(&a.decision()));

@@ -365,10 +365,8 @@ pub fn describe(snapshot: &Snapshot, now: Timestamp) -> String {
             let choices: Vec<String> = a
                 .decisions
                 .iter()
-                .filter_map(|d| match d {
-                    ReviewDecision::Chosen { label } => Some(format!("{:?}", safe(label))),
-                    _ => None,
-                })
+                .filter_map(ReviewDecision::option)
+                .map(|label| format!("{:?}", safe(label)))
                 .collect();
             if !choices.is_empty() {
                 out.push_str(&format!(

@@ -403,6 +403,15 @@ pub enum ReviewDecision {
 }
 
 impl ReviewDecision {
+    /// The option's label, for a question's option (`chosen`).
+    #[must_use]
+    pub fn option(&self) -> Option<&str> {
+        match self {
+            Self::Chosen { label } => Some(label),
+            _ => None,
+        }
+    }
+
     /// A short label for people ("Approve", "Deny", ...).
     #[must_use]
     pub fn label(&self) -> String {

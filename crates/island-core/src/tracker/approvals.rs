@@ -319,7 +319,7 @@ impl SessionTracker {
         // lists none (no frame yet) takes any but an option, which only an
         // agent that lists it knows.
         let listed = approval.decisions.contains(&decision);
-        let chosen = matches!(decision, ReviewDecision::Chosen { .. });
+        let chosen = decision.option().is_some();
         if !listed && (chosen || !approval.decisions.is_empty()) {
             return refuse(format!(
                 "approval {} does not offer {}; nothing was sent",
@@ -395,7 +395,7 @@ pub(super) fn remember_closed(session: &mut Session, approval_id: &str, now_ms: 
 
 /// A decision's wire name, for messages.
 pub(super) fn decision_name(decision: &ReviewDecision) -> String {
-    if let ReviewDecision::Chosen { label } = decision {
+    if let Some(label) = decision.option() {
         return format!("the option {:?}", crate::display::safe(label));
     }
     serde_json::to_value(decision)

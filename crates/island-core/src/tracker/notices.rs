@@ -1,7 +1,4 @@
 //! What each notification says. Pure text: the adapter shows it.
-
-use island_protocol::ReviewDecision;
-
 use super::model::{Approval, Notice, NoticeKey, Session};
 
 /// The project name for a directory: its last component.
@@ -30,10 +27,7 @@ pub(crate) fn duration(ms: i64) -> String {
 }
 
 pub(crate) fn approval(session: &Session, approval: &Approval, reminder: bool) -> Notice {
-    let question = approval
-        .decisions
-        .iter()
-        .any(|d| matches!(d, ReviewDecision::Chosen { .. }));
+    let question = approval.decisions.iter().any(|d| d.option().is_some());
     let title = match (reminder, question) {
         (true, false) => format!("{} is still waiting for approval", session.label()),
         (false, false) => format!("{} needs approval", session.label()),

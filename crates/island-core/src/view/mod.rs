@@ -192,12 +192,10 @@ pub fn board(tracker: &SessionTracker) -> Board {
                     choices: a
                         .decisions
                         .iter()
-                        .filter_map(|d| match d {
-                            ReviewDecision::Chosen { label } => Some(Choice {
-                                label: safe(label),
-                                answer: Answer::Choose(label.clone()),
-                            }),
-                            _ => None,
+                        .filter_map(ReviewDecision::option)
+                        .map(|label| Choice {
+                            label: safe(label),
+                            answer: Answer::Choose(label.to_owned()),
                         })
                         .collect(),
                     answerable: s.answer_conn(a).is_some(),
