@@ -85,7 +85,11 @@ pub async fn run(socket: &std::path::Path, agent: HookAgent) {
         HookAgent::Claude { wait_secs, agent } => match claude::Flavor::named(agent) {
             Some(flavor) => (Some(flavor), *wait_secs),
             None => {
-                eprintln!("island hook: unknown agent {agent:?} (claude-code, qwen-code, droid)");
+                let known: Vec<&str> = claude::Flavor::ALL.iter().map(|f| f.agent).collect();
+                eprintln!(
+                    "island hook: unknown agent {agent:?} ({})",
+                    known.join(", ")
+                );
                 return;
             }
         },

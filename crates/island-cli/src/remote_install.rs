@@ -16,10 +16,6 @@ use island_agents::setup::Agent;
 /// Where the copy goes, relative to the remote home.
 const REMOTE_BIN: &str = ".local/bin/island";
 
-fn agent_name(agent: Agent) -> &'static str {
-    agent.name()
-}
-
 fn ssh(host: &str, ssh_args: &[String], tty: bool) -> Command {
     let mut command = Command::new("ssh");
     if tty {
@@ -107,7 +103,7 @@ pub async fn run(
             })
             .collect()
     } else {
-        agents.iter().copied().map(agent_name).collect()
+        agents.iter().map(|a| a.name()).collect()
     };
     if undo {
         return uninstall(host, &agents, yes, ssh_args).await;

@@ -75,10 +75,13 @@ pub const DROID: Flavor = Flavor {
 };
 
 impl Flavor {
+    /// Every flavor.
+    pub const ALL: [Self; 4] = [CLAUDE, CODEX, QWEN, DROID];
+
     /// The flavor `island hook claude --agent NAME` names.
     #[must_use]
     pub fn named(name: &str) -> Option<Self> {
-        [CLAUDE, CODEX, QWEN, DROID]
+        Self::ALL
             .into_iter()
             .find(|f| f.agent == name || f.prefix == name)
     }
