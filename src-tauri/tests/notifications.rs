@@ -15,8 +15,8 @@ mod common;
 use std::time::Duration;
 
 use common::{
-    Call, SessionBus, agent, approval_request, invoke_action, serve_recorder, set_inhibited,
-    start_island, wait_for, wait_status,
+    Call, SessionBus, agent, approval_request, chosen, invoke_action, question_request,
+    serve_recorder, set_inhibited, start_island, wait_for, wait_status,
 };
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 use island_test_support::poll;
@@ -113,13 +113,7 @@ async fn notifications_go_over_a_real_session_bus_and_their_buttons_answer_the_a
 
     // A question: the notice asks to choose, its buttons are the options,
     // and the one pressed reaches the agent as chosen.
-    let chosen = |label: &str| ReviewDecision::Chosen {
-        label: label.into(),
-    };
-    let mut question = approval_request("a3", "Which database?");
-    question.available_decisions =
-        vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied];
-    hooks.request_approval(question);
+    hooks.request_approval(question_request("a3"));
     let Call::Notify {
         id: id3,
         summary,

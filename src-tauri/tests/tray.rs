@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use common::sni::Tray;
-use common::{Desktop, agent, approval_request};
+use common::{Desktop, agent, approval_request, chosen, question_request};
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 use island_test_support::poll;
 
@@ -80,13 +80,7 @@ async fn the_tray_lists_sessions_and_its_approve_entry_answers_the_agent() {
 
     // A question: its options are the entries, and the one clicked
     // reaches the agent as chosen.
-    let chosen = |label: &str| ReviewDecision::Chosen {
-        label: label.into(),
-    };
-    let mut question = approval_request("tray-q", "Which database?");
-    question.available_decisions =
-        vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied];
-    hooks.request_approval(question);
+    hooks.request_approval(question_request("tray-q"));
     tray.wait_for("the first option, with the question", |l| {
         l.trim() == "Postgres: Which database?"
     })

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::sni::Tray;
 use common::webdriver::{self, click, displayed, free_port, text, wait_count};
-use common::{Desktop, Running, agent, approval_request};
+use common::{Desktop, Running, agent, approval_request, chosen, question_request};
 use fantoccini::{Client, Locator};
 use island_protocol::{DecisionSource, EventFrame, HookEvent, ReviewDecision};
 use island_test_support::poll;
@@ -159,13 +159,7 @@ async fn widget_cards_follow_the_agent_and_approve_reaches_it() {
 
     // A question: its options are its buttons (no Approve), and the one
     // clicked reaches the agent as the chosen option.
-    let chosen = |label: &str| ReviewDecision::Chosen {
-        label: label.into(),
-    };
-    let mut question = approval_request("w-3", "Which database?");
-    question.available_decisions =
-        vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied];
-    hooks.request_approval(question);
+    hooks.request_approval(question_request("w-3"));
     let card = "section.approval[data-approval='w-3']";
     wait_count(
         &client,

@@ -111,6 +111,23 @@ pub fn approval_request(id: &str, command: &str) -> island_protocol::ExecApprova
     }
 }
 
+/// "Which database?", a question whose answers are its options,
+/// Postgres and SQLite, and Deny.
+pub fn question_request(id: &str) -> island_protocol::ExecApprovalRequestEvent {
+    use island_protocol::ReviewDecision;
+    island_protocol::ExecApprovalRequestEvent {
+        available_decisions: vec![chosen("Postgres"), chosen("SQLite"), ReviewDecision::Denied],
+        ..approval_request(id, "Which database?")
+    }
+}
+
+/// The decision that picks a question's option.
+pub fn chosen(label: &str) -> island_protocol::ReviewDecision {
+    island_protocol::ReviewDecision::Chosen {
+        label: label.into(),
+    }
+}
+
 pub fn agent(socket: &Path) -> HookDispatcher {
     let mut session = SessionInfo::from_environment("test-agent", "0");
     session.title = Some("demo".into());
