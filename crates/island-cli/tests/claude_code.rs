@@ -127,6 +127,18 @@ impl ClaudeWorld {
         Some(world)
     }
 
+    /// Waits until Claude has sent the model a tool result for which
+    /// `check` holds.
+    fn wait_tool_result(&self, what: &str, check: impl Fn(&str) -> bool) {
+        wait_for(what, Duration::from_secs(30), || {
+            self.stub
+                .tool_results()
+                .iter()
+                .any(|r| check(r))
+                .then_some(())
+        });
+    }
+
     /// Waits until Island shows no card.
     fn no_cards_left(&self) {
         wait_for("the cards to close", Duration::from_secs(10), || {
@@ -167,9 +179,8 @@ fn print_mode_approved_in_island_runs_and_denied_does_not() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let (_, id, command, reason) = wait_for("the approval", Duration::from_secs(60), || {
-            world.approvals().into_iter().next()
-        });
+        let (_, id, command, reason) =
+            world.wait_card("the approval", Duration::from_secs(60), &[]);
         assert_eq!(command, format!("touch {}", marker.display()));
         assert_eq!(reason, "Create the marker file", "the tool's description");
         let out = world.island(&[verb, &id]);
@@ -197,9 +208,7 @@ fn dialog_open(world: &ClaudeWorld, command: &str) -> (Tmux, String) {
     tmux.submit("make the marker", Duration::from_secs(3), |t| {
         t.screen().contains("Do you want to proceed?")
     });
-    let (_, id, _, _) = wait_for("the approval", Duration::from_secs(60), || {
-        world.approvals().into_iter().next()
-    });
+    let (_, id, _, _) = world.wait_card("the approval", Duration::from_secs(60), &[]);
     wait_for("Claude's dialog", Duration::from_secs(30), || {
         tmux.screen()
             .contains("Do you want to proceed?")
@@ -323,9 +332,7 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
     tmux.submit("pick a database", Duration::from_secs(3), |_| {
         !world.approvals().is_empty()
     });
-    let (_, id, command, reason) = wait_for("the question", Duration::from_secs(60), || {
-        world.approvals().into_iter().next()
-    });
+    let (_, id, command, reason) = world.wait_card("the question", Duration::from_secs(60), &[]);
     assert_eq!(command, question);
     assert_eq!(reason, "Claude Code asks (Database)");
     let offered = world.snapshot().unwrap()["sessions"][0]["approvals"][0]["decisions"].clone();
@@ -357,18 +364,9 @@ fn a_question_claude_asks_is_answered_from_island_with_an_option() {
     assert!(out.status.success(), "{out:?}");
     // Claude took it as its own dialog's answer, and the model reads it.
     tmux.wait_for_text("→ SQLite", Duration::from_secs(30));
-    wait_for(
-        "the answer to reach the model",
-        Duration::from_secs(30),
-        || {
-            world
-                .stub
-                .tool_results()
-                .iter()
-                .any(|r| r.contains(question) && r.contains("SQLite"))
-                .then_some(())
-        },
-    );
+    world.wait_tool_result("the answer to reach the model", |r| {
+        r.contains(question) && r.contains("SQLite")
+    });
     world.no_cards_left();
 }
 
@@ -430,32 +428,20 @@ fn an_mcp_servers_elicitation_is_answered_from_island_with_an_option() {
         !world.approvals().is_empty()
     });
     // Calling the server's tool asks first.
-    let (_, id, command, _) = wait_for("the tool's approval", Duration::from_secs(60), || {
-        world.approvals().into_iter().next()
-    });
+    let (_, id, command, _) = world.wait_card("the tool's approval", Duration::from_secs(60), &[]);
     assert!(command.contains("pick_board"), "{command}");
     let out = world.island(&["approve", &id]);
     assert!(out.status.success(), "{out:?}");
     // Then the server asks, through Claude, and Island answers.
-    let (_, id, command, reason) = wait_for("the elicitation", Duration::from_secs(60), || {
-        world.approvals().into_iter().find(|(_, a, _, _)| *a != id)
-    });
+    let (_, id, command, reason) =
+        world.wait_card("the elicitation", Duration::from_secs(60), &[&id]);
     assert_eq!(command, "Pick a board");
     assert_eq!(reason, "tickets asks (MCP server)");
     let out = world.island(&["answer", &id, "Sprint"]);
     assert!(out.status.success(), "{out:?}");
-    wait_for(
-        "the answer to reach the server and the model",
-        Duration::from_secs(30),
-        || {
-            world
-                .stub
-                .tool_results()
-                .iter()
-                .any(|r| r.contains("told") && r.contains("accept") && r.contains("Sprint"))
-                .then_some(())
-        },
-    );
+    world.wait_tool_result("the answer to reach the server and the model", |r| {
+        r.contains("told") && r.contains("accept") && r.contains("Sprint")
+    });
     world.no_cards_left();
 }
 

@@ -198,9 +198,8 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
     let tui = world.set_up();
     let marker = world.path("proj/marker");
     world.prompt(&tui, &format!("touch {}", marker.display()));
-    let (session, id, command, reason) = wait_for("the approval", Duration::from_secs(60), || {
-        world.approvals().into_iter().next()
-    });
+    let (session, id, command, reason) =
+        world.wait_card("the approval", Duration::from_secs(60), &[]);
     assert!(session.starts_with("codex-"), "{session}");
     assert_eq!(command, format!("touch {}", marker.display()));
     assert_eq!(reason, "Create the marker file", "Codex's justification");
@@ -265,9 +264,7 @@ fn exec_approved_in_island_runs_denied_does_not_and_each_session_ends_with_its_r
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let (_, id, command, _) = wait_for("the approval", Duration::from_secs(60), || {
-            world.approvals().into_iter().next()
-        });
+        let (_, id, command, _) = world.wait_card("the approval", Duration::from_secs(60), &[]);
         assert_eq!(command, format!("touch {}", marker.display()));
         let out = world.island(&[verb, &id]);
         assert!(out.status.success(), "{verb}: {out:?}");
@@ -293,9 +290,7 @@ fn unanswered_in_island_codex_asks_in_its_tui_and_that_answer_closes_the_card() 
     let tui = world.set_up_waiting(Some(4));
     let marker = world.path("proj/marker");
     world.prompt(&tui, &format!("touch {}", marker.display()));
-    let (_, id, _, _) = wait_for("the approval", Duration::from_secs(60), || {
-        world.approvals().into_iter().next()
-    });
+    let (_, id, _, _) = world.wait_card("the approval", Duration::from_secs(60), &[]);
     tui.wait_for_text(CODEX_ASKS, Duration::from_secs(30));
     let out = world.island(&["approve", &id]);
     assert!(!out.status.success(), "no hook waits any more: {out:?}");

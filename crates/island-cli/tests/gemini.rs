@@ -74,9 +74,7 @@ fn ask(tui: &Tmux, prompt: &str) {
 
 /// The one open card, once Island shows it with the command.
 fn card(world: &GeminiWorld, command: &str) -> String {
-    let (session, id, shown, reason) = wait_for("the card", Duration::from_secs(30), || {
-        world.approvals().into_iter().find(|a| !a.2.is_empty())
-    });
+    let (session, id, shown, reason) = world.wait_card("the card", Duration::from_secs(30), &[]);
     assert!(session.starts_with("gemini-"), "{session}");
     assert_eq!(shown, command);
     assert_eq!(reason, "Confirm Shell Command", "Gemini's own title");

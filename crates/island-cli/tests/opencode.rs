@@ -81,9 +81,7 @@ fn ask(tui: &Tmux, prompt: &str) {
 
 /// The one open card, shown with its command and answerable; its id.
 fn card(world: &OpencodeWorld, command: &str) -> String {
-    let (session, id, shown, reason) = wait_for("the card", Duration::from_secs(30), || {
-        world.approvals().into_iter().next()
-    });
+    let (session, id, shown, reason) = world.wait_card("the card", Duration::from_secs(30), &[]);
     assert!(session.starts_with("opencode-"), "{session}");
     assert_eq!(shown, command);
     assert_eq!(reason, "opencode asks to run a command");

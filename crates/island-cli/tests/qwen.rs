@@ -59,9 +59,7 @@ fn ask(world: &QwenWorld, tui: &Tmux, prompt: &str) {
 }
 
 fn card(world: &QwenWorld, command: &str) -> String {
-    let (session, id, shown, reason) = wait_for("the card", Duration::from_secs(30), || {
-        world.approvals().into_iter().find(|a| !a.2.is_empty())
-    });
+    let (session, id, shown, reason) = world.wait_card("the card", Duration::from_secs(30), &[]);
     assert!(session.starts_with("qwen-"), "{session}");
     assert_eq!(shown, command);
     assert_eq!(reason, "Create the marker file", "the tool's description");

@@ -164,6 +164,22 @@ impl World {
         out
     }
 
+    /// Waits up to `limit` for an open approval whose command has arrived
+    /// (its card is announced a moment before the request that carries
+    /// the command), other than those in `besides`.
+    pub fn wait_card(
+        &self,
+        what: &str,
+        limit: Duration,
+        besides: &[&str],
+    ) -> (String, String, String, String) {
+        wait_for(what, limit, || {
+            self.approvals()
+                .into_iter()
+                .find(|(_, id, command, _)| !command.is_empty() && !besides.contains(&id.as_str()))
+        })
+    }
+
     /// A script that runs `program args` in the project with this world's
     /// environment, for tmux to start.
     pub fn launcher(&self, name: &str, program: &Path, args: &[&str]) -> PathBuf {
