@@ -257,7 +257,7 @@ fn answered_in_claudes_terminal_the_card_closes_within_a_second() {
         "with a message: {out:?}"
     );
     // Claude exits: its session goes.
-    tmux.type_line("/exit");
+    tmux.quit("/exit");
     wait_for("the session to end", Duration::from_secs(30), || {
         world
             .snapshot()

@@ -182,13 +182,6 @@ impl Drop for CodexWorld {
     }
 }
 
-/// `/quit`, submitted until the TUI has gone.
-fn quit(tui: &Tmux) {
-    tui.submit("/quit", Duration::from_secs(2), |t| {
-        !t.run(&["has-session", "-t", "codex"]).status.success()
-    });
-}
-
 #[test]
 fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon() {
     let Some(codex) = agent_bin("CODEX_BIN") else {
@@ -224,7 +217,7 @@ fn the_tui_asks_in_island_and_its_session_ends_when_it_quits_not_with_its_daemon
     let sessions = world.sessions();
     assert_eq!(sessions.len(), 1, "{sessions:?}");
     let daemon = world.daemon().expect("the TUI's daemon runs");
-    quit(&tui);
+    tui.quit("/quit");
     wait_for("the session to end", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });
@@ -241,7 +234,7 @@ fn exec_approved_in_island_runs_denied_does_not_and_each_session_ends_with_its_r
     };
     let mut world = CodexWorld::new(codex);
     let tui = world.set_up();
-    quit(&tui);
+    tui.quit("/quit");
     wait_for("the TUI to quit", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });
@@ -300,5 +293,5 @@ fn unanswered_in_island_codex_asks_in_its_tui_and_that_answer_closes_the_card() 
     wait_for("the command to run", Duration::from_secs(30), || {
         marker.exists().then_some(())
     });
-    quit(&tui);
+    tui.quit("/quit");
 }

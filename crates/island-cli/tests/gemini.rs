@@ -137,9 +137,7 @@ fn its_prompt_shows_in_island_and_closes_when_answered_in_its_terminal() {
 
     // Gemini quits: its session ends.
     tui.wait_for_text("All done.", Duration::from_secs(30));
-    tui.run(&["send-keys", "-t", "gemini", "-l", "/quit"]);
-    tui.wait_for_text("/quit", Duration::from_secs(10));
-    tui.keys(&["Enter"]);
+    tui.quit("/quit");
     wait_for("the session to end", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });

@@ -163,9 +163,7 @@ fn its_permissions_are_answered_from_island_or_its_window_and_the_session_ends_w
     turn_over(&world);
 
     // opencode quits: its session ends.
-    tui.run(&["send-keys", "-t", "opencode", "-l", "/exit"]);
-    tui.wait_for_text("/exit", Duration::from_secs(10));
-    tui.keys(&["Enter"]);
+    tui.quit("/exit");
     wait_for("the session to end", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });

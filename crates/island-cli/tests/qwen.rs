@@ -133,9 +133,7 @@ fn approved_and_denied_in_island_and_allowed_in_its_dialog() {
     });
     turn_over(&world);
     // Qwen quits: its session ends.
-    tui.run(&["send-keys", "-t", "qwen", "-l", "/quit"]);
-    tui.wait_for_text("/quit", Duration::from_secs(10));
-    tui.keys(&["Enter"]);
+    tui.quit("/quit");
     wait_for("the session to end", Duration::from_secs(30), || {
         world.sessions().is_empty().then_some(())
     });

@@ -345,12 +345,6 @@ impl Tmux {
             .into_owned()
     }
 
-    /// Types `text`, then Enter as a key of its own.
-    pub fn type_line(&self, text: &str) {
-        self.run(&["send-keys", "-t", &self.name, "-l", text]);
-        self.run(&["send-keys", "-t", &self.name, "Enter"]);
-    }
-
     /// Types `text` and submits it: Enter is sent again (up to ten times,
     /// `each` apart) until `taken` holds. Agents' terminal UIs take keys
     /// that come as fast as tmux sends them for a paste, where Enter is a
@@ -378,6 +372,15 @@ impl Tmux {
         for key in keys {
             self.run(&["send-keys", "-t", &self.name, key]);
         }
+    }
+
+    /// Submits the agent's quit command (`/quit`, `/exit`) until the agent
+    /// has gone (tmux runs it in place of the launcher, so its session
+    /// ends with it).
+    pub fn quit(&self, command: &str) {
+        self.submit(command, Duration::from_secs(2), |t| {
+            !t.run(&["has-session", "-t", &t.name]).status.success()
+        });
     }
 
     /// Waits until the screen shows `text`.
